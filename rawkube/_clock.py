@@ -1,0 +1,65 @@
+"""The injectable clock: every wait, expiry and backoff in rawkube asks it for the time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta, timezone
+
+
+class Clock:
+    """Real time: monotonic seconds for intervals, UTC wall time for expiry stamps."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start; never goes backwards."""
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        """The current wall-clock time, timezone-aware in UTC."""
+        return datetime.now(timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        """Block the calling thread for ``seconds``."""
+        if seconds > 0:
+            time.sleep(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        """Suspend the calling task for ``seconds``."""
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+
+class FakeClock(Clock):
+    """A clock that moves only when told to, or when someone sleeps on it.
+
+    Sleeping advances the clock at once and records the duration in ``sleeps``, so a test can
+    prove a timing rule (a Retry-After delay, a token expiry) without waiting for real.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._mono = 1000.0
+        self._wall = start or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def now(self) -> datetime:
+        return self._wall
+
+    def advance(self, seconds: float) -> None:
+        """Move both monotonic and wall time forward by ``seconds``."""
+        self._mono += seconds
+        self._wall += timedelta(seconds=seconds)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(max(seconds, 0.0))
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(max(seconds, 0.0))
+        await asyncio.sleep(0)
+
+
+SYSTEM_CLOCK = Clock()

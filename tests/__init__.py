@@ -1,0 +1,1 @@
+"""rawkube's tests."""

@@ -1,0 +1,72 @@
+"""Shared test set-up: isolate every test from the real home, kubeconfig and cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import settings
+
+# The machines this runs on have 2 cores and may be busy: never fail a property on wall time.
+settings.register_profile("rawkube", deadline=None, max_examples=200)
+settings.load_profile("rawkube")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_ISOLATED_VARS = (
+    "KUBECONFIG",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
+    "KUBERNETES_EXEC_INFO",
+    "POD_NAMESPACE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Give each test an empty HOME and no cluster settings, so nothing real is read or written."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for name in _ISOLATED_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio, the loop rawkube's async client targets."""
+    return "asyncio"
+
+
+RECORDED = FIXTURES / "recorded"
+_FRAMING_HEADERS = {"transfer-encoding", "content-length"}
+
+
+def recorded_response(name: str) -> httpx.Response:
+    """A real API server response from ``tests/fixtures/recorded/NAME.{headers,body}``.
+
+    Framing headers are dropped: the body is whole, and httpx sets its own length.
+    """
+    lines = (RECORDED / f"{name}.headers").read_text().splitlines()
+    status = int(lines[0].split()[1])
+    headers = []
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        key, _, value = line.partition(":")
+        if key.strip().lower() not in _FRAMING_HEADERS:
+            headers.append((key.strip(), value.strip()))
+    return httpx.Response(status, headers=headers, content=(RECORDED / f"{name}.body").read_bytes())

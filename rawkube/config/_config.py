@@ -1,0 +1,142 @@
+"""The resolved connection settings (Config) and the base every credential flow builds on."""
+
+from __future__ import annotations
+
+import dataclasses
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube._version import __version__
+
+DEFAULT_USER_AGENT = f"rawkube/{__version__}"
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True, eq=False)
+class ClientCertificate:
+    """A PEM client certificate and its private key; the key never appears in a repr."""
+
+    cert_pem: bytes
+    key_pem: bytes = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"ClientCertificate(cert_pem=<{len(self.cert_pem)} bytes>, key_pem=<redacted>)"
+
+
+@dataclass(frozen=True)
+class TLSSettings:
+    """How to check the server and present ourselves: the inputs of one ``ssl.SSLContext``."""
+
+    verify: bool = True
+    ca_pem: bytes | None = None
+    client_cert: ClientCertificate | None = None
+    server_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Impersonation:
+    """Act as another user: becomes the ``Impersonate-*`` request headers."""
+
+    user: str | None = None
+    groups: tuple[str, ...] = ()
+    uid: str | None = None
+    extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def headers(self) -> list[tuple[str, str]]:
+        """The headers in the order kubectl sends them; a group or extra value may repeat."""
+        out: list[tuple[str, str]] = []
+        if self.user:
+            out.append(("Impersonate-User", self.user))
+        if self.uid:
+            out.append(("Impersonate-Uid", self.uid))
+        out.extend(("Impersonate-Group", group) for group in self.groups)
+        for key, values in self.extra.items():
+            # Header names cannot carry every character a key may hold: escape as client-go does.
+            name = "Impersonate-Extra-" + quote(key, safe="-!#$&'*+.^_`|~")
+            out.extend((name, value) for value in values)
+        return out
+
+
+class Credentials(httpx.Auth):
+    """Base of rawkube's auth flows: an ``httpx.Auth`` that may also supply a client certificate.
+
+    A client certificate from a credential plugin cannot be swapped inside an auth flow (it lives
+    in the TLS context of the connection pool), so the client asks for it before each request and
+    builds a new pool when it changes; on a 401 it calls :meth:`invalidate` and asks again.
+    """
+
+    def client_certificate(self) -> ClientCertificate | None:
+        """The current client certificate this flow supplies, refreshed if expired; or None."""
+        return None
+
+    async def aclient_certificate(self) -> ClientCertificate | None:
+        """Async twin of :meth:`client_certificate`."""
+        return None
+
+    def invalidate(self) -> None:
+        """Forget cached credentials, so the next request fetches fresh ones."""
+
+
+@dataclass(frozen=True, eq=False)
+class Config:
+    """One resolved connection to an API server, built by ``load_config()`` or by hand.
+
+    ``server`` is the base URL (it may carry a path prefix, as behind a proxy); ``namespace`` the
+    default namespace; ``auth`` the credential flow; ``context`` and ``source`` say where the
+    settings came from. The repr shows no secret.
+    """
+
+    server: str
+    namespace: str = "default"
+    tls: TLSSettings = field(default_factory=TLSSettings)
+    auth: Credentials | None = None
+    impersonation: Impersonation | None = None
+    proxy: str | None = None
+    disable_compression: bool = False
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    user_agent: str = DEFAULT_USER_AGENT
+    qps: float | None = None
+    burst: int | None = None
+    clock: Clock = SYSTEM_CLOCK
+    context: str | None = None
+    source: str = "explicit settings"
+
+    def __repr__(self) -> str:
+        auth = type(self.auth).__name__ if self.auth is not None else None
+        return (
+            f"Config(server={self.server!r}, namespace={self.namespace!r}, "
+            f"context={self.context!r}, auth={auth}, source={self.source!r})"
+        )
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed (``config.replace(namespace="kube-system")``)."""
+        return dataclasses.replace(self, **changes)
+
+    @cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The one TLS context of this config, built on first use."""
+        from rawkube.config.tls import build_ssl_context
+
+        return build_ssl_context(self.tls)
+
+    def ssl_context_with(self, client_cert: ClientCertificate) -> ssl.SSLContext:
+        """A fresh TLS context presenting ``client_cert`` (from a credential plugin)."""
+        from rawkube.config.tls import build_ssl_context
+
+        return build_ssl_context(dataclasses.replace(self.tls, client_cert=client_cert))
+
+    def headers(self) -> list[tuple[str, str]]:
+        """Headers every request carries: the User-Agent and any impersonation."""
+        out = [("User-Agent", self.user_agent)]
+        if self.impersonation is not None:
+            out.extend(self.impersonation.headers())
+        return out

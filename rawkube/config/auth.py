@@ -1,0 +1,338 @@
+"""Credential flows (``httpx.Auth``): static bearer token, token file, basic auth, exec plugin.
+
+Each flow leaves an ``Authorization`` header the caller set by hand alone, as client-go does.
+The flows that can refresh (token file, exec plugin) retry a request once after a 401 when the
+refreshed token differs from the one that was refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import threading
+from collections.abc import AsyncGenerator, Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio.to_thread
+import httpx
+
+from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube._exceptions import ConfigError
+from rawkube.config._config import ClientCertificate, Credentials
+from rawkube.config.exec import (
+    ExecConfig,
+    ExecCredential,
+    credential_expired,
+    decide_interactive,
+    parse_exec_credential,
+    run_exec_plugin,
+)
+
+__all__ = [
+    "DEFAULT_TOKEN_REFRESH_INTERVAL",
+    "BasicAuth",
+    "BearerTokenAuth",
+    "ExecAuth",
+    "FileStamp",
+    "TokenFileAuth",
+    "basic_authorization",
+    "bearer_authorization",
+    "token_file_is_stale",
+]
+
+DEFAULT_TOKEN_REFRESH_INTERVAL = 60.0
+_UNAUTHORIZED = 401
+
+
+def bearer_authorization(token: str) -> str:
+    """The ``Authorization`` value for a bearer token."""
+    return f"Bearer {token}"
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """The ``Authorization`` value for basic auth (UTF-8, as Go's ``SetBasicAuth`` sends it)."""
+    pair = f"{username}:{password}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def _caller_set_authorization(request: httpx.Request) -> bool:
+    return "Authorization" in request.headers
+
+
+def _should_retry(response: httpx.Response, sent: str | None, fresh: str | None) -> bool:
+    return response.status_code == _UNAUTHORIZED and fresh is not None and fresh != sent
+
+
+class BearerTokenAuth(Credentials):
+    """A fixed bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self._header = bearer_authorization(token)
+
+    def __repr__(self) -> str:
+        return "BearerTokenAuth(token=<redacted>)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not _caller_set_authorization(request):
+            request.headers["Authorization"] = self._header
+        yield request
+
+
+class BasicAuth(Credentials):
+    """A username and password (HTTP basic auth)."""
+
+    def __init__(self, username: str, password: str) -> None:
+        self._username = username
+        self._header = basic_authorization(username, password)
+
+    def __repr__(self) -> str:
+        return f"BasicAuth(username={self._username!r}, password=<redacted>)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not _caller_set_authorization(request):
+            request.headers["Authorization"] = self._header
+        yield request
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What ``os.stat`` says about a file, enough to notice it was rewritten or replaced."""
+
+    mtime_ns: int
+    size: int
+    inode: int
+
+    @classmethod
+    def of(cls, result: os.stat_result) -> FileStamp:
+        return cls(result.st_mtime_ns, result.st_size, result.st_ino)
+
+
+@dataclass(frozen=True)
+class _CachedToken:
+    token: str
+    stamp: FileStamp
+    read_at: float
+
+
+def token_file_is_stale(
+    read_at: float,
+    read_stamp: FileStamp,
+    now: float,
+    stamp_now: FileStamp,
+    refresh_interval: float,
+) -> bool:
+    """Whether a token read at ``read_at`` must be read again: it is old, or the file changed."""
+    return now - read_at >= refresh_interval or stamp_now != read_stamp
+
+
+class TokenFileAuth(Credentials):
+    """A bearer token read from a file and read again as the file rotates.
+
+    The file is stat'ed on every request (cheap) and re-read when it changed, when the cached copy
+    is ``refresh_interval`` seconds old by ``clock``, and after a 401. A projected service-account
+    token is rotated this way. If a re-read fails the last good token is kept and the next request
+    tries again; only a file never read successfully is an error.
+    """
+
+    requires_request_body = True  # so a request refused with 401 can be sent again
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        clock: Clock = SYSTEM_CLOCK,
+        refresh_interval: float = DEFAULT_TOKEN_REFRESH_INTERVAL,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._refresh_interval = refresh_interval
+        self._lock = threading.Lock()
+        self._cached: _CachedToken | None = None
+
+    def __repr__(self) -> str:
+        return f"TokenFileAuth(path={str(self.path)!r})"
+
+    def token(self) -> str:
+        """The current token, read again if the cached copy is stale.
+
+        Raises:
+            ConfigError: the file cannot be read and no token was read before.
+        """
+        with self._lock:
+            return self._token_locked(force=False)
+
+    def invalidate(self) -> None:
+        """Drop the cached token: the next request reads the file."""
+        with self._lock:
+            self._cached = None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if _caller_set_authorization(request):
+            yield request
+            return
+        sent = self.token()
+        if sent:
+            request.headers["Authorization"] = bearer_authorization(sent)
+        response = yield request
+        if response.status_code != _UNAUTHORIZED:
+            return
+        with self._lock:
+            fresh = self._token_locked(force=True)
+        if _should_retry(response, sent, fresh):
+            request.headers["Authorization"] = bearer_authorization(fresh)
+            yield request
+
+    def _token_locked(self, *, force: bool) -> str:
+        cached = self._cached
+        try:
+            stamp = FileStamp.of(self.path.stat())
+            if (
+                not force
+                and cached is not None
+                and not token_file_is_stale(
+                    cached.read_at,
+                    cached.stamp,
+                    self._clock.monotonic(),
+                    stamp,
+                    self._refresh_interval,
+                )
+            ):
+                return cached.token
+            token = self.path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            if cached is not None:
+                return cached.token
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ConfigError(f"cannot read token file {self.path}: {reason}") from None
+        self._cached = _CachedToken(token, stamp, self._clock.monotonic())
+        return token
+
+
+def _stdin_is_tty() -> bool:
+    stdin = sys.stdin
+    try:
+        return stdin is not None and stdin.isatty()
+    except ValueError:  # a closed stdin
+        return False
+
+
+class ExecAuth(Credentials):
+    """Credentials from an exec plugin (``client.authentication.k8s.io`` v1 or v1beta1).
+
+    The plugin's credential is cached until its ``expirationTimestamp`` (by ``clock.now()``) or
+    until :meth:`invalidate`. A lock makes sure only one thread runs the plugin at a time, and a
+    thread that waited finds the fresh credential instead of running it again. The async flow runs
+    the plugin in a worker thread so the event loop never blocks on it.
+
+    A token is sent as a bearer token, and a 401 re-runs the plugin and retries once with the new
+    token. A client certificate cannot be set from an auth flow: the client asks for it with
+    :meth:`client_certificate` / :meth:`aclient_certificate` and rebuilds its TLS pool.
+    """
+
+    requires_request_body = True  # so a request refused with 401 can be sent again
+
+    def __init__(
+        self,
+        config: ExecConfig,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        stdin_is_tty: Callable[[], bool] = _stdin_is_tty,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._stdin_is_tty = stdin_is_tty
+        self._lock = threading.Lock()
+        self._cached: ExecCredential | None = None
+
+    def __repr__(self) -> str:
+        return f"ExecAuth(command={self.config.command!r}, api_version={self.config.api_version!r})"
+
+    def credential(self) -> ExecCredential:
+        """The current credential, running the plugin when none is cached or it expired.
+
+        Raises:
+            ConfigError: the plugin cannot be run, fails, or prints no usable ExecCredential.
+        """
+        with self._lock:
+            cached = self._cached
+            if cached is None or credential_expired(cached, self._clock.now()):
+                cached = self._cached = self._run_locked()
+            return cached
+
+    def renew(self, stale: ExecCredential) -> ExecCredential:
+        """Run the plugin again because ``stale`` was refused, unless another caller already did.
+
+        Raises:
+            ConfigError: as :meth:`credential`.
+        """
+        with self._lock:
+            if self._cached is None or self._cached is stale:
+                self._cached = self._run_locked()
+            return self._cached
+
+    def invalidate(self) -> None:
+        """Forget the cached credential: the next use runs the plugin again."""
+        with self._lock:
+            self._cached = None
+
+    def client_certificate(self) -> ClientCertificate | None:
+        """The plugin's client certificate (running it if needed), or None in token mode.
+
+        Raises:
+            ConfigError: as :meth:`credential`.
+        """
+        return self.credential().client_certificate
+
+    async def aclient_certificate(self) -> ClientCertificate | None:
+        """Async twin of :meth:`client_certificate`; the plugin runs in a worker thread.
+
+        Raises:
+            ConfigError: as :meth:`credential`.
+        """
+        credential = await anyio.to_thread.run_sync(self.credential)
+        return credential.client_certificate
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        if _caller_set_authorization(request):
+            yield request
+            return
+        request.read()
+        sent = self.credential()
+        _apply_token(request, sent)
+        response = yield request
+        if response.status_code != _UNAUTHORIZED or sent.token is None:
+            return
+        fresh = self.renew(sent)
+        if _should_retry(response, sent.token, fresh.token):
+            _apply_token(request, fresh)
+            yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if _caller_set_authorization(request):
+            yield request
+            return
+        await request.aread()
+        sent = await anyio.to_thread.run_sync(self.credential)
+        _apply_token(request, sent)
+        response = yield request
+        if response.status_code != _UNAUTHORIZED or sent.token is None:
+            return
+        fresh = await anyio.to_thread.run_sync(self.renew, sent)
+        if _should_retry(response, sent.token, fresh.token):
+            _apply_token(request, fresh)
+            yield request
+
+    def _run_locked(self) -> ExecCredential:
+        interactive = decide_interactive(self.config, self._stdin_is_tty())
+        stdout = run_exec_plugin(self.config, interactive=interactive, environ=os.environ)
+        return parse_exec_credential(stdout, self.config)
+
+
+def _apply_token(request: httpx.Request, credential: ExecCredential) -> None:
+    if credential.token:
+        request.headers["Authorization"] = bearer_authorization(credential.token)

@@ -1,0 +1,223 @@
+"""Client and AsyncClient: one connection pool each, and the verbs that start a request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+from typing import Generic, TypeVar
+
+import httpx
+
+from rawkube._request import RequestBuilder, Result, patch_content_type
+from rawkube._transport import AsyncTransport, SyncTransport
+from rawkube.config import Config, load_config
+
+R = TypeVar("R", bound=RequestBuilder)
+
+
+class Request(RequestBuilder):
+    """A request on a :class:`Client`; ends in :meth:`do`, :meth:`do_raw` or :meth:`stream`."""
+
+    def __init__(
+        self, transport: SyncTransport, method: str, *, content_type: str | None = None
+    ) -> None:
+        super().__init__(method, content_type=content_type)
+        self._transport = transport
+
+    def do(self) -> Result:
+        """Send and read the answer.
+
+        Raises :class:`~rawkube.ApiError` (a subclass per status) for an error answer,
+        :class:`~rawkube.TransportError` when no answer came.
+        """
+        return self._transport.send(self.build())
+
+    def do_raw(self) -> bytes:
+        """Send and return the body's bytes; raises as :meth:`do`."""
+        return self.do().raw()
+
+    def stream(self) -> AbstractContextManager[Iterator[bytes]]:
+        """A context manager yielding the body in chunks as they arrive (no read timeout)."""
+        return self._transport.stream(self.build())
+
+
+class AsyncRequest(RequestBuilder):
+    """A request being built on an :class:`AsyncClient`; its terminals are awaited."""
+
+    def __init__(
+        self, transport: AsyncTransport, method: str, *, content_type: str | None = None
+    ) -> None:
+        super().__init__(method, content_type=content_type)
+        self._transport = transport
+
+    async def do(self) -> Result:
+        """Send and read the answer; raises as :meth:`Request.do`."""
+        return await self._transport.send(self.build())
+
+    async def do_raw(self) -> bytes:
+        """Send and return the body's bytes; raises as :meth:`Request.do`."""
+        return (await self.do()).raw()
+
+    def stream(self) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """An async context manager yielding the body in chunks as they arrive."""
+        return self._transport.stream(self.build())
+
+
+class _VerbStarters(Generic[R]):
+    """``get()``, ``post()``, ... each starting a request builder; shared by every client shape."""
+
+    _group_version: str | None = None
+
+    def _start(self, method: str, content_type: str | None = None) -> R:
+        raise NotImplementedError
+
+    def _begin(self, method: str, content_type: str | None = None) -> R:
+        request = self._start(method, content_type)
+        if self._group_version is not None:
+            request.group_version(self._group_version)
+        return request
+
+    def get(self) -> R:
+        """Start a GET request."""
+        return self._begin("GET")
+
+    def post(self) -> R:
+        """Start a POST request (create)."""
+        return self._begin("POST")
+
+    def put(self) -> R:
+        """Start a PUT request (replace)."""
+        return self._begin("PUT")
+
+    def patch(self, patch_type: str) -> R:
+        """Start a PATCH: ``"merge"``, ``"json"``, ``"strategic"`` or ``"apply"`` (server-side)."""
+        return self._begin("PATCH", patch_content_type(patch_type))
+
+    def delete(self) -> R:
+        """Start a DELETE request."""
+        return self._begin("DELETE")
+
+    def verb(self, method: str) -> R:
+        """Start a request with any HTTP method."""
+        return self._begin(method)
+
+
+class RESTClient(_VerbStarters[Request]):
+    """Request builders bound to one group-version, as client-go's ``RESTClient()``."""
+
+    def __init__(self, transport: SyncTransport, group_version: str) -> None:
+        self._transport = transport
+        self._group_version = group_version
+
+    def _start(self, method: str, content_type: str | None = None) -> Request:
+        return Request(self._transport, method, content_type=content_type)
+
+
+class AsyncRESTClient(_VerbStarters[AsyncRequest]):
+    """Async request builders bound to one group-version."""
+
+    def __init__(self, transport: AsyncTransport, group_version: str) -> None:
+        self._transport = transport
+        self._group_version = group_version
+
+    def _start(self, method: str, content_type: str | None = None) -> AsyncRequest:
+        return AsyncRequest(self._transport, method, content_type=content_type)
+
+
+class Client(_VerbStarters[Request]):
+    """A blocking Kubernetes client over one pooled HTTP connection.
+
+    ``config=None`` loads the configuration as kubectl does (:func:`rawkube.load_config`);
+    ``transport`` replaces the network (an httpx transport: respx, the fake cluster).
+    Raises :class:`~rawkube.ConfigError` when no usable configuration is found.
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        http2: bool = False,
+    ) -> None:
+        self.config = config if config is not None else load_config()
+        self._transport = SyncTransport(self.config, transport=transport, http2=http2)
+
+    @classmethod
+    def from_kubeconfig(
+        cls, path: str | Path | None = None, *, context: str | None = None
+    ) -> Client:
+        """A client for a kubeconfig file (or the usual search when ``path`` is None)."""
+        return cls(load_config(path, context=context))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.config!r}>"
+
+    def _start(self, method: str, content_type: str | None = None) -> Request:
+        return Request(self._transport, method, content_type=content_type)
+
+    def rest(self, group_version: str) -> RESTClient:
+        """Request builders bound to ``group_version`` (``client.rest("apps/v1").get()...``)."""
+        return RESTClient(self._transport, group_version)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_VerbStarters[AsyncRequest]):
+    """The asyncio twin of :class:`Client`: the same names, awaited."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http2: bool = False,
+    ) -> None:
+        self.config = config if config is not None else load_config()
+        self._transport = AsyncTransport(self.config, transport=transport, http2=http2)
+
+    @classmethod
+    def from_kubeconfig(
+        cls, path: str | Path | None = None, *, context: str | None = None
+    ) -> AsyncClient:
+        """A client for a kubeconfig file (or the usual search when ``path`` is None)."""
+        return cls(load_config(path, context=context))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.config!r}>"
+
+    def _start(self, method: str, content_type: str | None = None) -> AsyncRequest:
+        return AsyncRequest(self._transport, method, content_type=content_type)
+
+    def rest(self, group_version: str) -> AsyncRESTClient:
+        """Request builders bound to ``group_version``."""
+        return AsyncRESTClient(self._transport, group_version)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

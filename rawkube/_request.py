@@ -1,0 +1,318 @@
+"""The fluent request builder (set-once, validated setters), the request it builds, and Result."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pydantic
+
+from rawkube._exceptions import DecodeError
+from rawkube._resource import GroupVersion, check_segment, layout_path
+from rawkube._status import body_snippet
+
+PATCH_CONTENT_TYPES: dict[str, str] = {
+    "json": "application/json-patch+json",
+    "merge": "application/merge-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "apply": "application/apply-patch+yaml",
+}
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_ABS_PATH = re.compile(r"/[^?#\s%]*")
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+B = TypeVar("B", bound="RequestBuilder")
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """A fully built request: what the transport sends, with no I/O attached."""
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    timeout: float | None = None
+
+    def describe(self) -> str:
+        """``GET /api/v1/namespaces/x/pods``: how errors name this request."""
+        return f"{self.method} {self.path}"
+
+
+def patch_content_type(patch_type: str) -> str:
+    """The Content-Type for ``"merge"``, ``"json"``, ``"strategic"`` or ``"apply"``.
+
+    A full patch media type (``application/merge-patch+json``) is accepted as it is.
+    """
+    if patch_type in PATCH_CONTENT_TYPES:
+        return PATCH_CONTENT_TYPES[patch_type]
+    if patch_type in PATCH_CONTENT_TYPES.values():
+        return patch_type
+    raise ValueError(
+        f"patch type must be one of {sorted(PATCH_CONTENT_TYPES)} or their media types, "
+        f"not {patch_type!r}"
+    )
+
+
+def encode_body(body: object) -> tuple[bytes, str | None]:
+    """Bytes and default Content-Type for a body: a model, a dict or list, bytes or text."""
+    if isinstance(body, pydantic.BaseModel):
+        return body.model_dump_json(by_alias=True, exclude_unset=True).encode(), "application/json"
+    if isinstance(body, (dict, list)):
+        return json.dumps(body, separators=(",", ":")).encode(), "application/json"
+    if isinstance(body, bytes):
+        return body, None
+    if isinstance(body, str):
+        return body.encode(), None
+    raise TypeError(
+        f"body must be a pydantic model, dict, list, bytes or str, not {type(body).__name__}"
+    )
+
+
+def _param_value(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int)):
+        return str(value)
+    raise TypeError(f"param {key!r} must be a str, int or bool, not {type(value).__name__}")
+
+
+class RequestBuilder:
+    """Builds one API request; verb first, then any setters in any order, then a terminal.
+
+    Kubernetes parts (namespace, resource, name, subresource) stay apart from generic parts
+    (prefix, suffix, params, headers, body). Every setter checks its value and refuses to be
+    called twice, raising ``ValueError`` (or ``TypeError`` for a non-string) at that call.
+    ``param`` appends; ``header`` replaces. :meth:`build` lays the path out in one place.
+    """
+
+    def __init__(self, method: str, *, content_type: str | None = None) -> None:
+        if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+            raise ValueError(f"HTTP method must be a token such as 'GET', not {method!r}")
+        self._method = method.upper()
+        self._group_version: GroupVersion | None = None
+        self._abs_path: str | None = None
+        self._namespace: str | None = None
+        self._resource: str | None = None
+        self._name: str | None = None
+        self._subresource: str | None = None
+        self._prefix: list[str] = []
+        self._suffix: list[str] = []
+        self._params: list[tuple[str, str]] = []
+        self._headers: dict[str, tuple[str, str]] = {}
+        self._body: bytes | None = None
+        self._body_set = False
+        self._timeout: float | None = None
+        self._content_type = content_type
+
+    def _set_once(self, attr: str, what: str, value: Any) -> None:
+        if getattr(self, attr) is not None:
+            raise ValueError(f"{what} is already set to {getattr(self, attr)!r}")
+        setattr(self, attr, value)
+
+    def group_version(self: B, group_version: str) -> B:
+        """The API group and version (``"v1"``, the default, or ``"apps/v1"``)."""
+        self._set_once("_group_version", "group_version", GroupVersion.parse(group_version))
+        return self
+
+    def namespace(self: B, namespace: str) -> B:
+        """The namespace: adds ``namespaces/<namespace>`` before the resource."""
+        self._set_once("_namespace", "namespace", check_segment("namespace", namespace))
+        return self
+
+    def resource(self: B, resource: str) -> B:
+        """The resource's plural name (``"pods"``)."""
+        self._set_once("_resource", "resource", check_segment("resource", resource))
+        return self
+
+    def name(self: B, name: str) -> B:
+        """The object's name."""
+        self._set_once("_name", "name", check_segment("name", name))
+        return self
+
+    def subresource(self: B, subresource: str) -> B:
+        """A subresource of the named object (``"status"``, ``"scale"``, ``"log"``)."""
+        self._set_once("_subresource", "subresource", check_segment("subresource", subresource))
+        return self
+
+    def prefix(self: B, *segments: str) -> B:
+        """Path segments between the group-version root and the namespace."""
+        self._prefix += [check_segment("prefix segment", segment) for segment in segments]
+        return self
+
+    def suffix(self: B, *segments: str) -> B:
+        """Path segments after everything else (a proxy path, say)."""
+        self._suffix += [check_segment("suffix segment", segment) for segment in segments]
+        return self
+
+    def abs_path(self: B, path: str) -> B:
+        """An absolute path (``"/version"``) used instead of the group-version root."""
+        if not isinstance(path, str):
+            raise TypeError(f"abs_path must be a str, not {type(path).__name__}")
+        if not _ABS_PATH.fullmatch(path) or any(s in (".", "..") for s in path.split("/")):
+            raise ValueError(f"abs_path must be an absolute path without '%', '?' or '#': {path!r}")
+        self._set_once("_abs_path", "abs_path", path)
+        return self
+
+    def param(self: B, key: str, value: str | int | bool) -> B:
+        """Add a query parameter; calling again with the same key adds another value."""
+        if not isinstance(key, str):
+            raise TypeError(f"param key must be a str, not {type(key).__name__}")
+        if not key:
+            raise ValueError("param key must not be empty")
+        self._params.append((key, _param_value(key, value)))
+        return self
+
+    def params(self: B, params: Mapping[str, str | int | bool]) -> B:
+        """Add several query parameters."""
+        for key, value in params.items():
+            self.param(key, value)
+        return self
+
+    def header(self: B, key: str, value: str) -> B:
+        """Set a request header, replacing an earlier value of the same name."""
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError("header name and value must be str")
+        if not _TOKEN.fullmatch(key):
+            raise ValueError(f"header name must be an HTTP token, not {key!r}")
+        if "\r" in value or "\n" in value:
+            raise ValueError(f"header {key!r} must not contain a line break")
+        self._headers[key.lower()] = (key, value)
+        return self
+
+    def body(self: B, body: pydantic.BaseModel | dict[str, Any] | list[Any] | bytes | str) -> B:
+        """The request body; a model is written by alias without unset fields."""
+        if self._body_set:
+            raise ValueError("body is already set")
+        content, content_type = encode_body(body)
+        self._body, self._body_set = content, True
+        if self._content_type is None:
+            self._content_type = content_type
+        return self
+
+    def timeout(self: B, seconds: float) -> B:
+        """An overall limit for this request, also sent to the server as ``timeout``."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise TypeError(f"timeout must be a number of seconds, not {type(seconds).__name__}")
+        if not math.isfinite(seconds) or seconds <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {seconds!r}")
+        self._set_once("_timeout", "timeout", float(seconds))
+        return self
+
+    def build(self) -> ApiRequest:
+        """The request as it will be sent. Raises ``ValueError`` for a name without a resource."""
+        if (self._name is not None or self._subresource is not None) and self._resource is None:
+            raise ValueError("a name or subresource needs a resource")
+        if self._subresource is not None and self._name is None:
+            raise ValueError("a subresource needs a name")
+        if self._abs_path is not None:
+            root = self._abs_path
+        else:
+            root = (self._group_version or GroupVersion("", "v1")).api_path
+        path = layout_path(
+            root=root,
+            prefix=self._prefix,
+            namespace=self._namespace,
+            resource=self._resource,
+            name=self._name,
+            subresource=self._subresource,
+            suffix=self._suffix,
+        )
+        params = self._params
+        if self._timeout is not None:
+            params = [*params, ("timeout", f"{math.ceil(self._timeout)}s")]
+        headers = dict(self._headers)
+        if self._content_type is not None and "content-type" not in headers:
+            headers["content-type"] = ("Content-Type", self._content_type)
+        return ApiRequest(
+            method=self._method,
+            path=path,
+            params=tuple(params),
+            headers=tuple(headers.values()),
+            body=self._body,
+            timeout=self._timeout,
+        )
+
+
+_WARNING = re.compile(r'\s*(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\s*,?')
+
+
+def parse_warnings(values: list[str]) -> list[str]:
+    """The texts of ``Warning`` headers (``299 - "text"``), in order, without duplicates."""
+    texts: list[str] = []
+    for value in values:
+        pos = 0
+        while pos < len(value):
+            match = _WARNING.match(value, pos)
+            if match is None:
+                break
+            text = re.sub(r"\\(.)", r"\1", match[3])
+            if text not in texts:
+                texts.append(text)
+            pos = match.end()
+    return texts
+
+
+class Result:
+    """A successful response: the caller decides how to decode it.
+
+    ``status_code`` and ``headers`` are as received; ``warnings`` holds the server's
+    ``Warning`` header texts. :meth:`into` decodes the bytes straight into a model.
+    """
+
+    __slots__ = ("_content", "_request", "headers", "status_code", "warnings")
+
+    def __init__(
+        self,
+        request: ApiRequest,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        warnings: list[str],
+    ) -> None:
+        self._request = request
+        self.status_code = status_code
+        self.headers = headers
+        self._content = content
+        self.warnings = warnings
+
+    def __repr__(self) -> str:
+        return (
+            f"<Result {self._request.describe()} {self.status_code} ({len(self._content)} bytes)>"
+        )
+
+    def raw(self) -> bytes:
+        """The body as received."""
+        return self._content
+
+    def json(self) -> Any:
+        """The body decoded as JSON. Raises :class:`DecodeError` when it is not JSON."""
+        try:
+            return json.loads(self._content)
+        except ValueError as exc:
+            raise DecodeError(
+                f"{self._request.describe()}: the response body is not JSON ({exc}); "
+                f"it starts {body_snippet(self._content)!r}"
+            ) from None
+
+    def into(self, model: type[M]) -> M:
+        """The body decoded into ``model``. Raises :class:`DecodeError` when it does not fit."""
+        try:
+            return model.model_validate_json(self._content)
+        except pydantic.ValidationError as exc:
+            raise DecodeError(
+                f"{self._request.describe()}: the response body does not decode as "
+                f"{model.__name__}: {_summarise(exc)}"
+            ) from None
+
+
+def _summarise(exc: pydantic.ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}" for e in errors[:3]]
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return "; ".join(parts) + more

@@ -1,0 +1,112 @@
+"""Resource identity (group, version, kind, resource) and the one place a path is laid out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+# A group is a DNS-1123 subdomain and its version a DNS-1035 label (CRDs may name versions
+# freely); the core group's versions look like Kubernetes versions (v1, v2beta1), so a bare
+# "apps" is caught as a missing version rather than taken for one.
+_GROUP = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_VERSION = r"[a-z]([-a-z0-9]*[a-z0-9])?"
+_CORE_VERSION = r"v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?"
+_GROUP_VERSION = re.compile(
+    rf"(?P<group>{_GROUP})/(?P<version>{_VERSION})|(?P<core>{_CORE_VERSION})"
+)
+# Characters left as they are inside one path segment; "/" and "%" never reach here.
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+
+
+@dataclass(frozen=True)
+class GroupVersion:
+    """An API group and version; the core group is ``""`` and lives under ``/api``."""
+
+    group: str
+    version: str
+
+    @classmethod
+    def parse(cls, text: str) -> GroupVersion:
+        """``"v1"`` or ``"<group>/<version>"``; raises ``ValueError`` for anything else."""
+        if not isinstance(text, str):
+            raise TypeError(f"group_version must be a str, not {type(text).__name__}")
+        match = _GROUP_VERSION.fullmatch(text)
+        if match is None or len(text) > 253 + 1 + 63:
+            raise ValueError(f"group_version must be 'v1' or '<group>/<version>', not {text!r}")
+        if match["core"]:
+            return cls("", match["core"])
+        return cls(match["group"], match["version"])
+
+    @property
+    def api_path(self) -> str:
+        """The path this group-version is served under: ``/api/v1`` or ``/apis/<group>/<v>``."""
+        if self.group:
+            return f"/apis/{self.group}/{self.version}"
+        return f"/api/{self.version}"
+
+    def __str__(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+@dataclass(frozen=True)
+class GroupVersionKind:
+    """A kind of object, as written in its ``apiVersion`` and ``kind``."""
+
+    group: str
+    version: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class GroupVersionResource:
+    """A resource as the URL names it: its group, version and plural (``"deployments"``)."""
+
+    group: str
+    version: str
+    resource: str
+
+
+def check_segment(what: str, value: object) -> str:
+    """Return ``value`` if it can stand alone as one path segment, else raise.
+
+    Raises ``TypeError`` for a non-string and ``ValueError`` for an empty string, ``.``/``..``,
+    or one holding ``/`` or ``%`` (which would change the path or its escaping).
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{what} must not be empty")
+    if value in (".", ".."):
+        raise ValueError(f"{what} must not be {value!r}")
+    if "/" in value or "%" in value:
+        raise ValueError(f"{what} must not contain '/' or '%': {value!r}")
+    return value
+
+
+def layout_path(
+    *,
+    root: str,
+    prefix: Sequence[str] = (),
+    namespace: str | None = None,
+    resource: str | None = None,
+    name: str | None = None,
+    subresource: str | None = None,
+    suffix: Sequence[str] = (),
+) -> str:
+    """Join the parts of a request path in client-go's order, escaping each segment.
+
+    ``root`` is the group-version path (``/apis/apps/v1``) or an absolute path; after it come the
+    prefix segments, ``namespaces/<ns>``, the resource, name, subresource and suffix segments.
+    """
+    segments = [*prefix]
+    if namespace is not None:
+        segments += ["namespaces", namespace]
+    for part in (resource, name, subresource):
+        if part is not None:
+            segments.append(part)
+    segments += suffix
+    tail = "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
+    base = root.rstrip("/")
+    return f"{base}/{tail}" if tail else (base or "/")

@@ -1,0 +1,460 @@
+"""The only module that calls httpx: sends ApiRequests with retries, throttling and error mapping.
+
+``TransportCore`` holds every decision (how a request becomes an httpx request, whether and when
+to retry, which error to raise); ``SyncTransport`` and ``AsyncTransport`` repeat only the loop
+that sends and sleeps.
+
+Retries follow client-go: a 429 or 5xx answer that carries an integer ``Retry-After`` was
+rejected unprocessed (API Priority and Fairness), so any verb is sent again after that many
+seconds; a connection reset or early EOF is retried for GET only, after one second; a 503 or 504
+without ``Retry-After`` is not retried. At most ``MAX_RETRIES`` retries per request.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import socket
+import ssl
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from rawkube._exceptions import (
+    ApiError,
+    ConfigError,
+    ConnectError,
+    DecodeError,
+    RawkubeError,
+    RequestTimeoutError,
+    TransportError,
+)
+from rawkube._request import ApiRequest, Result, parse_warnings
+from rawkube._status import error_from_response, parse_retry_after
+from rawkube._throttle import TokenBucket
+from rawkube.config import ClientCertificate, Config
+
+logger = logging.getLogger("rawkube")
+
+MAX_RETRIES = 10
+CONNECTION_RETRY_DELAY = 1.0
+_RETRYABLE_FOR_GET = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+def keepalive_socket_options() -> list[tuple[int, int, int]]:
+    """TCP keepalive, so a long-lived connection (a followed log, a watch) notices a dead peer."""
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
+        if hasattr(socket, name):
+            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+    return options
+
+
+def proxy_for(config: Config) -> str | None:
+    """The proxy to use: the kubeconfig's ``proxy-url``, else the environment's, as kubectl does."""
+    if config.proxy:
+        return config.proxy
+    parts = urlsplit(config.server)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        return proxy
+    return None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Send the request again after ``delay`` seconds."""
+
+    delay: float
+
+
+class RefreshCertificate:
+    """Ask the credential plugin for a new client certificate, rebuild the pool, send again."""
+
+
+REFRESH_CERTIFICATE = RefreshCertificate()
+Decision = Retry | RefreshCertificate | None
+
+
+class TransportCore:
+    """Everything the sync and async transports decide alike; no I/O here."""
+
+    def __init__(self, config: Config, *, http2: bool = False) -> None:
+        parts = urlsplit(config.server)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"{config.source}: server must be an http(s) URL with a host, not {config.server!r}"
+            )
+        self.config = config
+        self.http2 = http2
+        self.base_url = config.server.rstrip("/")
+        headers = [("Accept", "application/json"), *config.headers()]
+        if config.disable_compression:
+            headers.append(("Accept-Encoding", "identity"))
+        self.headers = httpx.Headers(headers)
+        self.timeout = httpx.Timeout(
+            connect=config.connect_timeout,
+            read=config.read_timeout,
+            write=config.read_timeout,
+            pool=config.connect_timeout,
+        )
+        self.stream_timeout = httpx.Timeout(
+            connect=config.connect_timeout, read=None, write=config.read_timeout, pool=None
+        )
+        server_name = config.tls.server_name
+        self.extensions: dict[str, Any] = {"sni_hostname": server_name} if server_name else {}
+        self.limiter = (
+            TokenBucket(config.qps, config.burst or max(1, int(config.qps)), config.clock)
+            if config.qps
+            else None
+        )
+        self._logged_warnings: set[str] = set()
+
+    def verify(self, client_cert: ClientCertificate | None) -> ssl.SSLContext | bool:
+        """The TLS context for a pool; plain-HTTP servers need none."""
+        if not self.base_url.startswith("https:"):
+            return False
+        if client_cert is not None:
+            return self.config.ssl_context_with(client_cert)
+        return self.config.ssl_context
+
+    def transport_options(self, client_cert: ClientCertificate | None) -> dict[str, Any]:
+        """Keyword arguments for httpx's HTTP(S) transport of one connection pool."""
+        if self.http2 and importlib.util.find_spec("h2") is None:
+            raise ConfigError("HTTP/2 needs the h2 package: pip install 'rawkube[http2]'")
+        proxy = proxy_for(self.config)
+        if proxy and proxy.startswith("socks") and importlib.util.find_spec("socksio") is None:
+            raise ConfigError(
+                f"{self.config.source}: proxy-url {proxy.split('://')[0]}:// needs the "
+                "socksio package: pip install 'rawkube[socks]'"
+            )
+        return {
+            "verify": self.verify(client_cert),
+            "http2": self.http2,
+            "proxy": proxy,
+            "socket_options": keepalive_socket_options(),
+        }
+
+    def client_options(
+        self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport
+    ) -> dict[str, Any]:
+        """Keyword arguments for the pooled httpx client."""
+        return {
+            "auth": self.config.auth,
+            "headers": self.headers,
+            "timeout": self.timeout,
+            "transport": transport,
+            "trust_env": False,
+            "follow_redirects": False,
+        }
+
+    def request_options(self, request: ApiRequest, *, stream: bool) -> dict[str, Any]:
+        """Keyword arguments for ``build_request`` of one ApiRequest."""
+        if stream:
+            timeout = self.stream_timeout
+        elif request.timeout is not None:
+            timeout = httpx.Timeout(
+                request.timeout, connect=min(self.config.connect_timeout, request.timeout)
+            )
+        else:
+            timeout = self.timeout
+        return {
+            "method": request.method,
+            "url": self.base_url + request.path,
+            "params": request.params or None,
+            "headers": request.headers,
+            "content": request.body,
+            "timeout": timeout,
+            "extensions": self.extensions,
+        }
+
+    def throttle_delay(self) -> float:
+        """Seconds to wait before sending, when client-side QPS limiting is on."""
+        return self.limiter.reserve() if self.limiter is not None else 0.0
+
+    def decide(
+        self,
+        request: ApiRequest,
+        status_code: int,
+        headers: httpx.Headers,
+        attempt: int,
+        *,
+        certificate_in_use: bool,
+        certificate_refreshed: bool,
+    ) -> Decision:
+        """What to do with an answer: retry, refresh the client certificate, or accept it."""
+        if status_code == 401 and certificate_in_use and not certificate_refreshed:
+            return REFRESH_CERTIFICATE
+        if attempt >= MAX_RETRIES or not (status_code == 429 or 500 <= status_code <= 599):
+            return None
+        seconds = parse_retry_after(headers.get("retry-after"))
+        if seconds is None:
+            return None
+        logger.debug(
+            "%s: HTTP %d with Retry-After %ds; retry %d",
+            request.describe(),
+            status_code,
+            seconds,
+            attempt + 1,
+        )
+        return Retry(float(seconds))
+
+    def invalidate_credentials(self) -> None:
+        """Make the credential flow fetch fresh credentials (a 401 on a plugin's certificate)."""
+        if self.config.auth is not None:
+            self.config.auth.invalidate()
+
+    def decide_error(self, request: ApiRequest, exc: httpx.HTTPError, attempt: int) -> Retry | None:
+        """Whether a failed send is tried again: a reset or EOF, for GET only."""
+        if (
+            request.method == "GET"
+            and isinstance(exc, _RETRYABLE_FOR_GET)
+            and attempt < MAX_RETRIES
+        ):
+            logger.debug("%s: %s; retry %d", request.describe(), type(exc).__name__, attempt + 1)
+            return Retry(CONNECTION_RETRY_DELAY)
+        return None
+
+    def wrap(self, request: ApiRequest, exc: httpx.HTTPError) -> RawkubeError:
+        """The rawkube error for an httpx error (raised ``from`` it by the caller)."""
+        where = f"{request.describe()} on {self.base_url}"
+        detail = str(exc) or type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            return RequestTimeoutError(f"{where}: timed out ({type(exc).__name__}: {detail})")
+        if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
+            return ConnectError(f"{where}: cannot connect: {detail}")
+        if isinstance(exc, httpx.DecodingError):
+            return DecodeError(f"{where}: the response body could not be decoded: {detail}")
+        return TransportError(f"{where}: {type(exc).__name__}: {detail}")
+
+    def result(self, request: ApiRequest, response: httpx.Response) -> Result:
+        """The Result of a 2xx answer whose body was read; otherwise raises its ApiError."""
+        content = response.content
+        if response.status_code >= 300:
+            raise self.error(response.status_code, response.headers, content)
+        return Result(
+            request, response.status_code, response.headers, content, self.warnings(response)
+        )
+
+    def error(self, status_code: int, headers: httpx.Headers, content: bytes) -> ApiError:
+        """The typed ApiError of an error answer."""
+        return error_from_response(status_code, content, headers.get("retry-after"))
+
+    def warnings(self, response: httpx.Response) -> list[str]:
+        """The server's warnings; each distinct one is logged once per client."""
+        values = response.headers.get_list("warning")
+        if not values:
+            return []
+        texts = parse_warnings(values)
+        for text in texts:
+            if text not in self._logged_warnings:
+                self._logged_warnings.add(text)
+                logger.warning("server warning: %s", text)
+        return texts
+
+
+class SyncTransport:
+    """Sends on one pooled ``httpx.Client``, rebuilt only when a plugin's certificate changes."""
+
+    def __init__(
+        self, config: Config, *, transport: httpx.BaseTransport | None = None, http2: bool = False
+    ) -> None:
+        self.core = TransportCore(config, http2=http2)
+        self._user_transport = transport
+        self._certificate: ClientCertificate | None = None
+        self._retired: list[httpx.Client] = []
+        self._http = self._new_client(None)
+
+    def _new_client(self, certificate: ClientCertificate | None) -> httpx.Client:
+        transport = self._user_transport or httpx.HTTPTransport(
+            **self.core.transport_options(certificate)
+        )
+        return httpx.Client(**self.core.client_options(transport))
+
+    def _client(self) -> httpx.Client:
+        auth = self.core.config.auth
+        if auth is not None:
+            certificate = auth.client_certificate()
+            if certificate is not self._certificate:
+                self._retired.append(self._http)
+                self._http, self._certificate = self._new_client(certificate), certificate
+        return self._http
+
+    def _send(self, request: ApiRequest, *, stream: bool) -> httpx.Response:
+        clock = self.core.config.clock
+        attempt, refreshed = 0, False
+        while True:
+            delay = self.core.throttle_delay()
+            if delay:
+                clock.sleep(delay)
+            http = self._client()
+            try:
+                response = http.send(
+                    http.build_request(**self.core.request_options(request, stream=stream)),
+                    stream=stream,
+                )
+                if stream and response.status_code >= 300:
+                    response.read()
+                    response.close()
+            except httpx.HTTPError as exc:
+                retry = self.core.decide_error(request, exc, attempt)
+                if retry is None:
+                    raise self.core.wrap(request, exc) from exc
+                clock.sleep(retry.delay)
+                attempt += 1
+                continue
+            decision = self.core.decide(
+                request,
+                response.status_code,
+                response.headers,
+                attempt,
+                certificate_in_use=self._certificate is not None,
+                certificate_refreshed=refreshed,
+            )
+            if decision is None:
+                return response
+            if stream:
+                response.close()
+            if isinstance(decision, Retry):
+                clock.sleep(decision.delay)
+                attempt += 1
+            else:
+                self.core.invalidate_credentials()
+                refreshed = True
+
+    def send(self, request: ApiRequest) -> Result:
+        """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
+        return self.core.result(request, self._send(request, stream=False))
+
+    @contextmanager
+    def stream(self, request: ApiRequest) -> Iterator[Iterator[bytes]]:
+        """Send, then yield the body's chunks as they arrive; the connection closes on exit."""
+        response = self._send(request, stream=True)
+        try:
+            if response.status_code >= 300:
+                raise self.core.error(response.status_code, response.headers, response.content)
+            self.core.warnings(response)
+            yield self._chunks(request, response)
+        finally:
+            response.close()
+
+    def _chunks(self, request: ApiRequest, response: httpx.Response) -> Iterator[bytes]:
+        try:
+            yield from response.iter_bytes()
+        except httpx.HTTPError as exc:
+            raise self.core.wrap(request, exc) from exc
+
+    def close(self) -> None:
+        """Close every connection pool."""
+        for http in [*self._retired, self._http]:
+            http.close()
+        self._retired.clear()
+
+
+class AsyncTransport:
+    """The async twin of :class:`SyncTransport`: the same decisions, awaited I/O."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http2: bool = False,
+    ) -> None:
+        self.core = TransportCore(config, http2=http2)
+        self._user_transport = transport
+        self._certificate: ClientCertificate | None = None
+        self._retired: list[httpx.AsyncClient] = []
+        self._http = self._new_client(None)
+
+    def _new_client(self, certificate: ClientCertificate | None) -> httpx.AsyncClient:
+        transport = self._user_transport or httpx.AsyncHTTPTransport(
+            **self.core.transport_options(certificate)
+        )
+        return httpx.AsyncClient(**self.core.client_options(transport))
+
+    async def _client(self) -> httpx.AsyncClient:
+        auth = self.core.config.auth
+        if auth is not None:
+            certificate = await auth.aclient_certificate()
+            if certificate is not self._certificate:
+                self._retired.append(self._http)
+                self._http, self._certificate = self._new_client(certificate), certificate
+        return self._http
+
+    async def _send(self, request: ApiRequest, *, stream: bool) -> httpx.Response:
+        clock = self.core.config.clock
+        attempt, refreshed = 0, False
+        while True:
+            delay = self.core.throttle_delay()
+            if delay:
+                await clock.asleep(delay)
+            http = await self._client()
+            try:
+                response = await http.send(
+                    http.build_request(**self.core.request_options(request, stream=stream)),
+                    stream=stream,
+                )
+                if stream and response.status_code >= 300:
+                    await response.aread()
+                    await response.aclose()
+            except httpx.HTTPError as exc:
+                retry = self.core.decide_error(request, exc, attempt)
+                if retry is None:
+                    raise self.core.wrap(request, exc) from exc
+                await clock.asleep(retry.delay)
+                attempt += 1
+                continue
+            decision = self.core.decide(
+                request,
+                response.status_code,
+                response.headers,
+                attempt,
+                certificate_in_use=self._certificate is not None,
+                certificate_refreshed=refreshed,
+            )
+            if decision is None:
+                return response
+            if stream:
+                await response.aclose()
+            if isinstance(decision, Retry):
+                await clock.asleep(decision.delay)
+                attempt += 1
+            else:
+                self.core.invalidate_credentials()
+                refreshed = True
+
+    async def send(self, request: ApiRequest) -> Result:
+        """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
+        return self.core.result(request, await self._send(request, stream=False))
+
+    @asynccontextmanager
+    async def stream(self, request: ApiRequest) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Send, then yield the body's chunks as they arrive; the connection closes on exit."""
+        response = await self._send(request, stream=True)
+        try:
+            if response.status_code >= 300:
+                raise self.core.error(response.status_code, response.headers, response.content)
+            self.core.warnings(response)
+            yield self._chunks(request, response)
+        finally:
+            await response.aclose()
+
+    async def _chunks(self, request: ApiRequest, response: httpx.Response) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in response.aiter_bytes():
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise self.core.wrap(request, exc) from exc
+
+    async def aclose(self) -> None:
+        """Close every connection pool."""
+        for http in [*self._retired, self._http]:
+            await http.aclose()
+        self._retired.clear()

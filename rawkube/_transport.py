@@ -1,8 +1,9 @@
 """The only module that calls httpx: sends ApiRequests with retries, throttling and error mapping.
 
 ``TransportCore`` holds every decision (how a request becomes an httpx request, whether and when
-to retry, which error to raise); ``SyncTransport`` and ``AsyncTransport`` repeat only the loop
-that sends and sleeps.
+to retry, which error to raise). Its ``send_flow`` generator is one request's whole life as
+steps (sleep, send, discard an answer), in the manner of httpx's auth flows; ``SyncTransport``
+and ``AsyncTransport`` only carry the steps out, blocking or awaited.
 
 Retries follow client-go: a 429 or 5xx answer that carries an integer ``Retry-After`` was
 rejected unprocessed (API Priority and Fairness), so any verb is sent again after that many
@@ -17,7 +18,7 @@ import logging
 import socket
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +81,38 @@ class RefreshCertificate:
 
 REFRESH_CERTIFICATE = RefreshCertificate()
 Decision = Retry | RefreshCertificate | None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Flow step: the driver waits ``seconds`` on the clock."""
+
+    seconds: float
+
+
+class Send:
+    """Flow step: the driver sends the request once and hands back a :class:`Sent` or the error."""
+
+
+@dataclass(frozen=True)
+class Discard:
+    """Flow step: the driver closes an answer that will not be used."""
+
+    response: httpx.Response
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one send gave: the answer, and whether a plugin's client certificate was presented."""
+
+    response: httpx.Response
+    certificate_in_use: bool
+
+
+SEND = Send()
+Step = Sleep | Send | Discard
+Outcome = Sent | httpx.HTTPError | None
+SendFlow = Generator[Step, Outcome, httpx.Response]
 
 
 class TransportCore:
@@ -177,6 +210,44 @@ class TransportCore:
     def throttle_delay(self) -> float:
         """Seconds to wait before sending, when client-side QPS limiting is on."""
         return self.limiter.reserve() if self.limiter is not None else 0.0
+
+    def send_flow(self, request: ApiRequest) -> SendFlow:
+        """The whole life of one request as steps for a driver, ending with the answer to use.
+
+        The sync and async transports only carry the steps out (sleep, send, close), so the
+        retry and refresh rules exist once. Raises the wrapped error when a send fails for good.
+        """
+        attempt, refreshed = 0, False
+        while True:
+            delay = self.throttle_delay()
+            if delay:
+                yield Sleep(delay)
+            outcome = yield SEND
+            if isinstance(outcome, httpx.HTTPError):
+                retry = self.decide_error(request, outcome, attempt)
+                if retry is None:
+                    raise self.wrap(request, outcome) from outcome
+                yield Sleep(retry.delay)
+                attempt += 1
+                continue
+            assert outcome is not None, "the driver must answer SEND with what it got"
+            decision = self.decide(
+                request,
+                outcome.response.status_code,
+                outcome.response.headers,
+                attempt,
+                certificate_in_use=outcome.certificate_in_use,
+                certificate_refreshed=refreshed,
+            )
+            if decision is None:
+                return outcome.response
+            yield Discard(outcome.response)
+            if isinstance(decision, Retry):
+                yield Sleep(decision.delay)
+                attempt += 1
+            else:
+                self.invalidate_credentials()
+                refreshed = True
 
     def decide(
         self,
@@ -287,46 +358,32 @@ class SyncTransport:
         return self._http
 
     def _send(self, request: ApiRequest, *, stream: bool) -> httpx.Response:
-        clock = self.core.config.clock
-        attempt, refreshed = 0, False
+        flow, outcome = self.core.send_flow(request), None
         while True:
-            delay = self.core.throttle_delay()
-            if delay:
-                clock.sleep(delay)
-            http = self._client()
             try:
-                response = http.send(
-                    http.build_request(**self.core.request_options(request, stream=stream)),
-                    stream=stream,
-                )
-                if stream and response.status_code >= 300:
-                    response.read()
-                    response.close()
-            except httpx.HTTPError as exc:
-                retry = self.core.decide_error(request, exc, attempt)
-                if retry is None:
-                    raise self.core.wrap(request, exc) from exc
-                clock.sleep(retry.delay)
-                attempt += 1
-                continue
-            decision = self.core.decide(
-                request,
-                response.status_code,
-                response.headers,
-                attempt,
-                certificate_in_use=self._certificate is not None,
-                certificate_refreshed=refreshed,
-            )
-            if decision is None:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                response: httpx.Response = done.value
                 return response
-            if stream:
-                response.close()
-            if isinstance(decision, Retry):
-                clock.sleep(decision.delay)
-                attempt += 1
+            outcome = None
+            if isinstance(step, Sleep):
+                self.core.config.clock.sleep(step.seconds)
+            elif isinstance(step, Discard):
+                step.response.close()
             else:
-                self.core.invalidate_credentials()
-                refreshed = True
+                outcome = self._send_once(request, stream)
+
+    def _send_once(self, request: ApiRequest, stream: bool) -> Outcome:
+        http = self._client()
+        options = self.core.request_options(request, stream=stream)
+        try:
+            response = http.send(http.build_request(**options), stream=stream)
+            if stream and response.status_code >= 300:
+                response.read()  # an error's Status is needed whole, streamed or not
+                response.close()
+        except httpx.HTTPError as exc:
+            return exc
+        return Sent(response, self._certificate is not None)
 
     def send(self, request: ApiRequest) -> Result:
         """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
@@ -389,46 +446,32 @@ class AsyncTransport:
         return self._http
 
     async def _send(self, request: ApiRequest, *, stream: bool) -> httpx.Response:
-        clock = self.core.config.clock
-        attempt, refreshed = 0, False
+        flow, outcome = self.core.send_flow(request), None
         while True:
-            delay = self.core.throttle_delay()
-            if delay:
-                await clock.asleep(delay)
-            http = await self._client()
             try:
-                response = await http.send(
-                    http.build_request(**self.core.request_options(request, stream=stream)),
-                    stream=stream,
-                )
-                if stream and response.status_code >= 300:
-                    await response.aread()
-                    await response.aclose()
-            except httpx.HTTPError as exc:
-                retry = self.core.decide_error(request, exc, attempt)
-                if retry is None:
-                    raise self.core.wrap(request, exc) from exc
-                await clock.asleep(retry.delay)
-                attempt += 1
-                continue
-            decision = self.core.decide(
-                request,
-                response.status_code,
-                response.headers,
-                attempt,
-                certificate_in_use=self._certificate is not None,
-                certificate_refreshed=refreshed,
-            )
-            if decision is None:
+                step = flow.send(outcome)
+            except StopIteration as done:
+                response: httpx.Response = done.value
                 return response
-            if stream:
-                await response.aclose()
-            if isinstance(decision, Retry):
-                await clock.asleep(decision.delay)
-                attempt += 1
+            outcome = None
+            if isinstance(step, Sleep):
+                await self.core.config.clock.asleep(step.seconds)
+            elif isinstance(step, Discard):
+                await step.response.aclose()
             else:
-                self.core.invalidate_credentials()
-                refreshed = True
+                outcome = await self._send_once(request, stream)
+
+    async def _send_once(self, request: ApiRequest, stream: bool) -> Outcome:
+        http = await self._client()
+        options = self.core.request_options(request, stream=stream)
+        try:
+            response = await http.send(http.build_request(**options), stream=stream)
+            if stream and response.status_code >= 300:
+                await response.aread()  # an error's Status is needed whole, streamed or not
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            return exc
+        return Sent(response, self._certificate is not None)
 
     async def send(self, request: ApiRequest) -> Result:
         """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rawkube._status import Status, StatusCause
+    from rawkube._meta import Status, StatusCause
 
 
 class RawkubeError(Exception):
@@ -68,6 +68,10 @@ class ApiError(RawkubeError):
         self.retry_after = retry_after
         self.body = body
         super().__init__(f"{code} {reason or 'Error'}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only fields are not in ``args``: keep them, so errors cross process pools.
+        return (type(self), (self.code, self.reason, self.message), self.__dict__)
 
 
 class BadRequestError(ApiError):

@@ -149,3 +149,19 @@ def test_tree_shape():
         assert issubclass(cls, rawkube.RawkubeError)
     assert not issubclass(rawkube.AlreadyExistsError, rawkube.ConflictError)
     assert not hasattr(rawkube.ApiError(404, "NotFound", "x"), "status")
+
+
+def test_errors_survive_pickling():
+    import pickle
+
+    error = error_from_response(422, recorded_response("err_422_invalid_pod_name").content, "5")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is rawkube.InvalidError
+    assert (copy.code, copy.reason, copy.message, copy.retry_after) == (
+        422,
+        "Invalid",
+        error.message,
+        5,
+    )
+    assert copy.causes == error.causes
+    assert str(copy) == str(error)

@@ -1,5 +1,7 @@
 """rawkube: a fast, typed Kubernetes client over plain REST, sync and async."""
 
+from typing import TYPE_CHECKING, Any
+
 from rawkube._client import (
     AsyncClient,
     AsyncRequest,
@@ -36,7 +38,6 @@ from rawkube._exceptions import (
 )
 from rawkube._request import ApiRequest, RequestBuilder, Result
 from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource
-from rawkube._status import Status, StatusCause, StatusDetails
 from rawkube._version import __version__
 from rawkube.config import (
     ClientCertificate,
@@ -47,6 +48,21 @@ from rawkube.config import (
     incluster_config,
     load_config,
 )
+
+if TYPE_CHECKING:
+    from rawkube._meta import Status, StatusCause, StatusDetails
+
+_LAZY = {"Status", "StatusCause", "StatusDetails"}
+
+
+def __getattr__(name: str) -> Any:
+    # The Status models need pydantic, the slowest import; load them on first use only.
+    if name in _LAZY:
+        from rawkube import _meta
+
+        return getattr(_meta, name)
+    raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
+
 
 __all__ = [
     "AlreadyExistsError",

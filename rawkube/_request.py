@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import pydantic
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rawkube._exceptions import DecodeError
 from rawkube._resource import GroupVersion, check_segment, layout_path
@@ -24,7 +23,10 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _ABS_PATH = re.compile(r"/[^?#\s%]*")
 
-M = TypeVar("M", bound=pydantic.BaseModel)
+if TYPE_CHECKING:
+    import pydantic
+
+M = TypeVar("M", bound="pydantic.BaseModel")
 B = TypeVar("B", bound="RequestBuilder")
 
 
@@ -61,7 +63,9 @@ def patch_content_type(patch_type: str) -> str:
 
 def encode_body(body: object) -> tuple[bytes, str | None]:
     """Bytes and default Content-Type for a body: a model, a dict or list, bytes or text."""
-    if isinstance(body, pydantic.BaseModel):
+    # Without pydantic imported, ``body`` cannot be a model: no need to import it to check.
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(body, pydantic.BaseModel):
         return body.model_dump_json(by_alias=True, exclude_unset=True).encode(), "application/json"
     if isinstance(body, (dict, list)):
         return json.dumps(body, separators=(",", ":")).encode(), "application/json"
@@ -302,9 +306,11 @@ class Result:
 
     def into(self, model: type[M]) -> M:
         """The body decoded into ``model``. Raises :class:`DecodeError` when it does not fit."""
+        from pydantic import ValidationError  # free: ``model`` already imported pydantic
+
         try:
             return model.model_validate_json(self._content)
-        except pydantic.ValidationError as exc:
+        except ValidationError as exc:
             raise DecodeError(
                 f"{self._request.describe()}: the response body does not decode as "
                 f"{model.__name__}: {_summarise(exc)}"

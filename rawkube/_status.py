@@ -1,54 +1,19 @@
-"""The Status body the API server sends with errors, and the one place it becomes an ApiError."""
+"""The one place an error answer becomes an ApiError, by its Status body or its HTTP code.
+
+The pydantic Status model (``rawkube._meta``) is imported on the first error body, not with
+``rawkube``: most programs never need it, and pydantic's import is the slowest rawkube has.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING
 
 from rawkube._exceptions import ApiError, api_error_class
 
+if TYPE_CHECKING:
+    from rawkube._meta import Status
+
 _SNIPPET_CHARS = 200
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", validate_by_name=True, validate_by_alias=True)
-
-
-class StatusCause(_Model):
-    """One reason a request failed, often naming the field at fault."""
-
-    reason: str | None = None
-    message: str | None = None
-    field: str | None = None
-
-
-class StatusDetails(_Model):
-    """What the error was about: the object's name, group, kind and field causes."""
-
-    name: str | None = None
-    group: str | None = None
-    kind: str | None = None
-    uid: str | None = None
-    causes: list[StatusCause] | None = None
-    retry_after_seconds: int | None = Field(
-        default=None, validation_alias="retryAfterSeconds", serialization_alias="retryAfterSeconds"
-    )
-
-
-class Status(_Model):
-    """A ``meta.k8s.io/v1`` Status: the body of every API error and of some deletes."""
-
-    kind: str | None = None
-    api_version: str | None = Field(
-        default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
-    )
-    metadata: dict[str, Any] | None = None
-    status: str | None = None
-    message: str | None = None
-    reason: str | None = None
-    details: StatusDetails | None = None
-    code: int | None = None
 
 
 def parse_retry_after(value: str | None) -> int | None:
@@ -65,6 +30,10 @@ def decode_status(content: bytes) -> Status | None:
     """The Status in ``content``, or None when the body is not one (HTML, empty, truncated)."""
     if not content.lstrip().startswith(b"{"):
         return None
+    from pydantic import ValidationError
+
+    from rawkube._meta import Status
+
     try:
         status = Status.model_validate_json(content)
     except ValidationError:

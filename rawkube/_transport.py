@@ -17,7 +17,6 @@ import importlib.util
 import logging
 import socket
 import ssl
-import urllib.request
 from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -60,6 +59,8 @@ def proxy_for(config: Config) -> str | None:
     """The proxy to use: the kubeconfig's ``proxy-url``, else the environment's, as kubectl does."""
     if config.proxy:
         return config.proxy
+    import urllib.request  # its import is slow; a client is built far less often than imported
+
     parts = urlsplit(config.server)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parts.scheme)

@@ -40,3 +40,21 @@ def test_py_typed_ships():
     import pathlib
 
     assert (pathlib.Path(rawkube.__file__).parent / "py.typed").exists()
+
+
+def test_importing_rawkube_leaves_the_slow_imports_for_later():
+    # Import time is measured in bench/; this guards the cause: heavy modules stay unloaded
+    # until a program needs them (pydantic for a Status or a model, yaml for a kubeconfig).
+    import subprocess
+    import sys
+
+    code = "import sys, rawkube; print(sorted(m for m in ('pydantic', 'yaml', 'asyncio', 'anyio') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_status_models_load_on_first_use():
+    assert rawkube.Status.model_validate_json(b'{"kind":"Status","code":404}').code == 404
+    assert rawkube.StatusDetails is not None

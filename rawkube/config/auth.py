@@ -15,7 +15,6 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-import anyio.to_thread
 import httpx
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
@@ -248,6 +247,17 @@ class ExecAuth(Credentials):
     def __repr__(self) -> str:
         return f"ExecAuth(command={self.config.command!r}, api_version={self.config.api_version!r})"
 
+    def _fresh_cached(self) -> ExecCredential | None:
+        """The cached credential if it is still good; no lock, no plugin (a quick look)."""
+        cached = self._cached
+        if cached is None or credential_expired(cached, self._clock.now()):
+            return None
+        return cached
+
+    async def _acredential(self) -> ExecCredential:
+        # A cached credential needs no worker thread; only running the plugin does.
+        return self._fresh_cached() or await _in_worker_thread(self.credential)
+
     def credential(self) -> ExecCredential:
         """The current credential, running the plugin when none is cached or it expired.
 
@@ -290,8 +300,7 @@ class ExecAuth(Credentials):
         Raises:
             ConfigError: as :meth:`credential`.
         """
-        credential = await anyio.to_thread.run_sync(self.credential)
-        return credential.client_certificate
+        return (await self._acredential()).client_certificate
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -317,12 +326,12 @@ class ExecAuth(Credentials):
             yield request
             return
         await request.aread()
-        sent = await anyio.to_thread.run_sync(self.credential)
+        sent = await self._acredential()
         _apply_token(request, sent)
         response = yield request
         if response.status_code != _UNAUTHORIZED or sent.token is None:
             return
-        fresh = await anyio.to_thread.run_sync(self.renew, sent)
+        fresh = await _in_worker_thread(lambda: self.renew(sent))
         if _should_retry(response, sent.token, fresh.token):
             _apply_token(request, fresh)
             yield request
@@ -331,6 +340,12 @@ class ExecAuth(Credentials):
         interactive = decide_interactive(self.config, self._stdin_is_tty())
         stdout = run_exec_plugin(self.config, interactive=interactive, environ=os.environ)
         return parse_exec_credential(stdout, self.config)
+
+
+async def _in_worker_thread(fn: Callable[[], ExecCredential]) -> ExecCredential:
+    import anyio.to_thread  # only async code that runs a plugin needs it
+
+    return await anyio.to_thread.run_sync(fn)
 
 
 def _apply_token(request: httpx.Request, credential: ExecCredential) -> None:

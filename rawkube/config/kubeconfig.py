@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config._config import (
@@ -67,7 +65,6 @@ DEFAULT_NAMESPACE = "default"
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 _SERVER_SCHEMES = ("http", "https")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Entry = TypeVar("_Entry")
 
 
@@ -189,8 +186,11 @@ def parse_kubeconfig(text: str, path: str | os.PathLike[str]) -> Kubeconfig:
     """
     file = os.path.abspath(os.fspath(path))
     root = Origin(file)
+    import yaml  # here, not at the top: `import rawkube` stays light until a file is read
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         # "from None": the YAML error's own text may quote the file, secrets included.
         raise root.error(f"not valid YAML{_yaml_position(exc)}") from None
@@ -207,7 +207,7 @@ def parse_kubeconfig(text: str, path: str | os.PathLike[str]) -> Kubeconfig:
     )
 
 
-def _yaml_position(exc: yaml.YAMLError) -> str:
+def _yaml_position(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     if mark is None:
         return ""

@@ -10,8 +10,9 @@ from pathlib import Path
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config._config import Config
+from rawkube.config.build import config_from_kubeconfig
 from rawkube.config.incluster import DEFAULT_SA_DIR, incluster_config, incluster_unavailable_reason
-from rawkube.config.kubeconfig import config_from_kubeconfig, merge_kubeconfigs, read_kubeconfig
+from rawkube.config.kubeconfig import merge_kubeconfigs, read_kubeconfig
 
 __all__ = ["KubeconfigSearch", "find_kubeconfigs", "load_config"]
 

@@ -21,10 +21,10 @@ from rawkube.config import (
     Impersonation,
     TokenFileAuth,
 )
+from rawkube.config.build import config_from_kubeconfig
 from rawkube.config.exec import V1, V1BETA1
 from rawkube.config.kubeconfig import (
     Kubeconfig,
-    config_from_kubeconfig,
     merge_kubeconfigs,
     parse_kubeconfig,
     read_kubeconfig,

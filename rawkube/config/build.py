@@ -1,0 +1,290 @@
+"""Turn the chosen context of a kubeconfig into a Config: read its files, pick its credentials."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube.config._config import (
+    ClientCertificate,
+    Config,
+    Credentials,
+    Impersonation,
+    TLSSettings,
+)
+from rawkube.config._fields import (
+    Origin,
+    optional_bool,
+    optional_str,
+    resolve_path,
+    str_list,
+)
+from rawkube.config.auth import BasicAuth, BearerTokenAuth, ExecAuth, TokenFileAuth
+from rawkube.config.exec import (
+    INTERACTIVE_MODES,
+    SUPPORTED_API_VERSIONS,
+    V1,
+    V1ALPHA1,
+    ExecClusterInfo,
+    ExecConfig,
+    InteractiveMode,
+)
+from rawkube.config.kubeconfig import Cluster, Context, Kubeconfig, User, select_context
+from rawkube.config.tls import looks_like_pem
+
+__all__ = ["config_from_kubeconfig"]
+
+DEFAULT_NAMESPACE = "default"
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_SERVER_SCHEMES = ("http", "https")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+
+
+def config_from_kubeconfig(
+    config: Kubeconfig,
+    *,
+    context: str | None = None,
+    namespace: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Config:
+    """Build the Config of a context: server, TLS, credentials, impersonation, namespace.
+
+    ``namespace`` overrides the context's, which defaults to ``default``. Credentials follow
+    client-go: a client certificate, token, token file or basic auth is used as given (and an
+    exec plugin is then not run); token wins over tokenFile; a token with basic auth is an error.
+
+    Raises:
+        ConfigError: anything :func:`select_context` refuses; a cluster without a server or with
+            an unusable server or proxy URL; a referenced file that cannot be read or is not PEM;
+            conflicting or incomplete credentials; an exec stanza that is invalid; an auth-provider
+            plugin (not supported); a socks proxy without the ``socksio`` package.
+    """
+    selected = select_context(config, context)
+    cluster = selected.cluster
+    server = _server_url(cluster)
+    ca_pem = _cluster_ca(cluster)
+    if cluster.insecure_skip_tls_verify and ca_pem is not None:
+        raise (cluster.origin / "insecure-skip-tls-verify").error(
+            "cannot be combined with certificate-authority(-data) (kubectl refuses it too)"
+        )
+    proxy = _proxy_url(cluster)
+    user = selected.user
+    client_cert = _client_certificate(user) if user is not None else None
+    auth = None
+    if user is not None:
+        cluster_info = ExecClusterInfo(
+            server=server,
+            tls_server_name=cluster.tls_server_name,
+            insecure_skip_tls_verify=cluster.insecure_skip_tls_verify,
+            certificate_authority_data=ca_pem,
+            proxy_url=proxy,
+            disable_compression=cluster.disable_compression,
+            config=cluster.exec_extension,
+        )
+        auth = _credentials(user, cluster_info, static_cert=client_cert is not None, clock=clock)
+    return Config(
+        server=server,
+        namespace=namespace or _context_namespace(selected.context),
+        tls=TLSSettings(
+            verify=not cluster.insecure_skip_tls_verify,
+            ca_pem=ca_pem,
+            client_cert=client_cert,
+            server_name=cluster.tls_server_name,
+        ),
+        auth=auth,
+        impersonation=_impersonation(user) if user is not None else None,
+        proxy=proxy,
+        disable_compression=cluster.disable_compression,
+        clock=clock,
+        context=selected.context.name,
+        source="kubeconfig " + config.describe(),
+    )
+
+
+def _server_url(cluster: Cluster) -> str:
+    at = cluster.origin / "server"
+    if cluster.server is None:
+        raise at.error(f"missing (cluster {cluster.name!r} has no server)")
+    server = cluster.server.strip().rstrip("/")
+    if "://" not in server:
+        # kubectl accepts a bare host:port; assume TLS rather than plain HTTP.
+        server = "https://" + server
+    scheme = server.split("://", 1)[0].lower()
+    if scheme not in _SERVER_SCHEMES:
+        raise at.error(f"scheme {scheme!r} is not http or https")
+    return server
+
+
+def _proxy_url(cluster: Cluster) -> str | None:
+    if cluster.proxy_url is None:
+        return None
+    at = cluster.origin / "proxy-url"
+    scheme = cluster.proxy_url.split("://", 1)[0].lower() if "://" in cluster.proxy_url else ""
+    if scheme not in _PROXY_SCHEMES:
+        raise at.error("scheme must be one of " + ", ".join(_PROXY_SCHEMES))
+    if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise at.error(
+            "a SOCKS proxy needs the 'socksio' package: pip install 'rawkube[socks]' "
+            "(or 'httpx[socks]')"
+        )
+    return cluster.proxy_url
+
+
+def _cluster_ca(cluster: Cluster) -> bytes | None:
+    # The inline data wins over the file, as in kubectl; the file is then not read.
+    if cluster.certificate_authority_data is not None:
+        return _require_pem(
+            cluster.certificate_authority_data, cluster.origin / "certificate-authority-data"
+        )
+    if cluster.certificate_authority is not None:
+        at = cluster.origin / "certificate-authority"
+        return _require_pem(_read_referenced(cluster.certificate_authority, at), at)
+    return None
+
+
+def _client_certificate(user: User) -> ClientCertificate | None:
+    at = user.origin
+    cert = _data_or_file(
+        user.client_certificate_data, user.client_certificate, at, "client-certificate"
+    )
+    if cert is None:
+        return None  # a key alone is ignored, as in client-go
+    key = _data_or_file(user.client_key_data, user.client_key, at, "client-key")
+    if key is None:
+        raise at.error("client-certificate is set but neither client-key nor client-key-data")
+    return ClientCertificate(cert_pem=cert, key_pem=key)
+
+
+def _data_or_file(data: bytes | None, path: Path | None, at: Origin, key: str) -> bytes | None:
+    if data is not None:
+        return _require_pem(data, at / f"{key}-data")
+    if path is not None:
+        return _require_pem(_read_referenced(path, at / key), at / key)
+    return None
+
+
+def _read_referenced(path: Path, at: Origin) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise at.error(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _require_pem(data: bytes, at: Origin) -> bytes:
+    if not looks_like_pem(data):
+        raise at.error("not PEM data (no -----BEGIN line)")
+    return data
+
+
+def _credentials(
+    user: User, cluster: ExecClusterInfo, *, static_cert: bool, clock: Clock
+) -> Credentials | None:
+    at = user.origin
+    if user.auth_provider is not None:
+        raise (at / "auth-provider").error(
+            f"auth-provider plugins ({user.auth_provider!r}) are not supported yet; "
+            "use an exec credential plugin instead"
+        )
+    has_basic = user.username is not None or user.password is not None
+    if has_basic and (user.token is not None or user.token_file is not None):
+        # client-go: "username/password or bearer token may be set, but not both".
+        raise at.error("username/password and token (or tokenFile) may not both be set")
+    if user.token is not None:
+        return BearerTokenAuth(user.token)  # tokenFile is read only when token is empty
+    if user.token_file is not None:
+        _read_referenced(user.token_file, at / "tokenFile")  # fail now, not on first request
+        return TokenFileAuth(user.token_file, clock)
+    if has_basic:
+        return BasicAuth(user.username or "", user.password or "")
+    if user.exec is not None and not static_cert:
+        # client-go runs the plugin only when no token, basic auth or certificate was given.
+        return ExecAuth(_exec_config(user.exec, at / "exec", cluster), clock)
+    return None
+
+
+def _exec_config(body: Mapping[str, Any], at: Origin, cluster: ExecClusterInfo) -> ExecConfig:
+    version = optional_str(body, "apiVersion", at)
+    if version is None:
+        raise (at / "apiVersion").error("missing")
+    if version == V1ALPHA1:
+        raise (at / "apiVersion").error(f"{V1ALPHA1} is no longer supported; use {V1}")
+    if version not in SUPPORTED_API_VERSIONS:
+        raise (at / "apiVersion").error(
+            f"{version!r} is not one of " + ", ".join(SUPPORTED_API_VERSIONS)
+        )
+    command = optional_str(body, "command", at)
+    if command is None:
+        raise (at / "command").error("missing")
+    if os.sep in command or (os.altsep is not None and os.altsep in command):
+        command = str(resolve_path(command, at))  # a bare name is looked up on PATH instead
+    return ExecConfig(
+        command=command,
+        api_version=version,
+        args=str_list(body, "args", at),
+        env=_exec_env(body, at),
+        install_hint=optional_str(body, "installHint", at),
+        interactive_mode=_interactive_mode(body, at, version),
+        cluster=cluster if optional_bool(body, "provideClusterInfo", at) else None,
+        origin=str(at),
+    )
+
+
+def _exec_env(body: Mapping[str, Any], at: Origin) -> tuple[tuple[str, str], ...]:
+    items = body.get("env")
+    where = at / "env"
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise where.error("must be a list of {name, value}")
+    out = []
+    for index, item in enumerate(items):
+        item_at = where.at(index)
+        if not isinstance(item, dict):
+            raise item_at.error("must be a mapping with name and value")
+        name = optional_str(item, "name", item_at)
+        if name is None:
+            raise (item_at / "name").error("missing")
+        out.append((name, optional_str(item, "value", item_at) or ""))
+    return tuple(out)
+
+
+def _interactive_mode(body: Mapping[str, Any], at: Origin, version: str) -> InteractiveMode:
+    mode = optional_str(body, "interactiveMode", at)
+    if mode is None:
+        if version == V1:
+            raise (at / "interactiveMode").error(f"required with {V1}")
+        return "IfAvailable"  # v1beta1's default
+    for known in INTERACTIVE_MODES:
+        if mode == known:
+            return known
+    raise (at / "interactiveMode").error(f"{mode!r} is not one of " + ", ".join(INTERACTIVE_MODES))
+
+
+def _impersonation(user: User) -> Impersonation | None:
+    if user.impersonate is None:
+        if user.impersonate_groups or user.impersonate_extra or user.impersonate_uid:
+            raise user.origin.error(
+                "as-groups, as-uid or as-user-extra is set without as (the user to impersonate)"
+            )
+        return None
+    return Impersonation(
+        user=user.impersonate,
+        groups=user.impersonate_groups,
+        uid=user.impersonate_uid,
+        extra=dict(user.impersonate_extra),
+    )
+
+
+def _context_namespace(context: Context) -> str:
+    if context.namespace is None:
+        return DEFAULT_NAMESPACE
+    if not _DNS_LABEL.match(context.namespace):
+        raise (context.origin / "namespace").error(
+            f"{context.namespace!r} is not a valid namespace name (a DNS label)"
+        )
+    return context.namespace

@@ -354,7 +354,11 @@ class SyncTransport:
         if auth is not None:
             certificate = auth.client_certificate()
             if certificate is not self._certificate:
-                self._retired.append(self._http)
+                # The pool before keeps serving streams opened on it until the next change;
+                # older ones have outlived a whole credential and are closed.
+                for old in self._retired:
+                    old.close()
+                self._retired = [self._http]
                 self._http, self._certificate = self._new_client(certificate), certificate
         return self._http
 
@@ -442,7 +446,9 @@ class AsyncTransport:
         if auth is not None:
             certificate = await auth.aclient_certificate()
             if certificate is not self._certificate:
-                self._retired.append(self._http)
+                for old in self._retired:  # as in SyncTransport._client
+                    await old.aclose()
+                self._retired = [self._http]
                 self._http, self._certificate = self._new_client(certificate), certificate
         return self._http
 

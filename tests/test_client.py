@@ -355,6 +355,21 @@ def test_401_with_a_plugin_certificate_refreshes_it_and_rebuilds_the_pool(clock)
 
 
 @respx.mock
+def test_pools_older_than_the_last_certificate_change_are_closed(clock):
+    respx.get(POD_URL).mock(return_value=recorded_response("pod_get"))
+    auth = RotatingCertificate()
+    with Client(Config(server=SERVER, clock=clock, auth=auth)) as client:
+        pools = []
+        for _ in range(3):
+            get_pod(client).do()
+            pools.append(client._transport._http)
+            auth.invalidate()
+        get_pod(client).do()
+        assert [pool.is_closed for pool in pools] == [True, True, False]
+    assert all(pool.is_closed for pool in pools)
+
+
+@respx.mock
 def test_a_second_401_is_raised(clock):
     respx.get(POD_URL).mock(return_value=recorded_response("err_401_bad_token"))
     auth = RotatingCertificate()

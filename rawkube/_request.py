@@ -61,7 +61,7 @@ def patch_content_type(patch_type: str) -> str:
     )
 
 
-def encode_body(body: object) -> tuple[bytes, str | None]:
+def encode_body(body: object) -> tuple[bytes, str]:
     """Bytes and default Content-Type for a body: a model, a dict or list, bytes or text."""
     # Without pydantic imported, ``body`` cannot be a model: no need to import it to check.
     pydantic = sys.modules.get("pydantic")
@@ -69,10 +69,11 @@ def encode_body(body: object) -> tuple[bytes, str | None]:
         return body.model_dump_json(by_alias=True, exclude_unset=True).encode(), "application/json"
     if isinstance(body, (dict, list)):
         return json.dumps(body, separators=(",", ":")).encode(), "application/json"
+    # Bytes and text are taken as JSON, as client-go does; a YAML body sets its own header.
     if isinstance(body, bytes):
-        return body, None
+        return body, "application/json"
     if isinstance(body, str):
-        return body.encode(), None
+        return body.encode(), "application/json"
     raise TypeError(
         f"body must be a pydantic model, dict, list, bytes or str, not {type(body).__name__}"
     )

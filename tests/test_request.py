@@ -226,7 +226,10 @@ def test_body_kinds_and_content_types():
     assert build().body({"a": 1}).build().headers == (("Content-Type", "application/json"),)
     assert build().body(b"raw").build().body == b"raw"
     assert build().body("text").build().body == b"text"
-    assert build().body(b"raw").build().headers == ()
+    assert build().body(b"raw").build().headers == (("Content-Type", "application/json"),)
+    assert build().body("a: 1").header("Content-Type", "application/yaml").build().headers == (
+        ("Content-Type", "application/yaml"),
+    )
     with pytest.raises(TypeError):
         build().body(42)  # type: ignore[arg-type]
 

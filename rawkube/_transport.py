@@ -38,6 +38,7 @@ from rawkube._request import ApiRequest, Result, parse_warnings
 from rawkube._status import error_from_response, parse_retry_after
 from rawkube._throttle import TokenBucket
 from rawkube.config import ClientCertificate, Config
+from rawkube.config._config import redact_url
 
 logger = logging.getLogger("rawkube")
 
@@ -123,7 +124,8 @@ class TransportCore:
         parts = urlsplit(config.server)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(
-                f"{config.source}: server must be an http(s) URL with a host, not {config.server!r}"
+                f"{config.source}: server must be an http(s) URL with a host, "
+                f"not {redact_url(config.server)!r}"
             )
         self.config = config
         self.http2 = http2
@@ -295,7 +297,7 @@ class TransportCore:
 
     def wrap(self, request: ApiRequest, exc: httpx.HTTPError) -> RawkubeError:
         """The rawkube error for an httpx error (raised ``from`` it by the caller)."""
-        where = f"{request.describe()} on {self.base_url}"
+        where = f"{request.describe()} on {redact_url(self.base_url)}"
         detail = str(exc) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):
             return RequestTimeoutError(f"{where}: timed out ({type(exc).__name__}: {detail})")

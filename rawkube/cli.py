@@ -10,6 +10,7 @@ from rawkube._client import Client
 from rawkube._exceptions import ConfigError, RawkubeError
 from rawkube._version import __version__
 from rawkube.config import load_config
+from rawkube.config._config import redact_url
 
 
 def _version(args: argparse.Namespace) -> int:
@@ -23,9 +24,9 @@ def _version(args: argparse.Namespace) -> int:
         with Client(config) as client:
             info = client.get().abs_path("/version").do().json()
     except RawkubeError as exc:
-        print(f"server: {config.server}: {exc}", file=sys.stderr)
+        print(f"server: {redact_url(config.server)}: {exc}", file=sys.stderr)
         return 1
-    print(f"server {info.get('gitVersion', '?')} at {config.server}")
+    print(f"server {info.get('gitVersion', '?')} at {redact_url(config.server)}")
     return 0
 
 

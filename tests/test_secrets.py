@@ -98,3 +98,14 @@ def test_no_secret_in_config_errors(tmp_path, secret):
         with pytest.raises(rawkube.ConfigError) as info:
             rawkube.load_config(path)
         assert not leaked(secret, [str(info.value), repr(info.value)])
+
+
+def test_a_password_in_the_server_url_is_redacted():
+    config = rawkube.Config(server="https://admin:Zq9-url-secret@k8s.test:6443")
+    with respx.mock, rawkube.Client(config) as client:
+        respx.get("https://k8s.test:6443/version").mock(side_effect=httpx.ConnectError("refused"))
+        with pytest.raises(rawkube.ConnectError) as info:
+            client.get().abs_path("/version").do()
+        texts = [repr(config), repr(client), str(info.value)]
+    assert not [t for t in texts if "Zq9-url-secret" in t]
+    assert "https://admin:***@k8s.test:6443" in repr(config)

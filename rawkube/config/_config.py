@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -18,6 +18,14 @@ from rawkube._version import __version__
 DEFAULT_USER_AGENT = f"rawkube/{__version__}"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
+
+
+def redact_url(url: str) -> str:
+    """``url`` without the password a ``user:password@`` part may carry, for messages and reprs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f"{parts.username}:{parts.password}@", f"{parts.username}:***@", 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +121,7 @@ class Config:
     def __repr__(self) -> str:
         auth = type(self.auth).__name__ if self.auth is not None else None
         return (
-            f"Config(server={self.server!r}, namespace={self.namespace!r}, "
+            f"Config(server={redact_url(self.server)!r}, namespace={self.namespace!r}, "
             f"context={self.context!r}, auth={auth}, source={self.source!r})"
         )
 

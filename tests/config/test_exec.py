@@ -37,7 +37,7 @@ from tests.config.conftest import Capture, Pki
 
 PLUGIN = """\
 #!{python}
-import json, os, sys, time
+import json, os, signal, sys
 from pathlib import Path
 
 state = Path(os.environ["PLUGIN_STATE"])
@@ -52,13 +52,9 @@ record = {{
 Path(str(state) + ".record").write_text(json.dumps(record))
 go = os.environ.get("PLUGIN_WAIT_FOR")
 if go:
+    signal.alarm(20)  # a test that never releases the plugin fails instead of hanging
     Path(go + ".started").write_text("")
-    for _ in range(1000):
-        if Path(go).exists():
-            break
-        time.sleep(0.01)
-    else:
-        sys.exit(9)
+    Path(go).read_text()  # a FIFO: returns once the test has written to it
 requested = json.loads(os.environ["KUBERNETES_EXEC_INFO"])["apiVersion"]
 mode = os.environ.get("PLUGIN_MODE", "token")
 status = {{}}
@@ -341,7 +337,7 @@ class TestPluginFailures:
 
 class TestConcurrency:
     def test_two_threads_run_the_plugin_once(self, plugin: Plugin, tmp_path: Path) -> None:
-        go = tmp_path / "go"
+        go = _gate(tmp_path)
         auth = ExecAuth(plugin.config(PLUGIN_WAIT_FOR=str(go)), FakeClock())
         results: list[ExecCredential] = []
         first = threading.Thread(target=lambda: results.append(auth.credential()))
@@ -355,6 +351,13 @@ class TestConcurrency:
         second.join()
         assert plugin.runs() == 1
         assert [c.token for c in results] == ["plugin-token-1", "plugin-token-1"]
+
+
+def _gate(tmp_path: Path) -> Path:
+    """A FIFO the plugin blocks on until the test writes to it: a release without polling."""
+    go = tmp_path / "go"
+    os.mkfifo(go)
+    return go
 
 
 def _wait_for(path: Path) -> None:
@@ -388,13 +391,12 @@ class TestAsync:
         self, plugin: Plugin, tmp_path: Path, acapture: Callable[..., Any]
     ) -> None:
         # The plugin waits for a file only this event loop writes: a blocked loop would fail it.
-        go = tmp_path / "go"
+        go = _gate(tmp_path)
         auth = ExecAuth(plugin.config(PLUGIN_WAIT_FOR=str(go)), FakeClock())
 
         async def release() -> None:
-            while not Path(f"{go}.started").exists():
-                await anyio.sleep(0.01)
-            go.write_text("")
+            await anyio.to_thread.run_sync(_wait_for, Path(f"{go}.started"))
+            await anyio.to_thread.run_sync(go.write_text, "")
 
         seen: list[httpx.Request] = []
 

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from rawkube._request import RequestBuilder, Result, patch_content_type
+from rawkube._resource import GroupVersion
 from rawkube._transport import AsyncTransport, SyncTransport
 from rawkube.config import Config, load_config
 
@@ -39,7 +40,11 @@ class Request(RequestBuilder):
         return self.do().raw()
 
     def stream(self) -> AbstractContextManager[Iterator[bytes]]:
-        """A context manager yielding the body in chunks as they arrive (no read timeout)."""
+        """A context manager yielding the body in chunks as they arrive (no read timeout).
+
+        Entering raises as :meth:`do` for an error answer; reading the chunks raises
+        :class:`~rawkube.TransportError` if the connection breaks.
+        """
         return self._transport.stream(self.build())
 
 
@@ -61,7 +66,7 @@ class AsyncRequest(RequestBuilder):
         return (await self.do()).raw()
 
     def stream(self) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
-        """An async context manager yielding the body in chunks as they arrive."""
+        """An async context manager yielding the body in chunks; raises as :meth:`Request.stream`."""
         return self._transport.stream(self.build())
 
 
@@ -108,6 +113,7 @@ class RESTClient(_VerbStarters[Request]):
     """Request builders bound to one group-version, as client-go's ``RESTClient()``."""
 
     def __init__(self, transport: SyncTransport, group_version: str) -> None:
+        GroupVersion.parse(group_version)  # refuse a bad one here, not at the first request
         self._transport = transport
         self._group_version = group_version
 
@@ -119,6 +125,7 @@ class AsyncRESTClient(_VerbStarters[AsyncRequest]):
     """Async request builders bound to one group-version."""
 
     def __init__(self, transport: AsyncTransport, group_version: str) -> None:
+        GroupVersion.parse(group_version)  # refuse a bad one here, not at the first request
         self._transport = transport
         self._group_version = group_version
 
@@ -158,7 +165,10 @@ class Client(_VerbStarters[Request]):
         return Request(self._transport, method, content_type=content_type)
 
     def rest(self, group_version: str) -> RESTClient:
-        """Request builders bound to ``group_version`` (``client.rest("apps/v1").get()...``)."""
+        """Request builders bound to ``group_version`` (``client.rest("apps/v1").get()...``).
+
+        Raises ``ValueError`` when ``group_version`` is not ``v1`` or ``<group>/<version>``.
+        """
         return RESTClient(self._transport, group_version)
 
     def close(self) -> None:
@@ -204,7 +214,7 @@ class AsyncClient(_VerbStarters[AsyncRequest]):
         return AsyncRequest(self._transport, method, content_type=content_type)
 
     def rest(self, group_version: str) -> AsyncRESTClient:
-        """Request builders bound to ``group_version``."""
+        """Request builders bound to ``group_version``; raises as :meth:`Client.rest`."""
         return AsyncRESTClient(self._transport, group_version)
 
     async def aclose(self) -> None:

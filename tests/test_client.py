@@ -90,6 +90,8 @@ def test_rest_client_is_bound_to_its_group_version(client):
     assert route.called
     with pytest.raises(ValueError, match="already set"):
         client.rest("apps/v1").get().group_version("v1")
+    with pytest.raises(ValueError, match="group_version"):
+        client.rest("apps")
 
 
 @respx.mock

@@ -66,7 +66,7 @@ class AsyncRequest(RequestBuilder):
         return (await self.do()).raw()
 
     def stream(self) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
-        """An async context manager yielding the body in chunks; raises as :meth:`Request.stream`."""
+        """Async twin of :meth:`Request.stream`: the body in chunks, with the same errors."""
         return self._transport.stream(self.build())
 
 

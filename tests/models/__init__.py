@@ -1,0 +1,1 @@
+"""Tests of the generated models and their building blocks."""

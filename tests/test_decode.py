@@ -1,0 +1,79 @@
+"""Bulk decoding pauses the garbage collector, and always restores it, across threads too."""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+
+import pytest
+
+from rawkube._decode import BULK_BYTES, collector_paused, loads
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_paused_and_restored(collector_on):
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_an_error_inside_still_restores_it(collector_on):
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("decode failed")
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off(collector_on):
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()
+    gc.enable()
+
+
+def test_overlapping_pauses_from_two_threads(collector_on):
+    first_in, second_in, first_may_leave = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def first():
+        with collector_paused():
+            first_in.set()
+            first_may_leave.wait(5)
+        seen.append(("first left", gc.isenabled()))
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with collector_paused():
+        second_in.set()
+        first_may_leave.set()
+        thread.join(5)
+        seen.append(("second inside", gc.isenabled()))
+    seen.append(("second left", gc.isenabled()))
+    assert seen == [("first left", False), ("second inside", False), ("second left", True)]
+
+
+def test_loads_small_and_big_bodies_alike():
+    small = {"a": [1, 2.5, "x", None, True]}
+    assert loads(json.dumps(small).encode()) == small
+    big = {
+        "items": [{"name": f"pod-{i}", "labels": {"app": "web"}} for i in range(BULK_BYTES // 20)]
+    }
+    content = json.dumps(big).encode()
+    assert len(content) > BULK_BYTES
+    assert loads(content) == big
+
+
+@pytest.mark.parametrize("content", [b"{", b"not json", b"[1,]", b"x" * (BULK_BYTES + 1)])
+def test_loads_raises_value_error_for_bad_json(content):
+    with pytest.raises(ValueError):  # noqa: PT011 (json's and pydantic-core's messages differ)
+        loads(content)

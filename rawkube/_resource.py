@@ -68,6 +68,37 @@ class GroupVersionResource:
     resource: str
 
 
+@dataclass(frozen=True)
+class ResourceInfo:
+    """What the API server says about one resource: its names, scope, verbs and subresources."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    verbs: tuple[str, ...] = ()
+    subresources: tuple[str, ...] = ()
+    singular: str = ""
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        """``v1`` or ``<group>/<version>``, as written in an object's ``apiVersion``."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def gvr(self) -> GroupVersionResource:
+        """The resource's GroupVersionResource."""
+        return GroupVersionResource(self.group, self.version, self.plural)
+
+    @property
+    def gvk(self) -> GroupVersionKind:
+        """The kind's GroupVersionKind."""
+        return GroupVersionKind(self.group, self.version, self.kind)
+
+
 def check_segment(what: str, value: object) -> str:
     """Return ``value`` if it can stand alone as one path segment, else raise.
 

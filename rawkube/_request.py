@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rawkube._decode import BULK_BYTES, collector_paused, loads
 from rawkube._exceptions import DecodeError
 from rawkube._resource import GroupVersion, check_segment, layout_path
-from rawkube._status import body_snippet
+from rawkube._status import body_snippet, decode_status, error_from_response
 
 PATCH_CONTENT_TYPES: dict[str, str] = {
     "json": "application/json-patch+json",
@@ -298,7 +299,7 @@ class Result:
     def json(self) -> Any:
         """The body decoded as JSON. Raises :class:`DecodeError` when it is not JSON."""
         try:
-            return json.loads(self._content)
+            return loads(self._content)
         except ValueError as exc:
             raise DecodeError(
                 f"{self._request.describe()}: the response body is not JSON ({exc}); "
@@ -306,16 +307,47 @@ class Result:
             ) from None
 
     def into(self, model: type[M]) -> M:
-        """The body decoded into ``model``. Raises :class:`DecodeError` when it does not fit."""
+        """The body decoded straight from its bytes into ``model``.
+
+        For a model with an ``apiVersion`` and ``kind`` (``Pod``), a body that names another
+        kind is refused: a Status raises its :class:`~rawkube.ApiError`, anything else a
+        :class:`DecodeError`, as does a body that does not fit the model (naming the field).
+        """
         from pydantic import ValidationError  # free: ``model`` already imported pydantic
 
         try:
-            return model.model_validate_json(self._content)
+            if len(self._content) < BULK_BYTES:
+                decoded = model.model_validate_json(self._content)
+            else:
+                with collector_paused():
+                    decoded = model.model_validate_json(self._content)
         except ValidationError as exc:
             raise DecodeError(
                 f"{self._request.describe()}: the response body does not decode as "
                 f"{model.__name__}: {_summarise(exc)}"
             ) from None
+        self._check_kind(model, decoded)
+        return decoded
+
+    def _check_kind(self, model: type[pydantic.BaseModel], decoded: pydantic.BaseModel) -> None:
+        # Every field of a generated model is optional and extra fields are kept, so any JSON
+        # object would validate as any model: the body's own apiVersion and kind must agree.
+        want_kind = getattr(model, "__kind__", "")
+        if not want_kind:
+            return
+        want_version = getattr(model, "__api_version__", "")
+        kind = getattr(decoded, "kind", None)
+        api_version = getattr(decoded, "api_version", None)
+        if kind in (None, want_kind) and api_version in (None, want_version):
+            return
+        if kind == "Status":
+            status = decode_status(self._content)
+            if status is not None and status.status == "Failure":
+                raise error_from_response(status.code or self.status_code, self._content)
+        raise DecodeError(
+            f"{self._request.describe()}: the response is {api_version} {kind}, "
+            f"not the {want_version} {want_kind} that {model.__name__} decodes"
+        )
 
 
 def _summarise(exc: pydantic.ValidationError) -> str:

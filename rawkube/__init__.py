@@ -50,7 +50,7 @@ from rawkube.config import (
 )
 
 if TYPE_CHECKING:
-    from rawkube._meta import Status, StatusCause, StatusDetails
+    from rawkube.models.meta_v1 import Status, StatusCause, StatusDetails
 
 _LAZY = {"Status", "StatusCause", "StatusDetails"}
 
@@ -58,9 +58,9 @@ _LAZY = {"Status", "StatusCause", "StatusDetails"}
 def __getattr__(name: str) -> Any:
     # The Status models need pydantic, the slowest import; load them on first use only.
     if name in _LAZY:
-        from rawkube import _meta
+        from rawkube.models import meta_v1
 
-        return getattr(_meta, name)
+        return getattr(meta_v1, name)
     raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rawkube._meta import Status, StatusCause
+    from rawkube.models.meta_v1 import Status, StatusCause
 
 
 class RawkubeError(Exception):

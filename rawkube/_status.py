@@ -1,6 +1,6 @@
 """The one place an error answer becomes an ApiError, by its Status body or its HTTP code.
 
-The pydantic Status model (``rawkube._meta``) is imported on the first error body, not with
+The Status model (``rawkube.models.meta_v1``) is imported on the first error body, not with
 ``rawkube``: most programs never need it, and pydantic's import is the slowest rawkube has.
 """
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rawkube._exceptions import ApiError, api_error_class
 
 if TYPE_CHECKING:
-    from rawkube._meta import Status
+    from rawkube.models.meta_v1 import Status
 
 _SNIPPET_CHARS = 200
 
@@ -32,7 +32,7 @@ def decode_status(content: bytes) -> Status | None:
         return None
     from pydantic import ValidationError
 
-    from rawkube._meta import Status
+    from rawkube.models.meta_v1 import Status
 
     try:
         status = Status.model_validate_json(content)

@@ -62,9 +62,11 @@ def test_invalid_error_lists_its_causes():
 def test_expired_continue_keeps_the_inconsistent_token():
     error = error_from_response(410, recorded_response("err_410_expired_continue_token").content)
     assert error.body is not None
-    assert error.body.metadata == {
-        "continue": "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6LTEsInN0YXJ0IjoiY20tMlx1MDAwMCJ9"
-    }
+    assert error.body.metadata is not None
+    assert (
+        error.body.metadata.continue_
+        == "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6LTEsInN0YXJ0IjoiY20tMlx1MDAwMCJ9"
+    )
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,11 @@ def python_blocks() -> list[str]:
 
 def answer(request: httpx.Request) -> httpx.Response:
     """One generic object that has every field the examples read; 404 for "missing"."""
+    if request.method == "GET" and request.url.path == "/api/v1/namespaces/default/pods":
+        return httpx.Response(200, json={"apiVersion": "v1", "kind": "PodList", "items": [
+            {"metadata": {"name": "web-0"}, "status": {"phase": "Running"}}]})  # fmt: skip
+    if request.method == "POST" and request.url.path.endswith("/pods"):
+        return httpx.Response(201, content=request.content)
     if request.url.path.endswith("/missing"):
         return httpx.Response(
             404,
@@ -77,6 +82,8 @@ def test_the_readme_examples_run(cluster, capsys):
             exec(compile(block, "README.md", "exec"), namespace)
     out = capsys.readouterr().out
     assert "Running" in out
+    assert "web-0 Running" in out
+    assert "0.500 1073741824" in out
     assert "v1.36.2" in out
     assert '404 NotFound pods "missing" not found' in out
     sent = [call.request for call in cluster.calls]

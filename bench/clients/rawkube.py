@@ -1,22 +1,26 @@
 """Adapter: rawkube, for the shared side-by-side benchmark suite (see its clients/README.md)."""
 
 import rawkube
+from rawkube.models.core_v1 import Pod, PodList
 
 KIND = "client"
 DISTS = ["rawkube"]
 IMPORTS = ["rawkube"]
-NA = {
-    "list_typed": "typed models arrive with the models issue",
-    "watch": "watch arrives with the watch issue",
-}
+NA = {"watch": "watch arrives with the watch issue"}
 NOTES = {
+    "list_typed": "client.get().namespace(ns).resource('pods').do().into(PodList)",
     "list_dict": "client.get().namespace(ns).resource('pods').do().json()",
-    "get_many": "client.get()...name(n).do().json() (dicts until the models land)",
+    "get_many": "client.get()...name(n).do().into(Pod)",
 }
 
 
 def setup(kubeconfig, namespace):
     return rawkube.Client.from_kubeconfig(kubeconfig)
+
+
+def list_typed(client, namespace):
+    items = client.get().namespace(namespace).resource("pods").do().into(PodList).items
+    return sum(1 for pod in items if pod.metadata.name)
 
 
 def list_dict(client, namespace):
@@ -27,8 +31,8 @@ def list_dict(client, namespace):
 def get_many(client, namespace, name, count):
     hits = 0
     for _ in range(count):
-        pod = client.get().namespace(namespace).resource("pods").name(name).do().json()
-        hits += pod["metadata"]["name"] == name
+        pod = client.get().namespace(namespace).resource("pods").name(name).do().into(Pod)
+        hits += pod.metadata.name == name
     return hits
 
 

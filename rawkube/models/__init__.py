@@ -1,5 +1,45 @@
 """Pydantic models of the Kubernetes API, one module per group-version, generated from schemas/.
 
 ``import rawkube`` does not import them; each module (``rawkube.models.core_v1``, ...) is
-imported on its own, so a program pays only for the group-versions it uses.
+imported on its own, so a program pays only for the group-versions it uses. This package
+offers the shared pieces: the model bases, the registry, and helpers for the API's scalar types
+(``Time``, ``Quantity``, ``IntOrString``, base64 data), which stay plain strings and ints in the
+models so that decoding costs nothing extra.
 """
+
+from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
+from rawkube.models._types import (
+    Base64,
+    IntOrString,
+    MicroTime,
+    Quantity,
+    RawExtension,
+    Time,
+    decode_base64,
+    encode_base64,
+    format_micro_time,
+    format_time,
+    parse_quantity,
+    parse_time,
+    quantity_equal,
+)
+
+__all__ = [
+    "Base64",
+    "IntOrString",
+    "K8sModel",
+    "MicroTime",
+    "Quantity",
+    "RawExtension",
+    "Resource",
+    "Time",
+    "TypedObject",
+    "decode_base64",
+    "encode_base64",
+    "format_micro_time",
+    "format_time",
+    "model_for",
+    "parse_quantity",
+    "parse_time",
+    "quantity_equal",
+]

@@ -1,0 +1,124 @@
+"""Benchmark: a 10,000-pod list, fetched over loopback and decoded, each contender in a fresh process.
+
+Contenders: the baseline (``httpx`` + ``orjson.loads`` into dicts, the collector on, as users
+run), rawkube's dict path (``.do().json()``) and typed path (``.do().into(PodList)``), and the
+typed decode under other garbage-collector strategies, for comparison: collector left on,
+``gc.freeze()`` after decoding, raised thresholds. Each run is a fresh process, so peak RSS
+(``ru_maxrss``) is that run's own; rounds rotate the order. Needs ``orjson`` (bench only) and the
+list made by the shared suite's ``gen_fixtures.py`` (``$BENCH_HOME/data/podlist-10000.json``)::
+
+    python bench/list_decode.py --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH_HOME = Path(os.environ.get("BENCH_HOME", Path.home() / ".cache" / "k8s-client-bench"))
+SERVER = Path(__file__).with_name("get_overhead.py")
+
+WORKER = r"""
+import gc, json, resource, sys, time
+kind, url = sys.argv[1], sys.argv[2]
+import httpx
+if kind == "httpx+orjson dicts":
+    import orjson
+    client = httpx.Client()
+    def run():
+        return orjson.loads(client.get(url).content)["items"]
+else:
+    import rawkube
+    from rawkube.models.core_v1 import PodList
+    client = rawkube.Client(rawkube.Config(server=url.split("/api/")[0]))
+    request = lambda: client.get().namespace("bench").resource("pods")
+    if kind == "rawkube .json()":
+        def run():
+            return request().do().json()["items"]
+    elif kind == "rawkube .into(PodList)":
+        def run():
+            return request().do().into(PodList).items
+    else:
+        def run():
+            body = request().do_raw()
+            if kind == "typed, collector on":
+                return PodList.model_validate_json(body).items
+            if kind == "typed, gc.freeze() after":
+                items = PodList.model_validate_json(body).items
+                gc.freeze()
+                return items
+            if kind == "typed, thresholds x100":
+                gc.set_threshold(70000, 1000, 1000)
+                return PodList.model_validate_json(body).items
+            raise SystemExit(f"unknown contender {kind}")
+start = time.perf_counter()
+items = run()
+names = sum(1 for item in items if (item["metadata"]["name"] if isinstance(item, dict) else item.metadata.name))
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "items": names, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+CONTENDERS = [
+    "httpx+orjson dicts",
+    "rawkube .json()",
+    "rawkube .into(PodList)",
+    "typed, collector on",
+    "typed, gc.freeze() after",
+    "typed, thresholds x100",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--podlist", type=Path, default=BENCH_HOME / "data" / "podlist-10000.json")
+    args = parser.parse_args()
+    if not args.podlist.exists():
+        raise SystemExit(f"{args.podlist} is missing: run the shared suite's gen_fixtures.py first")
+
+    sys.path.insert(0, str(SERVER.parent))
+    from get_overhead import SERVER as SERVE_ONE_BODY
+
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE_ONE_BODY, str(args.podlist)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(server.stdout.readline())  # type: ignore[union-attr]
+        url = f"http://127.0.0.1:{port}/api/v1/namespaces/bench/pods"
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}
+        for round_ in range(args.rounds):
+            shift = round_ % len(CONTENDERS)
+            for name in CONTENDERS[shift:] + CONTENDERS[:shift]:
+                out = subprocess.run(
+                    [sys.executable, "-c", WORKER, name, url],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                results[name].append(json.loads(out))
+    finally:
+        server.kill()
+
+    base = statistics.median(r["seconds"] for r in results[CONTENDERS[0]])
+    base_rss = statistics.median(r["rss_mb"] for r in results[CONTENDERS[0]])
+    size = args.podlist.stat().st_size / 1e6
+    print(f"{size:.0f} MB PodList, {args.rounds} fresh-process runs each, medians (min-max)\n")
+    print("| contender | time | x baseline | peak RSS | x baseline |")
+    print("|---|---|---|---|---|")
+    for name in CONTENDERS:
+        times = [r["seconds"] for r in results[name]]
+        rss = statistics.median(r["rss_mb"] for r in results[name])
+        median = statistics.median(times)
+        print(
+            f"| {name} | {median:.2f} s ({min(times):.2f}-{max(times):.2f}) | x{median / base:.2f} "
+            f"| {rss:.0f} MB | x{rss / base_rss:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -3,7 +3,8 @@
 Contenders: the baseline (``httpx`` + ``orjson.loads`` into dicts, the collector on, as users
 run), rawkube's dict path (``.do().json()``) and typed path (``.do().into(PodList)``), and the
 typed decode under other garbage-collector strategies, for comparison: collector left on,
-``gc.freeze()`` after decoding, raised thresholds. Each run is a fresh process, so peak RSS
+``gc.freeze()`` after decoding, a plain ``disable()``/``enable()`` around it (whose first
+collection afterwards walks the whole new list), raised thresholds. Each run is a fresh process, so peak RSS
 (``ru_maxrss``) is that run's own; rounds rotate the order. Needs ``orjson`` (bench only) and the
 list made by the shared suite's ``gen_fixtures.py`` (``$BENCH_HOME/data/podlist-10000.json``)::
 
@@ -48,9 +49,14 @@ else:
             body = request().do_raw()
             if kind == "typed, collector on":
                 return PodList.model_validate_json(body).items
-            if kind == "typed, gc.freeze() after":
+            if kind == "typed, collector on, freeze() after":
                 items = PodList.model_validate_json(body).items
                 gc.freeze()
+                return items
+            if kind == "typed, disable()/enable() only":
+                gc.disable()
+                items = PodList.model_validate_json(body).items
+                gc.enable()
                 return items
             if kind == "typed, thresholds x100":
                 gc.set_threshold(70000, 1000, 1000)
@@ -68,7 +74,8 @@ CONTENDERS = [
     "rawkube .json()",
     "rawkube .into(PodList)",
     "typed, collector on",
-    "typed, gc.freeze() after",
+    "typed, collector on, freeze() after",
+    "typed, disable()/enable() only",
     "typed, thresholds x100",
 ]
 

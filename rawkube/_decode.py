@@ -3,7 +3,8 @@
 A 10,000-pod list allocates millions of objects, none of them garbage, and each allocation
 burst sets off another collection that walks them all again: with the collector running,
 decoding takes several times as long. So a body above ``BULK_BYTES`` is decoded with the
-collector paused, and its state is restored afterwards. The pause is counted across threads:
+collector paused, the new objects are moved straight to the oldest generation (which only the
+rare full collection walks), and the collector's state is restored. The pause is counted across threads:
 the collector comes back on when the last concurrent bulk decode ends, and only if it was on
 when the first began. Small bodies skip all of this: the pause would cost more than it saves.
 """
@@ -39,6 +40,12 @@ def collector_paused() -> Iterator[None]:
         with _lock:
             _pauses -= 1
             if _pauses == 0 and _was_enabled:
+                # Everything decoded meanwhile sits in the youngest generation, and the first
+                # collection after enable() would walk all of it (seconds for a big list).
+                # freeze() then unfreeze() moves it to the oldest generation at once, where only
+                # the rare full collection looks; nothing is kept from being collected.
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
 

@@ -77,3 +77,30 @@ def test_loads_small_and_big_bodies_alike():
 def test_loads_raises_value_error_for_bad_json(content):
     with pytest.raises(ValueError):  # noqa: PT011 (json's and pydantic-core's messages differ)
         loads(content)
+
+
+def test_objects_decoded_while_paused_move_to_the_oldest_generation(collector_on):
+    class Marker:  # tracked by the collector, unlike a dict of plain values
+        pass
+
+    with collector_paused():
+        marker = Marker()
+        assert any(o is marker for o in gc.get_objects(generation=0))
+    # The first collection after the pause must not walk everything a bulk decode made.
+    assert not any(o is marker for o in gc.get_objects(generation=0))
+    assert any(o is marker for o in gc.get_objects(generation=2))
+
+
+def test_the_collector_still_reclaims_cycles_made_during_a_pause(collector_on):
+    import weakref
+
+    class Node:
+        pass
+
+    with collector_paused():
+        node = Node()
+        node.me = node  # a cycle: refcounting alone cannot free it
+        ref = weakref.ref(node)
+        del node
+    gc.collect()
+    assert ref() is None

@@ -4,9 +4,10 @@ A 10,000-pod list allocates millions of objects, none of them garbage, and each 
 burst sets off another collection that walks them all again: with the collector running,
 decoding takes several times as long. So a body above ``BULK_BYTES`` is decoded with the
 collector paused, the new objects are moved straight to the oldest generation (which only the
-rare full collection walks), and the collector's state is restored. The pause is counted across threads:
-the collector comes back on when the last concurrent bulk decode ends, and only if it was on
-when the first began. Small bodies skip all of this: the pause would cost more than it saves.
+rare full collection walks), and the collector's state is restored. The pause is counted
+across threads: the collector comes back on when the last concurrent bulk decode ends, and
+only if it was on when the first began. Small bodies skip all of this: the pause would cost
+more than it saves.
 """
 
 from __future__ import annotations

@@ -136,3 +136,16 @@ def test_into_names_the_field_that_does_not_fit(client):
 def test_into_accepts_a_body_without_identity(client):
     respx.get(URL).mock(return_value=httpx.Response(200, json={"size": 2}))
     assert get(client).into(Widget).size == 2
+
+
+def test_a_user_built_model_does_not_enforce_required_fields():
+    # The API calls a container's name required; the model leaves that to the API server,
+    # which answers an incomplete object with 422 and the field at fault (InvalidError).
+    from rawkube.models.core_v1 import Container, Pod, PodSpec
+
+    pod = Pod(spec=PodSpec(containers=[Container(image="nginx")]))
+    assert pod.to_dict() == {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "spec": {"containers": [{"image": "nginx"}]},
+    }

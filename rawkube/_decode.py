@@ -50,13 +50,20 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def loads(content: bytes) -> Any:
+def loads(content: bytes, *, fast: bool = False) -> Any:
     """Parse JSON; a big body with pydantic-core's parser and the collector paused.
 
-    Raises ``ValueError`` (json's or pydantic-core's) when the body is not JSON.
+    ``fast=True`` takes pydantic-core's parser for a small body too (a fifth quicker than
+    ``json.loads`` on a pod), for callers that have loaded pydantic anyway; plain ``.json()``
+    callers are spared importing it. Raises ``ValueError`` (json's or pydantic-core's) when the
+    body is not JSON.
     """
     if len(content) < BULK_BYTES:
-        return json.loads(content)
+        if not fast:
+            return json.loads(content)
+        from pydantic_core import from_json
+
+        return from_json(content)
     from pydantic_core import from_json  # as fast as orjson, and already a dependency
 
     with collector_paused():

@@ -298,16 +298,27 @@ class Result:
 
     def json(self) -> Any:
         """The body decoded as JSON. Raises :class:`DecodeError` when it is not JSON."""
+        return self._parse(fast=False, into="")
+
+    def _parse(self, *, fast: bool, into: str) -> Any:
         try:
-            return loads(self._content)
+            return loads(self._content, fast=fast)
         except ValueError as exc:
+            as_model = f"does not decode as {into}: it " if into else ""
             raise DecodeError(
-                f"{self._request.describe()}: the response body is not JSON ({exc}); "
+                f"{self._request.describe()}: the response body {as_model}is not JSON ({exc}); "
                 f"it starts {body_snippet(self._content)!r}"
             ) from None
 
-    def into(self, model: type[M]) -> M:
-        """The body decoded straight from its bytes into ``model``.
+    def into(self, model: type[M], *, lazy: bool = True) -> M:
+        """The body decoded into ``model``.
+
+        A rawkube model (any :class:`~rawkube.models.K8sModel`) is built lazily by default: the
+        body is parsed and the object's own fields validated now, while each nested model is
+        validated when it is first read, so a caller reading a few fields of a big list pays
+        for those alone; a wrongly typed nested value then raises :class:`DecodeError` naming
+        the field. ``lazy=False``, or any other pydantic model, validates the whole body
+        straight from its bytes now.
 
         For a model with an ``apiVersion`` and ``kind`` (``Pod``), a body that names another
         kind is refused: a Status raises its :class:`~rawkube.ApiError`, anything else a
@@ -315,7 +326,15 @@ class Result:
         """
         from pydantic import ValidationError  # free: ``model`` already imported pydantic
 
+        from rawkube.models._base import K8sModel
+        from rawkube.models._lazy import build, summarise
+
         try:
+            if lazy and issubclass(model, K8sModel):
+                data = self._parse(fast=True, into=model.__name__)
+                if isinstance(data, dict):
+                    self._check_kind(model, data.get("kind"), data.get("apiVersion"))
+                return build(model, data)
             if len(self._content) < BULK_BYTES:
                 decoded = model.model_validate_json(self._content)
             else:
@@ -324,20 +343,19 @@ class Result:
         except ValidationError as exc:
             raise DecodeError(
                 f"{self._request.describe()}: the response body does not decode as "
-                f"{model.__name__}: {_summarise(exc)}"
+                f"{model.__name__}: {summarise(exc)}"
             ) from None
-        self._check_kind(model, decoded)
+        kind = getattr(decoded, "kind", None)
+        self._check_kind(model, kind, getattr(decoded, "api_version", None))
         return decoded
 
-    def _check_kind(self, model: type[pydantic.BaseModel], decoded: pydantic.BaseModel) -> None:
+    def _check_kind(self, model: type[pydantic.BaseModel], kind: Any, api_version: Any) -> None:
         # Every field of a generated model is optional and extra fields are kept, so any JSON
         # object would validate as any model: the body's own apiVersion and kind must agree.
         want_kind = getattr(model, "__kind__", "")
         if not want_kind:
             return
         want_version = getattr(model, "__api_version__", "")
-        kind = getattr(decoded, "kind", None)
-        api_version = getattr(decoded, "api_version", None)
         if kind in (None, want_kind) and api_version in (None, want_version):
             return
         if kind == "Status":
@@ -348,10 +366,3 @@ class Result:
             f"{self._request.describe()}: the response is {api_version} {kind}, "
             f"not the {want_version} {want_kind} that {model.__name__} decodes"
         )
-
-
-def _summarise(exc: pydantic.ValidationError) -> str:
-    errors = exc.errors(include_url=False, include_input=False)
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or '<body>'}: {e['msg']}" for e in errors[:3]]
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return "; ".join(parts) + more

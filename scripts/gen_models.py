@@ -64,7 +64,7 @@ _MODULE_DOCS = {
 _BUILTIN_TYPES = frozenset({"str", "int", "float", "bool", "list", "dict"})
 _BUILTIN_USE = re.compile(r"(?<![.\w])(str|int|float|bool|list|dict)\b")
 # Other names an annotation may use: a property of that name would be refused.
-_RESERVED_NAMES = frozenset({"Any", "Field", "builtins"})
+_RESERVED_NAMES = frozenset({"Annotated", "Any", "Field", "Lazy", "builtins"})
 _TYPED_BASES = frozenset(dir(Resource))
 
 
@@ -95,6 +95,7 @@ class Module:
     imports: set[str] = field(default_factory=set)  # other generated modules
     uses_field: bool = False
     uses_builtins: bool = False
+    uses_lazy: bool = False
 
 
 def load(schemas: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -174,6 +175,10 @@ def plan(definitions: dict[str, Any], group_versions: dict[str, Any]) -> dict[st
                 raise GenError(f"{name}.{json_name}: attribute {attr!r} shadows a name in use")
             seen.add(attr)
             annotation = _annotation(prop, ctx, f"{name}.{json_name}")
+            if _holds_models(prop, ctx):
+                annotation = f"Annotated[{annotation} | None, Lazy]"
+                module.typing_names.add("Annotated")
+                module.uses_lazy = True
             cls.fields.append((attr, json_name, annotation))
             if attr != json_name:
                 module.uses_field = True
@@ -268,6 +273,25 @@ def _annotation(schema: dict[str, Any], ctx: _Context, path: str) -> str:
     raise GenError(f"{path}: cannot type {json.dumps(schema, sort_keys=True)}")
 
 
+def _holds_models(schema: dict[str, Any], ctx: _Context, depth: int = 0) -> bool:
+    """Whether a property holds a model, or a list or map of models: a field built lazily."""
+    ref = schema.get("$ref")
+    if ref is not None:
+        if ref in _TYPES_REFS:
+            return False
+        if ref in ctx.where:
+            return True
+        return _holds_models(ctx.definitions[ref], ctx, depth)
+    if depth:
+        return False
+    if schema.get("type") == "array":
+        return _holds_models(schema.get("items", {}), ctx, depth + 1)
+    extra = schema.get("additionalProperties")
+    if schema.get("type") == "object" and "properties" not in schema and isinstance(extra, dict):
+        return _holds_models(extra, ctx, depth + 1)
+    return False
+
+
 def order(classes: dict[str, ModelClass]) -> tuple[list[ModelClass], list[str]]:
     """Classes with what they refer to first (sorted otherwise), and those needing a rebuild.
 
@@ -317,6 +341,8 @@ def render_module(module: Module) -> str:
     if module.imports:
         first_party.append(f"from rawkube.models import {', '.join(sorted(module.imports))}")
     first_party.append(f"from rawkube.models._base import {', '.join(bases)}")
+    if module.uses_lazy:
+        first_party.append("from rawkube.models._lazy import Lazy")
     if module.types_names:
         names = ", ".join(sorted(module.types_names))
         first_party.append(f"from rawkube.models._types import {names}")
@@ -342,7 +368,10 @@ def render_class(cls: ModelClass) -> list[str]:
     if cls.fields:
         lines.append("")
     for attr, json_name, annotation in cls.fields:
-        typ = "Any" if annotation == "Any" else f"{annotation} | None"
+        if annotation == "Any" or annotation.startswith("Annotated["):
+            typ = annotation
+        else:
+            typ = f"{annotation} | None"
         if attr == json_name:
             lines.append(f"    {attr}: {typ} = None")
         else:

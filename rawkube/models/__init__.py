@@ -4,10 +4,12 @@
 imported on its own, so a program pays only for the group-versions it uses. This package
 offers the shared pieces: the model bases, the registry, and helpers for the API's scalar types
 (``Time``, ``Quantity``, ``IntOrString``, base64 data), which stay plain strings and ints in the
-models so that decoding costs nothing extra.
+models so that decoding costs nothing extra, and ``Lazy``, the mark of a nested-model field
+that an object decoded by ``Result.into()`` builds when it is first read.
 """
 
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import (
     Base64,
     IntOrString,
@@ -28,6 +30,7 @@ __all__ = [
     "Base64",
     "IntOrString",
     "K8sModel",
+    "Lazy",
     "MicroTime",
     "Quantity",
     "RawExtension",

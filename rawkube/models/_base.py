@@ -6,6 +6,10 @@ attributes are snake_case with the API's camelCase as alias, and :meth:`K8sModel
 nulls. Objects with an ``apiVersion`` and ``kind`` subclass :class:`TypedObject`; those the API
 serves as resources subclass :class:`Resource` and carry a :class:`~rawkube.ResourceInfo`.
 
+An object decoded by ``Result.into()`` builds its nested models when they are first read
+(:mod:`rawkube.models._lazy`); equality, ``repr`` and dumps build them first, so a lazily built
+model and an eagerly validated one are indistinguishable but for when a bad value is reported.
+
 Every field is optional and defaults to None, also where the API calls it required: a response
 must decode whatever a server leaves out, and the API server itself answers an incomplete object
 with 422 Invalid and the fields at fault (:class:`~rawkube.InvalidError`).
@@ -14,11 +18,16 @@ with 422 Invalid and the fields at fault (:class:`~rawkube.InvalidError`).
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from rawkube._resource import ResourceInfo
+from rawkube.models._lazy import materialise
+
+if TYPE_CHECKING:
+    from pydantic._internal import _repr
+    from pydantic.main import TupleGenerator
 
 __all__ = ["K8sModel", "Resource", "TypedObject", "model_for"]
 
@@ -37,6 +46,23 @@ class K8sModel(BaseModel):
         serialize_by_alias=True,
         defer_build=True,
     )
+
+    # A model decoded by rawkube builds its nested models when they are first read
+    # (rawkube.models._lazy); comparing, printing and iterating build them first, so these see
+    # what an eagerly validated model holds.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, K8sModel):
+            materialise(self)
+            materialise(other)
+        return super().__eq__(other)
+
+    def __repr_args__(self) -> _repr.ReprArgs:
+        materialise(self)
+        return super().__repr_args__()
+
+    def __iter__(self) -> TupleGenerator:
+        materialise(self)
+        return super().__iter__()
 
     def to_dict(self) -> dict[str, Any]:
         """The object as JSON-ready data: camelCase keys, only the fields that were set."""

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Base64
 
 
@@ -68,7 +71,7 @@ class NamedRuleWithOperations(K8sModel):
 class MatchResources(K8sModel):
     """MatchResources (admissionregistration.k8s.io/v1)."""
 
-    exclude_resource_rules: list[NamedRuleWithOperations] | None = Field(
+    exclude_resource_rules: Annotated[list[NamedRuleWithOperations] | None, Lazy] = Field(
         default=None,
         validation_alias="excludeResourceRules",
         serialization_alias="excludeResourceRules",
@@ -76,13 +79,13 @@ class MatchResources(K8sModel):
     match_policy: str | None = Field(
         default=None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
     )
-    namespace_selector: meta_v1.LabelSelector | None = Field(
+    namespace_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
-    object_selector: meta_v1.LabelSelector | None = Field(
+    object_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="objectSelector", serialization_alias="objectSelector"
     )
-    resource_rules: list[NamedRuleWithOperations] | None = Field(
+    resource_rules: Annotated[list[NamedRuleWithOperations] | None, Lazy] = Field(
         default=None, validation_alias="resourceRules", serialization_alias="resourceRules"
     )
 
@@ -90,12 +93,12 @@ class MatchResources(K8sModel):
 class Mutation(K8sModel):
     """Mutation (admissionregistration.k8s.io/v1)."""
 
-    apply_configuration: ApplyConfiguration | None = Field(
+    apply_configuration: Annotated[ApplyConfiguration | None, Lazy] = Field(
         default=None,
         validation_alias="applyConfiguration",
         serialization_alias="applyConfiguration",
     )
-    json_patch: JSONPatch | None = Field(
+    json_patch: Annotated[JSONPatch | None, Lazy] = Field(
         default=None, validation_alias="jsonPatch", serialization_alias="jsonPatch"
     )
     patch_type: str | None = Field(
@@ -125,14 +128,14 @@ class MutatingAdmissionPolicySpec(K8sModel):
     failure_policy: str | None = Field(
         default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
-    match_conditions: list[MatchCondition] | None = Field(
+    match_conditions: Annotated[list[MatchCondition] | None, Lazy] = Field(
         default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
-    match_constraints: MatchResources | None = Field(
+    match_constraints: Annotated[MatchResources | None, Lazy] = Field(
         default=None, validation_alias="matchConstraints", serialization_alias="matchConstraints"
     )
-    mutations: list[Mutation] | None = None
-    param_kind: ParamKind | None = Field(
+    mutations: Annotated[list[Mutation] | None, Lazy] = None
+    param_kind: Annotated[ParamKind | None, Lazy] = Field(
         default=None, validation_alias="paramKind", serialization_alias="paramKind"
     )
     reinvocation_policy: str | None = Field(
@@ -140,7 +143,7 @@ class MutatingAdmissionPolicySpec(K8sModel):
         validation_alias="reinvocationPolicy",
         serialization_alias="reinvocationPolicy",
     )
-    variables: list[Variable] | None = None
+    variables: Annotated[list[Variable] | None, Lazy] = None
 
 
 class MutatingAdmissionPolicy(Resource):
@@ -163,8 +166,8 @@ class MutatingAdmissionPolicy(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: MutatingAdmissionPolicySpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[MutatingAdmissionPolicySpec | None, Lazy] = None
 
 
 class ParamRef(K8sModel):
@@ -177,16 +180,16 @@ class ParamRef(K8sModel):
         validation_alias="parameterNotFoundAction",
         serialization_alias="parameterNotFoundAction",
     )
-    selector: meta_v1.LabelSelector | None = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
 
 
 class MutatingAdmissionPolicyBindingSpec(K8sModel):
     """MutatingAdmissionPolicyBindingSpec (admissionregistration.k8s.io/v1)."""
 
-    match_resources: MatchResources | None = Field(
+    match_resources: Annotated[MatchResources | None, Lazy] = Field(
         default=None, validation_alias="matchResources", serialization_alias="matchResources"
     )
-    param_ref: ParamRef | None = Field(
+    param_ref: Annotated[ParamRef | None, Lazy] = Field(
         default=None, validation_alias="paramRef", serialization_alias="paramRef"
     )
     policy_name: str | None = Field(
@@ -214,8 +217,8 @@ class MutatingAdmissionPolicyBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: MutatingAdmissionPolicyBindingSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[MutatingAdmissionPolicyBindingSpec | None, Lazy] = None
 
 
 class MutatingAdmissionPolicyBindingList(TypedObject):
@@ -227,9 +230,9 @@ class MutatingAdmissionPolicyBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[MutatingAdmissionPolicyBinding] | None = None
+    items: Annotated[list[MutatingAdmissionPolicyBinding] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class MutatingAdmissionPolicyList(TypedObject):
@@ -241,9 +244,9 @@ class MutatingAdmissionPolicyList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[MutatingAdmissionPolicy] | None = None
+    items: Annotated[list[MutatingAdmissionPolicy] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class RuleWithOperations(K8sModel):
@@ -275,7 +278,7 @@ class WebhookClientConfig(K8sModel):
     ca_bundle: Base64 | None = Field(
         default=None, validation_alias="caBundle", serialization_alias="caBundle"
     )
-    service: ServiceReference | None = None
+    service: Annotated[ServiceReference | None, Lazy] = None
     url: str | None = None
 
 
@@ -287,23 +290,23 @@ class MutatingWebhook(K8sModel):
         validation_alias="admissionReviewVersions",
         serialization_alias="admissionReviewVersions",
     )
-    client_config: WebhookClientConfig | None = Field(
+    client_config: Annotated[WebhookClientConfig | None, Lazy] = Field(
         default=None, validation_alias="clientConfig", serialization_alias="clientConfig"
     )
     failure_policy: str | None = Field(
         default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
-    match_conditions: list[MatchCondition] | None = Field(
+    match_conditions: Annotated[list[MatchCondition] | None, Lazy] = Field(
         default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
     match_policy: str | None = Field(
         default=None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
     )
     name: str | None = None
-    namespace_selector: meta_v1.LabelSelector | None = Field(
+    namespace_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
-    object_selector: meta_v1.LabelSelector | None = Field(
+    object_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="objectSelector", serialization_alias="objectSelector"
     )
     reinvocation_policy: str | None = Field(
@@ -311,7 +314,7 @@ class MutatingWebhook(K8sModel):
         validation_alias="reinvocationPolicy",
         serialization_alias="reinvocationPolicy",
     )
-    rules: list[RuleWithOperations] | None = None
+    rules: Annotated[list[RuleWithOperations] | None, Lazy] = None
     side_effects: str | None = Field(
         default=None, validation_alias="sideEffects", serialization_alias="sideEffects"
     )
@@ -340,8 +343,8 @@ class MutatingWebhookConfiguration(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    webhooks: list[MutatingWebhook] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    webhooks: Annotated[list[MutatingWebhook] | None, Lazy] = None
 
 
 class MutatingWebhookConfigurationList(TypedObject):
@@ -353,15 +356,15 @@ class MutatingWebhookConfigurationList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[MutatingWebhookConfiguration] | None = None
+    items: Annotated[list[MutatingWebhookConfiguration] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class TypeChecking(K8sModel):
     """TypeChecking (admissionregistration.k8s.io/v1)."""
 
-    expression_warnings: list[ExpressionWarning] | None = Field(
+    expression_warnings: Annotated[list[ExpressionWarning] | None, Lazy] = Field(
         default=None,
         validation_alias="expressionWarnings",
         serialization_alias="expressionWarnings",
@@ -382,35 +385,35 @@ class Validation(K8sModel):
 class ValidatingAdmissionPolicySpec(K8sModel):
     """ValidatingAdmissionPolicySpec (admissionregistration.k8s.io/v1)."""
 
-    audit_annotations: list[AuditAnnotation] | None = Field(
+    audit_annotations: Annotated[list[AuditAnnotation] | None, Lazy] = Field(
         default=None, validation_alias="auditAnnotations", serialization_alias="auditAnnotations"
     )
     failure_policy: str | None = Field(
         default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
-    match_conditions: list[MatchCondition] | None = Field(
+    match_conditions: Annotated[list[MatchCondition] | None, Lazy] = Field(
         default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
-    match_constraints: MatchResources | None = Field(
+    match_constraints: Annotated[MatchResources | None, Lazy] = Field(
         default=None, validation_alias="matchConstraints", serialization_alias="matchConstraints"
     )
-    param_kind: ParamKind | None = Field(
+    param_kind: Annotated[ParamKind | None, Lazy] = Field(
         default=None, validation_alias="paramKind", serialization_alias="paramKind"
     )
-    validations: list[Validation] | None = None
-    variables: list[Variable] | None = None
+    validations: Annotated[list[Validation] | None, Lazy] = None
+    variables: Annotated[list[Variable] | None, Lazy] = None
 
 
 class ValidatingAdmissionPolicyStatus(K8sModel):
     """ValidatingAdmissionPolicyStatus (admissionregistration.k8s.io/v1)."""
 
-    conditions: list[meta_v1.Condition] | None = None
+    conditions: Annotated[list[meta_v1.Condition] | None, Lazy] = None
     observed_generation: int | None = Field(
         default=None,
         validation_alias="observedGeneration",
         serialization_alias="observedGeneration",
     )
-    type_checking: TypeChecking | None = Field(
+    type_checking: Annotated[TypeChecking | None, Lazy] = Field(
         default=None, validation_alias="typeChecking", serialization_alias="typeChecking"
     )
 
@@ -436,18 +439,18 @@ class ValidatingAdmissionPolicy(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ValidatingAdmissionPolicySpec | None = None
-    status: ValidatingAdmissionPolicyStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ValidatingAdmissionPolicySpec | None, Lazy] = None
+    status: Annotated[ValidatingAdmissionPolicyStatus | None, Lazy] = None
 
 
 class ValidatingAdmissionPolicyBindingSpec(K8sModel):
     """ValidatingAdmissionPolicyBindingSpec (admissionregistration.k8s.io/v1)."""
 
-    match_resources: MatchResources | None = Field(
+    match_resources: Annotated[MatchResources | None, Lazy] = Field(
         default=None, validation_alias="matchResources", serialization_alias="matchResources"
     )
-    param_ref: ParamRef | None = Field(
+    param_ref: Annotated[ParamRef | None, Lazy] = Field(
         default=None, validation_alias="paramRef", serialization_alias="paramRef"
     )
     policy_name: str | None = Field(
@@ -478,8 +481,8 @@ class ValidatingAdmissionPolicyBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ValidatingAdmissionPolicyBindingSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ValidatingAdmissionPolicyBindingSpec | None, Lazy] = None
 
 
 class ValidatingAdmissionPolicyBindingList(TypedObject):
@@ -491,9 +494,9 @@ class ValidatingAdmissionPolicyBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ValidatingAdmissionPolicyBinding] | None = None
+    items: Annotated[list[ValidatingAdmissionPolicyBinding] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ValidatingAdmissionPolicyList(TypedObject):
@@ -505,9 +508,9 @@ class ValidatingAdmissionPolicyList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ValidatingAdmissionPolicy] | None = None
+    items: Annotated[list[ValidatingAdmissionPolicy] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ValidatingWebhook(K8sModel):
@@ -518,26 +521,26 @@ class ValidatingWebhook(K8sModel):
         validation_alias="admissionReviewVersions",
         serialization_alias="admissionReviewVersions",
     )
-    client_config: WebhookClientConfig | None = Field(
+    client_config: Annotated[WebhookClientConfig | None, Lazy] = Field(
         default=None, validation_alias="clientConfig", serialization_alias="clientConfig"
     )
     failure_policy: str | None = Field(
         default=None, validation_alias="failurePolicy", serialization_alias="failurePolicy"
     )
-    match_conditions: list[MatchCondition] | None = Field(
+    match_conditions: Annotated[list[MatchCondition] | None, Lazy] = Field(
         default=None, validation_alias="matchConditions", serialization_alias="matchConditions"
     )
     match_policy: str | None = Field(
         default=None, validation_alias="matchPolicy", serialization_alias="matchPolicy"
     )
     name: str | None = None
-    namespace_selector: meta_v1.LabelSelector | None = Field(
+    namespace_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
-    object_selector: meta_v1.LabelSelector | None = Field(
+    object_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="objectSelector", serialization_alias="objectSelector"
     )
-    rules: list[RuleWithOperations] | None = None
+    rules: Annotated[list[RuleWithOperations] | None, Lazy] = None
     side_effects: str | None = Field(
         default=None, validation_alias="sideEffects", serialization_alias="sideEffects"
     )
@@ -566,8 +569,8 @@ class ValidatingWebhookConfiguration(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    webhooks: list[ValidatingWebhook] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    webhooks: Annotated[list[ValidatingWebhook] | None, Lazy] = None
 
 
 class ValidatingWebhookConfigurationList(TypedObject):
@@ -579,6 +582,6 @@ class ValidatingWebhookConfigurationList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ValidatingWebhookConfiguration] | None = None
+    items: Annotated[list[ValidatingWebhookConfiguration] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Base64, Time
 
 
@@ -41,14 +42,14 @@ class WebhookClientConfig(K8sModel):
     ca_bundle: Base64 | None = Field(
         default=None, validation_alias="caBundle", serialization_alias="caBundle"
     )
-    service: ServiceReference | None = None
+    service: Annotated[ServiceReference | None, Lazy] = None
     url: str | None = None
 
 
 class WebhookConversion(K8sModel):
     """WebhookConversion (apiextensions.k8s.io/v1)."""
 
-    client_config: WebhookClientConfig | None = Field(
+    client_config: Annotated[WebhookClientConfig | None, Lazy] = Field(
         default=None, validation_alias="clientConfig", serialization_alias="clientConfig"
     )
     conversion_review_versions: list[str] | None = Field(
@@ -62,7 +63,7 @@ class CustomResourceConversion(K8sModel):
     """CustomResourceConversion (apiextensions.k8s.io/v1)."""
 
     strategy: str | None = None
-    webhook: WebhookConversion | None = None
+    webhook: Annotated[WebhookConversion | None, Lazy] = None
 
 
 class CustomResourceDefinitionNames(K8sModel):
@@ -99,7 +100,7 @@ class CustomResourceSubresourceScale(K8sModel):
 class CustomResourceSubresources(K8sModel):
     """CustomResourceSubresources (apiextensions.k8s.io/v1)."""
 
-    scale: CustomResourceSubresourceScale | None = None
+    scale: Annotated[CustomResourceSubresourceScale | None, Lazy] = None
     status: dict[str, Any] | None = None
 
 
@@ -142,14 +143,14 @@ class JSONSchemaProps(K8sModel):
         validation_alias="additionalProperties",
         serialization_alias="additionalProperties",
     )
-    all_of: list[JSONSchemaProps] | None = Field(
+    all_of: Annotated[list[JSONSchemaProps] | None, Lazy] = Field(
         default=None, validation_alias="allOf", serialization_alias="allOf"
     )
-    any_of: list[JSONSchemaProps] | None = Field(
+    any_of: Annotated[list[JSONSchemaProps] | None, Lazy] = Field(
         default=None, validation_alias="anyOf", serialization_alias="anyOf"
     )
     default: Any = None
-    definitions: dict[str, JSONSchemaProps] | None = None
+    definitions: Annotated[dict[str, JSONSchemaProps] | None, Lazy] = None
     dependencies: dict[str, Any] | None = None
     description: str | None = None
     enum: list[Any] | None = None
@@ -160,7 +161,7 @@ class JSONSchemaProps(K8sModel):
     exclusive_minimum: bool | None = Field(
         default=None, validation_alias="exclusiveMinimum", serialization_alias="exclusiveMinimum"
     )
-    external_docs: ExternalDocumentation | None = Field(
+    external_docs: Annotated[ExternalDocumentation | None, Lazy] = Field(
         default=None, validation_alias="externalDocs", serialization_alias="externalDocs"
     )
     format: str | None = None
@@ -189,18 +190,18 @@ class JSONSchemaProps(K8sModel):
     multiple_of: float | None = Field(
         default=None, validation_alias="multipleOf", serialization_alias="multipleOf"
     )
-    not_: JSONSchemaProps | None = Field(
+    not_: Annotated[JSONSchemaProps | None, Lazy] = Field(
         default=None, validation_alias="not", serialization_alias="not"
     )
     nullable: bool | None = None
-    one_of: list[JSONSchemaProps] | None = Field(
+    one_of: Annotated[list[JSONSchemaProps] | None, Lazy] = Field(
         default=None, validation_alias="oneOf", serialization_alias="oneOf"
     )
     pattern: str | None = None
-    pattern_properties: dict[str, JSONSchemaProps] | None = Field(
+    pattern_properties: Annotated[dict[str, JSONSchemaProps] | None, Lazy] = Field(
         default=None, validation_alias="patternProperties", serialization_alias="patternProperties"
     )
-    properties: dict[str, JSONSchemaProps] | None = None
+    properties: Annotated[dict[str, JSONSchemaProps] | None, Lazy] = None
     required: list[str] | None = None
     title: str | None = None
     type: str | None = None
@@ -237,7 +238,7 @@ class JSONSchemaProps(K8sModel):
         validation_alias="x-kubernetes-preserve-unknown-fields",
         serialization_alias="x-kubernetes-preserve-unknown-fields",
     )
-    x_kubernetes_validations: list[ValidationRule] | None = Field(
+    x_kubernetes_validations: Annotated[list[ValidationRule] | None, Lazy] = Field(
         default=None,
         validation_alias="x-kubernetes-validations",
         serialization_alias="x-kubernetes-validations",
@@ -247,7 +248,7 @@ class JSONSchemaProps(K8sModel):
 class CustomResourceValidation(K8sModel):
     """CustomResourceValidation (apiextensions.k8s.io/v1)."""
 
-    open_api_v3_schema: JSONSchemaProps | None = Field(
+    open_api_v3_schema: Annotated[JSONSchemaProps | None, Lazy] = Field(
         default=None, validation_alias="openAPIV3Schema", serialization_alias="openAPIV3Schema"
     )
 
@@ -263,10 +264,12 @@ class SelectableField(K8sModel):
 class CustomResourceDefinitionVersion(K8sModel):
     """CustomResourceDefinitionVersion (apiextensions.k8s.io/v1)."""
 
-    additional_printer_columns: list[CustomResourceColumnDefinition] | None = Field(
-        default=None,
-        validation_alias="additionalPrinterColumns",
-        serialization_alias="additionalPrinterColumns",
+    additional_printer_columns: Annotated[list[CustomResourceColumnDefinition] | None, Lazy] = (
+        Field(
+            default=None,
+            validation_alias="additionalPrinterColumns",
+            serialization_alias="additionalPrinterColumns",
+        )
     )
     deprecated: bool | None = None
     deprecation_warning: str | None = Field(
@@ -275,30 +278,30 @@ class CustomResourceDefinitionVersion(K8sModel):
         serialization_alias="deprecationWarning",
     )
     name: str | None = None
-    schema_: CustomResourceValidation | None = Field(
+    schema_: Annotated[CustomResourceValidation | None, Lazy] = Field(
         default=None, validation_alias="schema", serialization_alias="schema"
     )
-    selectable_fields: list[SelectableField] | None = Field(
+    selectable_fields: Annotated[list[SelectableField] | None, Lazy] = Field(
         default=None, validation_alias="selectableFields", serialization_alias="selectableFields"
     )
     served: bool | None = None
     storage: bool | None = None
-    subresources: CustomResourceSubresources | None = None
+    subresources: Annotated[CustomResourceSubresources | None, Lazy] = None
 
 
 class CustomResourceDefinitionSpec(K8sModel):
     """CustomResourceDefinitionSpec (apiextensions.k8s.io/v1)."""
 
-    conversion: CustomResourceConversion | None = None
+    conversion: Annotated[CustomResourceConversion | None, Lazy] = None
     group: str | None = None
-    names: CustomResourceDefinitionNames | None = None
+    names: Annotated[CustomResourceDefinitionNames | None, Lazy] = None
     preserve_unknown_fields: bool | None = Field(
         default=None,
         validation_alias="preserveUnknownFields",
         serialization_alias="preserveUnknownFields",
     )
     scope: str | None = None
-    versions: list[CustomResourceDefinitionVersion] | None = None
+    versions: Annotated[list[CustomResourceDefinitionVersion] | None, Lazy] = None
 
 
 class CustomResourceDefinitionCondition(K8sModel):
@@ -323,10 +326,10 @@ class CustomResourceDefinitionCondition(K8sModel):
 class CustomResourceDefinitionStatus(K8sModel):
     """CustomResourceDefinitionStatus (apiextensions.k8s.io/v1)."""
 
-    accepted_names: CustomResourceDefinitionNames | None = Field(
+    accepted_names: Annotated[CustomResourceDefinitionNames | None, Lazy] = Field(
         default=None, validation_alias="acceptedNames", serialization_alias="acceptedNames"
     )
-    conditions: list[CustomResourceDefinitionCondition] | None = None
+    conditions: Annotated[list[CustomResourceDefinitionCondition] | None, Lazy] = None
     observed_generation: int | None = Field(
         default=None,
         validation_alias="observedGeneration",
@@ -359,9 +362,9 @@ class CustomResourceDefinition(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: CustomResourceDefinitionSpec | None = None
-    status: CustomResourceDefinitionStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[CustomResourceDefinitionSpec | None, Lazy] = None
+    status: Annotated[CustomResourceDefinitionStatus | None, Lazy] = None
 
 
 class CustomResourceDefinitionList(TypedObject):
@@ -373,6 +376,6 @@ class CustomResourceDefinitionList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[CustomResourceDefinition] | None = None
+    items: Annotated[list[CustomResourceDefinition] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

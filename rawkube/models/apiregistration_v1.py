@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Base64, Time
 
 
@@ -36,7 +39,7 @@ class APIServiceSpec(K8sModel):
         validation_alias="insecureSkipTLSVerify",
         serialization_alias="insecureSkipTLSVerify",
     )
-    service: ServiceReference | None = None
+    service: Annotated[ServiceReference | None, Lazy] = None
     version: str | None = None
     version_priority: int | None = Field(
         default=None, validation_alias="versionPriority", serialization_alias="versionPriority"
@@ -60,7 +63,7 @@ class APIServiceCondition(K8sModel):
 class APIServiceStatus(K8sModel):
     """APIServiceStatus (apiregistration.k8s.io/v1)."""
 
-    conditions: list[APIServiceCondition] | None = None
+    conditions: Annotated[list[APIServiceCondition] | None, Lazy] = None
 
 
 class APIService(Resource):
@@ -84,9 +87,9 @@ class APIService(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: APIServiceSpec | None = None
-    status: APIServiceStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[APIServiceSpec | None, Lazy] = None
+    status: Annotated[APIServiceStatus | None, Lazy] = None
 
 
 class APIServiceList(TypedObject):
@@ -98,6 +101,6 @@ class APIServiceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[APIService] | None = None
+    items: Annotated[list[APIService] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

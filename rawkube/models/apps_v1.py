@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import IntOrString, RawExtension, Time
 
 
@@ -31,7 +34,7 @@ class ControllerRevision(Resource):
     )
     data: RawExtension | None = None
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     revision: int | None = None
 
 
@@ -44,9 +47,9 @@ class ControllerRevisionList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ControllerRevision] | None = None
+    items: Annotated[list[ControllerRevision] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class RollingUpdateDaemonSet(K8sModel):
@@ -63,7 +66,7 @@ class RollingUpdateDaemonSet(K8sModel):
 class DaemonSetUpdateStrategy(K8sModel):
     """DaemonSetUpdateStrategy (apps/v1)."""
 
-    rolling_update: RollingUpdateDaemonSet | None = Field(
+    rolling_update: Annotated[RollingUpdateDaemonSet | None, Lazy] = Field(
         default=None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
     )
     type: str | None = None
@@ -80,9 +83,9 @@ class DaemonSetSpec(K8sModel):
         validation_alias="revisionHistoryLimit",
         serialization_alias="revisionHistoryLimit",
     )
-    selector: meta_v1.LabelSelector | None = None
-    template: core_v1.PodTemplateSpec | None = None
-    update_strategy: DaemonSetUpdateStrategy | None = Field(
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
+    template: Annotated[core_v1.PodTemplateSpec | None, Lazy] = None
+    update_strategy: Annotated[DaemonSetUpdateStrategy | None, Lazy] = Field(
         default=None, validation_alias="updateStrategy", serialization_alias="updateStrategy"
     )
 
@@ -107,7 +110,7 @@ class DaemonSetStatus(K8sModel):
     collision_count: int | None = Field(
         default=None, validation_alias="collisionCount", serialization_alias="collisionCount"
     )
-    conditions: list[DaemonSetCondition] | None = None
+    conditions: Annotated[list[DaemonSetCondition] | None, Lazy] = None
     current_number_scheduled: int | None = Field(
         default=None,
         validation_alias="currentNumberScheduled",
@@ -166,9 +169,9 @@ class DaemonSet(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: DaemonSetSpec | None = None
-    status: DaemonSetStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[DaemonSetSpec | None, Lazy] = None
+    status: Annotated[DaemonSetStatus | None, Lazy] = None
 
 
 class DaemonSetList(TypedObject):
@@ -180,9 +183,9 @@ class DaemonSetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[DaemonSet] | None = None
+    items: Annotated[list[DaemonSet] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class RollingUpdateDeployment(K8sModel):
@@ -199,7 +202,7 @@ class RollingUpdateDeployment(K8sModel):
 class DeploymentStrategy(K8sModel):
     """DeploymentStrategy (apps/v1)."""
 
-    rolling_update: RollingUpdateDeployment | None = Field(
+    rolling_update: Annotated[RollingUpdateDeployment | None, Lazy] = Field(
         default=None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
     )
     type: str | None = None
@@ -223,9 +226,9 @@ class DeploymentSpec(K8sModel):
         validation_alias="revisionHistoryLimit",
         serialization_alias="revisionHistoryLimit",
     )
-    selector: meta_v1.LabelSelector | None = None
-    strategy: DeploymentStrategy | None = None
-    template: core_v1.PodTemplateSpec | None = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
+    strategy: Annotated[DeploymentStrategy | None, Lazy] = None
+    template: Annotated[core_v1.PodTemplateSpec | None, Lazy] = None
 
 
 class DeploymentCondition(K8sModel):
@@ -254,7 +257,7 @@ class DeploymentStatus(K8sModel):
     collision_count: int | None = Field(
         default=None, validation_alias="collisionCount", serialization_alias="collisionCount"
     )
-    conditions: list[DeploymentCondition] | None = None
+    conditions: Annotated[list[DeploymentCondition] | None, Lazy] = None
     observed_generation: int | None = Field(
         default=None,
         validation_alias="observedGeneration",
@@ -301,9 +304,9 @@ class Deployment(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: DeploymentSpec | None = None
-    status: DeploymentStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[DeploymentSpec | None, Lazy] = None
+    status: Annotated[DeploymentStatus | None, Lazy] = None
 
 
 class DeploymentList(TypedObject):
@@ -315,9 +318,9 @@ class DeploymentList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Deployment] | None = None
+    items: Annotated[list[Deployment] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ReplicaSetSpec(K8sModel):
@@ -327,8 +330,8 @@ class ReplicaSetSpec(K8sModel):
         default=None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
     )
     replicas: int | None = None
-    selector: meta_v1.LabelSelector | None = None
-    template: core_v1.PodTemplateSpec | None = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
+    template: Annotated[core_v1.PodTemplateSpec | None, Lazy] = None
 
 
 class ReplicaSetCondition(K8sModel):
@@ -351,7 +354,7 @@ class ReplicaSetStatus(K8sModel):
     available_replicas: int | None = Field(
         default=None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
     )
-    conditions: list[ReplicaSetCondition] | None = None
+    conditions: Annotated[list[ReplicaSetCondition] | None, Lazy] = None
     fully_labeled_replicas: int | None = Field(
         default=None,
         validation_alias="fullyLabeledReplicas",
@@ -395,9 +398,9 @@ class ReplicaSet(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ReplicaSetSpec | None = None
-    status: ReplicaSetStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ReplicaSetSpec | None, Lazy] = None
+    status: Annotated[ReplicaSetStatus | None, Lazy] = None
 
 
 class ReplicaSetList(TypedObject):
@@ -409,9 +412,9 @@ class ReplicaSetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ReplicaSet] | None = None
+    items: Annotated[list[ReplicaSet] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class RollingUpdateStatefulSetStrategy(K8sModel):
@@ -443,7 +446,7 @@ class StatefulSetPersistentVolumeClaimRetentionPolicy(K8sModel):
 class StatefulSetUpdateStrategy(K8sModel):
     """StatefulSetUpdateStrategy (apps/v1)."""
 
-    rolling_update: RollingUpdateStatefulSetStrategy | None = Field(
+    rolling_update: Annotated[RollingUpdateStatefulSetStrategy | None, Lazy] = Field(
         default=None, validation_alias="rollingUpdate", serialization_alias="rollingUpdate"
     )
     type: str | None = None
@@ -455,10 +458,10 @@ class StatefulSetSpec(K8sModel):
     min_ready_seconds: int | None = Field(
         default=None, validation_alias="minReadySeconds", serialization_alias="minReadySeconds"
     )
-    ordinals: StatefulSetOrdinals | None = None
-    persistent_volume_claim_retention_policy: (
-        StatefulSetPersistentVolumeClaimRetentionPolicy | None
-    ) = Field(
+    ordinals: Annotated[StatefulSetOrdinals | None, Lazy] = None
+    persistent_volume_claim_retention_policy: Annotated[
+        StatefulSetPersistentVolumeClaimRetentionPolicy | None, Lazy
+    ] = Field(
         default=None,
         validation_alias="persistentVolumeClaimRetentionPolicy",
         serialization_alias="persistentVolumeClaimRetentionPolicy",
@@ -474,15 +477,15 @@ class StatefulSetSpec(K8sModel):
         validation_alias="revisionHistoryLimit",
         serialization_alias="revisionHistoryLimit",
     )
-    selector: meta_v1.LabelSelector | None = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
     service_name: str | None = Field(
         default=None, validation_alias="serviceName", serialization_alias="serviceName"
     )
-    template: core_v1.PodTemplateSpec | None = None
-    update_strategy: StatefulSetUpdateStrategy | None = Field(
+    template: Annotated[core_v1.PodTemplateSpec | None, Lazy] = None
+    update_strategy: Annotated[StatefulSetUpdateStrategy | None, Lazy] = Field(
         default=None, validation_alias="updateStrategy", serialization_alias="updateStrategy"
     )
-    volume_claim_templates: list[core_v1.PersistentVolumeClaim] | None = Field(
+    volume_claim_templates: Annotated[list[core_v1.PersistentVolumeClaim] | None, Lazy] = Field(
         default=None,
         validation_alias="volumeClaimTemplates",
         serialization_alias="volumeClaimTemplates",
@@ -512,7 +515,7 @@ class StatefulSetStatus(K8sModel):
     collision_count: int | None = Field(
         default=None, validation_alias="collisionCount", serialization_alias="collisionCount"
     )
-    conditions: list[StatefulSetCondition] | None = None
+    conditions: Annotated[list[StatefulSetCondition] | None, Lazy] = None
     current_replicas: int | None = Field(
         default=None, validation_alias="currentReplicas", serialization_alias="currentReplicas"
     )
@@ -558,9 +561,9 @@ class StatefulSet(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: StatefulSetSpec | None = None
-    status: StatefulSetStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[StatefulSetSpec | None, Lazy] = None
+    status: Annotated[StatefulSetStatus | None, Lazy] = None
 
 
 class StatefulSetList(TypedObject):
@@ -572,6 +575,6 @@ class StatefulSetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[StatefulSet] | None = None
+    items: Annotated[list[StatefulSet] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

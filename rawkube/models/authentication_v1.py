@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Time
 
 
@@ -34,7 +37,7 @@ class UserInfo(K8sModel):
 class SelfSubjectReviewStatus(K8sModel):
     """SelfSubjectReviewStatus (authentication.k8s.io/v1)."""
 
-    user_info: UserInfo | None = Field(
+    user_info: Annotated[UserInfo | None, Lazy] = Field(
         default=None, validation_alias="userInfo", serialization_alias="userInfo"
     )
 
@@ -58,15 +61,15 @@ class SelfSubjectReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    status: SelfSubjectReviewStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    status: Annotated[SelfSubjectReviewStatus | None, Lazy] = None
 
 
 class TokenRequestSpec(K8sModel):
     """TokenRequestSpec (authentication.k8s.io/v1)."""
 
     audiences: list[str] | None = None
-    bound_object_ref: BoundObjectReference | None = Field(
+    bound_object_ref: Annotated[BoundObjectReference | None, Lazy] = Field(
         default=None, validation_alias="boundObjectRef", serialization_alias="boundObjectRef"
     )
     expiration_seconds: int | None = Field(
@@ -95,9 +98,9 @@ class TokenRequest(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: TokenRequestSpec | None = None
-    status: TokenRequestStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[TokenRequestSpec | None, Lazy] = None
+    status: Annotated[TokenRequestStatus | None, Lazy] = None
 
 
 class TokenReviewSpec(K8sModel):
@@ -113,7 +116,7 @@ class TokenReviewStatus(K8sModel):
     audiences: list[str] | None = None
     authenticated: bool | None = None
     error: str | None = None
-    user: UserInfo | None = None
+    user: Annotated[UserInfo | None, Lazy] = None
 
 
 class TokenReview(Resource):
@@ -135,6 +138,6 @@ class TokenReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: TokenReviewSpec | None = None
-    status: TokenReviewStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[TokenReviewSpec | None, Lazy] = None
+    status: Annotated[TokenReviewStatus | None, Lazy] = None

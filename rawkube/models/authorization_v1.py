@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource
+from rawkube.models._lazy import Lazy
 
 
 class FieldSelectorAttributes(K8sModel):
@@ -16,7 +19,7 @@ class FieldSelectorAttributes(K8sModel):
     raw_selector: str | None = Field(
         default=None, validation_alias="rawSelector", serialization_alias="rawSelector"
     )
-    requirements: list[meta_v1.FieldSelectorRequirement] | None = None
+    requirements: Annotated[list[meta_v1.FieldSelectorRequirement] | None, Lazy] = None
 
 
 class LabelSelectorAttributes(K8sModel):
@@ -25,7 +28,7 @@ class LabelSelectorAttributes(K8sModel):
     raw_selector: str | None = Field(
         default=None, validation_alias="rawSelector", serialization_alias="rawSelector"
     )
-    requirements: list[meta_v1.LabelSelectorRequirement] | None = None
+    requirements: Annotated[list[meta_v1.LabelSelectorRequirement] | None, Lazy] = None
 
 
 class NonResourceAttributes(K8sModel):
@@ -38,11 +41,11 @@ class NonResourceAttributes(K8sModel):
 class ResourceAttributes(K8sModel):
     """ResourceAttributes (authorization.k8s.io/v1)."""
 
-    field_selector: FieldSelectorAttributes | None = Field(
+    field_selector: Annotated[FieldSelectorAttributes | None, Lazy] = Field(
         default=None, validation_alias="fieldSelector", serialization_alias="fieldSelector"
     )
     group: str | None = None
-    label_selector: LabelSelectorAttributes | None = Field(
+    label_selector: Annotated[LabelSelectorAttributes | None, Lazy] = Field(
         default=None, validation_alias="labelSelector", serialization_alias="labelSelector"
     )
     name: str | None = None
@@ -58,12 +61,12 @@ class SubjectAccessReviewSpec(K8sModel):
 
     extra: dict[str, list[str]] | None = None
     groups: list[str] | None = None
-    non_resource_attributes: NonResourceAttributes | None = Field(
+    non_resource_attributes: Annotated[NonResourceAttributes | None, Lazy] = Field(
         default=None,
         validation_alias="nonResourceAttributes",
         serialization_alias="nonResourceAttributes",
     )
-    resource_attributes: ResourceAttributes | None = Field(
+    resource_attributes: Annotated[ResourceAttributes | None, Lazy] = Field(
         default=None,
         validation_alias="resourceAttributes",
         serialization_alias="resourceAttributes",
@@ -102,9 +105,9 @@ class LocalSubjectAccessReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: SubjectAccessReviewSpec | None = None
-    status: SubjectAccessReviewStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[SubjectAccessReviewSpec | None, Lazy] = None
+    status: Annotated[SubjectAccessReviewStatus | None, Lazy] = None
 
 
 class NonResourceRule(K8sModel):
@@ -132,12 +135,12 @@ class ResourceRule(K8sModel):
 class SelfSubjectAccessReviewSpec(K8sModel):
     """SelfSubjectAccessReviewSpec (authorization.k8s.io/v1)."""
 
-    non_resource_attributes: NonResourceAttributes | None = Field(
+    non_resource_attributes: Annotated[NonResourceAttributes | None, Lazy] = Field(
         default=None,
         validation_alias="nonResourceAttributes",
         serialization_alias="nonResourceAttributes",
     )
-    resource_attributes: ResourceAttributes | None = Field(
+    resource_attributes: Annotated[ResourceAttributes | None, Lazy] = Field(
         default=None,
         validation_alias="resourceAttributes",
         serialization_alias="resourceAttributes",
@@ -163,9 +166,9 @@ class SelfSubjectAccessReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: SelfSubjectAccessReviewSpec | None = None
-    status: SubjectAccessReviewStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[SelfSubjectAccessReviewSpec | None, Lazy] = None
+    status: Annotated[SubjectAccessReviewStatus | None, Lazy] = None
 
 
 class SelfSubjectRulesReviewSpec(K8sModel):
@@ -181,10 +184,10 @@ class SubjectRulesReviewStatus(K8sModel):
         default=None, validation_alias="evaluationError", serialization_alias="evaluationError"
     )
     incomplete: bool | None = None
-    non_resource_rules: list[NonResourceRule] | None = Field(
+    non_resource_rules: Annotated[list[NonResourceRule] | None, Lazy] = Field(
         default=None, validation_alias="nonResourceRules", serialization_alias="nonResourceRules"
     )
-    resource_rules: list[ResourceRule] | None = Field(
+    resource_rules: Annotated[list[ResourceRule] | None, Lazy] = Field(
         default=None, validation_alias="resourceRules", serialization_alias="resourceRules"
     )
 
@@ -208,9 +211,9 @@ class SelfSubjectRulesReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: SelfSubjectRulesReviewSpec | None = None
-    status: SubjectRulesReviewStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[SelfSubjectRulesReviewSpec | None, Lazy] = None
+    status: Annotated[SubjectRulesReviewStatus | None, Lazy] = None
 
 
 class SubjectAccessReview(Resource):
@@ -232,6 +235,6 @@ class SubjectAccessReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: SubjectAccessReviewSpec | None = None
-    status: SubjectAccessReviewStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[SubjectAccessReviewSpec | None, Lazy] = None
+    status: Annotated[SubjectAccessReviewStatus | None, Lazy] = None

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Time
 
 
@@ -30,7 +33,7 @@ class HorizontalPodAutoscalerSpec(K8sModel):
     min_replicas: int | None = Field(
         default=None, validation_alias="minReplicas", serialization_alias="minReplicas"
     )
-    scale_target_ref: CrossVersionObjectReference | None = Field(
+    scale_target_ref: Annotated[CrossVersionObjectReference | None, Lazy] = Field(
         default=None, validation_alias="scaleTargetRef", serialization_alias="scaleTargetRef"
     )
     target_cpu_utilization_percentage: int | None = Field(
@@ -86,9 +89,9 @@ class HorizontalPodAutoscaler(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: HorizontalPodAutoscalerSpec | None = None
-    status: HorizontalPodAutoscalerStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[HorizontalPodAutoscalerSpec | None, Lazy] = None
+    status: Annotated[HorizontalPodAutoscalerStatus | None, Lazy] = None
 
 
 class HorizontalPodAutoscalerList(TypedObject):
@@ -100,9 +103,9 @@ class HorizontalPodAutoscalerList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[HorizontalPodAutoscaler] | None = None
+    items: Annotated[list[HorizontalPodAutoscaler] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ScaleSpec(K8sModel):
@@ -128,6 +131,6 @@ class Scale(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ScaleSpec | None = None
-    status: ScaleStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ScaleSpec | None, Lazy] = None
+    status: Annotated[ScaleStatus | None, Lazy] = None

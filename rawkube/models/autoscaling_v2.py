@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Quantity, Time
 
 
@@ -31,7 +34,7 @@ class ContainerResourceMetricSource(K8sModel):
 
     container: str | None = None
     name: str | None = None
-    target: MetricTarget | None = None
+    target: Annotated[MetricTarget | None, Lazy] = None
 
 
 class MetricValueStatus(K8sModel):
@@ -52,7 +55,7 @@ class ContainerResourceMetricStatus(K8sModel):
     """ContainerResourceMetricStatus (autoscaling/v2)."""
 
     container: str | None = None
-    current: MetricValueStatus | None = None
+    current: Annotated[MetricValueStatus | None, Lazy] = None
     name: str | None = None
 
 
@@ -70,21 +73,21 @@ class MetricIdentifier(K8sModel):
     """MetricIdentifier (autoscaling/v2)."""
 
     name: str | None = None
-    selector: meta_v1.LabelSelector | None = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
 
 
 class ExternalMetricSource(K8sModel):
     """ExternalMetricSource (autoscaling/v2)."""
 
-    metric: MetricIdentifier | None = None
-    target: MetricTarget | None = None
+    metric: Annotated[MetricIdentifier | None, Lazy] = None
+    target: Annotated[MetricTarget | None, Lazy] = None
 
 
 class ExternalMetricStatus(K8sModel):
     """ExternalMetricStatus (autoscaling/v2)."""
 
-    current: MetricValueStatus | None = None
-    metric: MetricIdentifier | None = None
+    current: Annotated[MetricValueStatus | None, Lazy] = None
+    metric: Annotated[MetricIdentifier | None, Lazy] = None
 
 
 class HPAScalingPolicy(K8sModel):
@@ -100,7 +103,7 @@ class HPAScalingPolicy(K8sModel):
 class HPAScalingRules(K8sModel):
     """HPAScalingRules (autoscaling/v2)."""
 
-    policies: list[HPAScalingPolicy] | None = None
+    policies: Annotated[list[HPAScalingPolicy] | None, Lazy] = None
     select_policy: str | None = Field(
         default=None, validation_alias="selectPolicy", serialization_alias="selectPolicy"
     )
@@ -115,10 +118,10 @@ class HPAScalingRules(K8sModel):
 class HorizontalPodAutoscalerBehavior(K8sModel):
     """HorizontalPodAutoscalerBehavior (autoscaling/v2)."""
 
-    scale_down: HPAScalingRules | None = Field(
+    scale_down: Annotated[HPAScalingRules | None, Lazy] = Field(
         default=None, validation_alias="scaleDown", serialization_alias="scaleDown"
     )
-    scale_up: HPAScalingRules | None = Field(
+    scale_up: Annotated[HPAScalingRules | None, Lazy] = Field(
         default=None, validation_alias="scaleUp", serialization_alias="scaleUp"
     )
 
@@ -126,52 +129,52 @@ class HorizontalPodAutoscalerBehavior(K8sModel):
 class ObjectMetricSource(K8sModel):
     """ObjectMetricSource (autoscaling/v2)."""
 
-    described_object: CrossVersionObjectReference | None = Field(
+    described_object: Annotated[CrossVersionObjectReference | None, Lazy] = Field(
         default=None, validation_alias="describedObject", serialization_alias="describedObject"
     )
-    metric: MetricIdentifier | None = None
-    target: MetricTarget | None = None
+    metric: Annotated[MetricIdentifier | None, Lazy] = None
+    target: Annotated[MetricTarget | None, Lazy] = None
 
 
 class PodsMetricSource(K8sModel):
     """PodsMetricSource (autoscaling/v2)."""
 
-    metric: MetricIdentifier | None = None
-    target: MetricTarget | None = None
+    metric: Annotated[MetricIdentifier | None, Lazy] = None
+    target: Annotated[MetricTarget | None, Lazy] = None
 
 
 class ResourceMetricSource(K8sModel):
     """ResourceMetricSource (autoscaling/v2)."""
 
     name: str | None = None
-    target: MetricTarget | None = None
+    target: Annotated[MetricTarget | None, Lazy] = None
 
 
 class MetricSpec(K8sModel):
     """MetricSpec (autoscaling/v2)."""
 
-    container_resource: ContainerResourceMetricSource | None = Field(
+    container_resource: Annotated[ContainerResourceMetricSource | None, Lazy] = Field(
         default=None, validation_alias="containerResource", serialization_alias="containerResource"
     )
-    external: ExternalMetricSource | None = None
-    object: ObjectMetricSource | None = None
-    pods: PodsMetricSource | None = None
-    resource: ResourceMetricSource | None = None
+    external: Annotated[ExternalMetricSource | None, Lazy] = None
+    object: Annotated[ObjectMetricSource | None, Lazy] = None
+    pods: Annotated[PodsMetricSource | None, Lazy] = None
+    resource: Annotated[ResourceMetricSource | None, Lazy] = None
     type: str | None = None
 
 
 class HorizontalPodAutoscalerSpec(K8sModel):
     """HorizontalPodAutoscalerSpec (autoscaling/v2)."""
 
-    behavior: HorizontalPodAutoscalerBehavior | None = None
+    behavior: Annotated[HorizontalPodAutoscalerBehavior | None, Lazy] = None
     max_replicas: int | None = Field(
         default=None, validation_alias="maxReplicas", serialization_alias="maxReplicas"
     )
-    metrics: list[MetricSpec] | None = None
+    metrics: Annotated[list[MetricSpec] | None, Lazy] = None
     min_replicas: int | None = Field(
         default=None, validation_alias="minReplicas", serialization_alias="minReplicas"
     )
-    scale_target_ref: CrossVersionObjectReference | None = Field(
+    scale_target_ref: Annotated[CrossVersionObjectReference | None, Lazy] = Field(
         default=None, validation_alias="scaleTargetRef", serialization_alias="scaleTargetRef"
     )
 
@@ -193,45 +196,45 @@ class HorizontalPodAutoscalerCondition(K8sModel):
 class ObjectMetricStatus(K8sModel):
     """ObjectMetricStatus (autoscaling/v2)."""
 
-    current: MetricValueStatus | None = None
-    described_object: CrossVersionObjectReference | None = Field(
+    current: Annotated[MetricValueStatus | None, Lazy] = None
+    described_object: Annotated[CrossVersionObjectReference | None, Lazy] = Field(
         default=None, validation_alias="describedObject", serialization_alias="describedObject"
     )
-    metric: MetricIdentifier | None = None
+    metric: Annotated[MetricIdentifier | None, Lazy] = None
 
 
 class PodsMetricStatus(K8sModel):
     """PodsMetricStatus (autoscaling/v2)."""
 
-    current: MetricValueStatus | None = None
-    metric: MetricIdentifier | None = None
+    current: Annotated[MetricValueStatus | None, Lazy] = None
+    metric: Annotated[MetricIdentifier | None, Lazy] = None
 
 
 class ResourceMetricStatus(K8sModel):
     """ResourceMetricStatus (autoscaling/v2)."""
 
-    current: MetricValueStatus | None = None
+    current: Annotated[MetricValueStatus | None, Lazy] = None
     name: str | None = None
 
 
 class MetricStatus(K8sModel):
     """MetricStatus (autoscaling/v2)."""
 
-    container_resource: ContainerResourceMetricStatus | None = Field(
+    container_resource: Annotated[ContainerResourceMetricStatus | None, Lazy] = Field(
         default=None, validation_alias="containerResource", serialization_alias="containerResource"
     )
-    external: ExternalMetricStatus | None = None
-    object: ObjectMetricStatus | None = None
-    pods: PodsMetricStatus | None = None
-    resource: ResourceMetricStatus | None = None
+    external: Annotated[ExternalMetricStatus | None, Lazy] = None
+    object: Annotated[ObjectMetricStatus | None, Lazy] = None
+    pods: Annotated[PodsMetricStatus | None, Lazy] = None
+    resource: Annotated[ResourceMetricStatus | None, Lazy] = None
     type: str | None = None
 
 
 class HorizontalPodAutoscalerStatus(K8sModel):
     """HorizontalPodAutoscalerStatus (autoscaling/v2)."""
 
-    conditions: list[HorizontalPodAutoscalerCondition] | None = None
-    current_metrics: list[MetricStatus] | None = Field(
+    conditions: Annotated[list[HorizontalPodAutoscalerCondition] | None, Lazy] = None
+    current_metrics: Annotated[list[MetricStatus] | None, Lazy] = Field(
         default=None, validation_alias="currentMetrics", serialization_alias="currentMetrics"
     )
     current_replicas: int | None = Field(
@@ -272,9 +275,9 @@ class HorizontalPodAutoscaler(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: HorizontalPodAutoscalerSpec | None = None
-    status: HorizontalPodAutoscalerStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[HorizontalPodAutoscalerSpec | None, Lazy] = None
+    status: Annotated[HorizontalPodAutoscalerStatus | None, Lazy] = None
 
 
 class HorizontalPodAutoscalerList(TypedObject):
@@ -286,6 +289,6 @@ class HorizontalPodAutoscalerList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[HorizontalPodAutoscaler] | None = None
+    items: Annotated[list[HorizontalPodAutoscaler] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

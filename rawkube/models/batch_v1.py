@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Time
 
 
@@ -32,10 +35,10 @@ class PodFailurePolicyRule(K8sModel):
     """PodFailurePolicyRule (batch/v1)."""
 
     action: str | None = None
-    on_exit_codes: PodFailurePolicyOnExitCodesRequirement | None = Field(
+    on_exit_codes: Annotated[PodFailurePolicyOnExitCodesRequirement | None, Lazy] = Field(
         default=None, validation_alias="onExitCodes", serialization_alias="onExitCodes"
     )
-    on_pod_conditions: list[PodFailurePolicyOnPodConditionsPattern] | None = Field(
+    on_pod_conditions: Annotated[list[PodFailurePolicyOnPodConditionsPattern] | None, Lazy] = Field(
         default=None, validation_alias="onPodConditions", serialization_alias="onPodConditions"
     )
 
@@ -43,7 +46,7 @@ class PodFailurePolicyRule(K8sModel):
 class PodFailurePolicy(K8sModel):
     """PodFailurePolicy (batch/v1)."""
 
-    rules: list[PodFailurePolicyRule] | None = None
+    rules: Annotated[list[PodFailurePolicyRule] | None, Lazy] = None
 
 
 class SuccessPolicyRule(K8sModel):
@@ -60,7 +63,7 @@ class SuccessPolicyRule(K8sModel):
 class SuccessPolicy(K8sModel):
     """SuccessPolicy (batch/v1)."""
 
-    rules: list[SuccessPolicyRule] | None = None
+    rules: Annotated[list[SuccessPolicyRule] | None, Lazy] = None
 
 
 class JobSpec(K8sModel):
@@ -93,7 +96,7 @@ class JobSpec(K8sModel):
         default=None, validation_alias="maxFailedIndexes", serialization_alias="maxFailedIndexes"
     )
     parallelism: int | None = None
-    pod_failure_policy: PodFailurePolicy | None = Field(
+    pod_failure_policy: Annotated[PodFailurePolicy | None, Lazy] = Field(
         default=None, validation_alias="podFailurePolicy", serialization_alias="podFailurePolicy"
     )
     pod_replacement_policy: str | None = Field(
@@ -101,12 +104,12 @@ class JobSpec(K8sModel):
         validation_alias="podReplacementPolicy",
         serialization_alias="podReplacementPolicy",
     )
-    selector: meta_v1.LabelSelector | None = None
-    success_policy: SuccessPolicy | None = Field(
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
+    success_policy: Annotated[SuccessPolicy | None, Lazy] = Field(
         default=None, validation_alias="successPolicy", serialization_alias="successPolicy"
     )
     suspend: bool | None = None
-    template: core_v1.PodTemplateSpec | None = None
+    template: Annotated[core_v1.PodTemplateSpec | None, Lazy] = None
     ttl_seconds_after_finished: int | None = Field(
         default=None,
         validation_alias="ttlSecondsAfterFinished",
@@ -117,8 +120,8 @@ class JobSpec(K8sModel):
 class JobTemplateSpec(K8sModel):
     """JobTemplateSpec (batch/v1)."""
 
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: JobSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[JobSpec | None, Lazy] = None
 
 
 class CronJobSpec(K8sModel):
@@ -132,7 +135,7 @@ class CronJobSpec(K8sModel):
         validation_alias="failedJobsHistoryLimit",
         serialization_alias="failedJobsHistoryLimit",
     )
-    job_template: JobTemplateSpec | None = Field(
+    job_template: Annotated[JobTemplateSpec | None, Lazy] = Field(
         default=None, validation_alias="jobTemplate", serialization_alias="jobTemplate"
     )
     schedule: str | None = None
@@ -155,7 +158,7 @@ class CronJobSpec(K8sModel):
 class CronJobStatus(K8sModel):
     """CronJobStatus (batch/v1)."""
 
-    active: list[core_v1.ObjectReference] | None = None
+    active: Annotated[list[core_v1.ObjectReference] | None, Lazy] = None
     last_schedule_time: Time | None = Field(
         default=None, validation_alias="lastScheduleTime", serialization_alias="lastScheduleTime"
     )
@@ -188,9 +191,9 @@ class CronJob(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: CronJobSpec | None = None
-    status: CronJobStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[CronJobSpec | None, Lazy] = None
+    status: Annotated[CronJobStatus | None, Lazy] = None
 
 
 class CronJobList(TypedObject):
@@ -202,9 +205,9 @@ class CronJobList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[CronJob] | None = None
+    items: Annotated[list[CronJob] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class JobCondition(K8sModel):
@@ -241,7 +244,7 @@ class JobStatus(K8sModel):
     completion_time: Time | None = Field(
         default=None, validation_alias="completionTime", serialization_alias="completionTime"
     )
-    conditions: list[JobCondition] | None = None
+    conditions: Annotated[list[JobCondition] | None, Lazy] = None
     failed: int | None = None
     failed_indexes: str | None = Field(
         default=None, validation_alias="failedIndexes", serialization_alias="failedIndexes"
@@ -252,7 +255,7 @@ class JobStatus(K8sModel):
     )
     succeeded: int | None = None
     terminating: int | None = None
-    uncounted_terminated_pods: UncountedTerminatedPods | None = Field(
+    uncounted_terminated_pods: Annotated[UncountedTerminatedPods | None, Lazy] = Field(
         default=None,
         validation_alias="uncountedTerminatedPods",
         serialization_alias="uncountedTerminatedPods",
@@ -280,9 +283,9 @@ class Job(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: JobSpec | None = None
-    status: JobStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[JobSpec | None, Lazy] = None
+    status: Annotated[JobStatus | None, Lazy] = None
 
 
 class JobList(TypedObject):
@@ -294,6 +297,6 @@ class JobList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Job] | None = None
+    items: Annotated[list[Job] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Base64, Time
 
 
@@ -49,7 +52,7 @@ class CertificateSigningRequestStatus(K8sModel):
     """CertificateSigningRequestStatus (certificates.k8s.io/v1)."""
 
     certificate: Base64 | None = None
-    conditions: list[CertificateSigningRequestCondition] | None = None
+    conditions: Annotated[list[CertificateSigningRequestCondition] | None, Lazy] = None
 
 
 class CertificateSigningRequest(Resource):
@@ -73,9 +76,9 @@ class CertificateSigningRequest(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: CertificateSigningRequestSpec | None = None
-    status: CertificateSigningRequestStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[CertificateSigningRequestSpec | None, Lazy] = None
+    status: Annotated[CertificateSigningRequestStatus | None, Lazy] = None
 
 
 class CertificateSigningRequestList(TypedObject):
@@ -87,6 +90,6 @@ class CertificateSigningRequestList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[CertificateSigningRequest] | None = None
+    items: Annotated[list[CertificateSigningRequest] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import MicroTime
 
 
@@ -56,8 +59,8 @@ class Lease(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: LeaseSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[LeaseSpec | None, Lazy] = None
 
 
 class LeaseList(TypedObject):
@@ -69,6 +72,6 @@ class LeaseList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Lease] | None = None
+    items: Annotated[list[Lease] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Base64, IntOrString, MicroTime, Quantity, Time
 
 
@@ -37,10 +40,10 @@ class NodeSelectorRequirement(K8sModel):
 class NodeSelectorTerm(K8sModel):
     """NodeSelectorTerm (core/v1)."""
 
-    match_expressions: list[NodeSelectorRequirement] | None = Field(
+    match_expressions: Annotated[list[NodeSelectorRequirement] | None, Lazy] = Field(
         default=None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
     )
-    match_fields: list[NodeSelectorRequirement] | None = Field(
+    match_fields: Annotated[list[NodeSelectorRequirement] | None, Lazy] = Field(
         default=None, validation_alias="matchFields", serialization_alias="matchFields"
     )
 
@@ -48,7 +51,7 @@ class NodeSelectorTerm(K8sModel):
 class NodeSelector(K8sModel):
     """NodeSelector (core/v1)."""
 
-    node_selector_terms: list[NodeSelectorTerm] | None = Field(
+    node_selector_terms: Annotated[list[NodeSelectorTerm] | None, Lazy] = Field(
         default=None, validation_alias="nodeSelectorTerms", serialization_alias="nodeSelectorTerms"
     )
 
@@ -56,31 +59,33 @@ class NodeSelector(K8sModel):
 class PreferredSchedulingTerm(K8sModel):
     """PreferredSchedulingTerm (core/v1)."""
 
-    preference: NodeSelectorTerm | None = None
+    preference: Annotated[NodeSelectorTerm | None, Lazy] = None
     weight: int | None = None
 
 
 class NodeAffinity(K8sModel):
     """NodeAffinity (core/v1)."""
 
-    preferred_during_scheduling_ignored_during_execution: list[PreferredSchedulingTerm] | None = (
+    preferred_during_scheduling_ignored_during_execution: Annotated[
+        list[PreferredSchedulingTerm] | None, Lazy
+    ] = Field(
+        default=None,
+        validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
+        serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
+    )
+    required_during_scheduling_ignored_during_execution: Annotated[NodeSelector | None, Lazy] = (
         Field(
             default=None,
-            validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
-            serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
+            validation_alias="requiredDuringSchedulingIgnoredDuringExecution",
+            serialization_alias="requiredDuringSchedulingIgnoredDuringExecution",
         )
-    )
-    required_during_scheduling_ignored_during_execution: NodeSelector | None = Field(
-        default=None,
-        validation_alias="requiredDuringSchedulingIgnoredDuringExecution",
-        serialization_alias="requiredDuringSchedulingIgnoredDuringExecution",
     )
 
 
 class PodAffinityTerm(K8sModel):
     """PodAffinityTerm (core/v1)."""
 
-    label_selector: meta_v1.LabelSelector | None = Field(
+    label_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="labelSelector", serialization_alias="labelSelector"
     )
     match_label_keys: list[str] | None = Field(
@@ -89,7 +94,7 @@ class PodAffinityTerm(K8sModel):
     mismatch_label_keys: list[str] | None = Field(
         default=None, validation_alias="mismatchLabelKeys", serialization_alias="mismatchLabelKeys"
     )
-    namespace_selector: meta_v1.LabelSelector | None = Field(
+    namespace_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
     namespaces: list[str] | None = None
@@ -101,7 +106,7 @@ class PodAffinityTerm(K8sModel):
 class WeightedPodAffinityTerm(K8sModel):
     """WeightedPodAffinityTerm (core/v1)."""
 
-    pod_affinity_term: PodAffinityTerm | None = Field(
+    pod_affinity_term: Annotated[PodAffinityTerm | None, Lazy] = Field(
         default=None, validation_alias="podAffinityTerm", serialization_alias="podAffinityTerm"
     )
     weight: int | None = None
@@ -110,14 +115,16 @@ class WeightedPodAffinityTerm(K8sModel):
 class PodAffinity(K8sModel):
     """PodAffinity (core/v1)."""
 
-    preferred_during_scheduling_ignored_during_execution: list[WeightedPodAffinityTerm] | None = (
-        Field(
-            default=None,
-            validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
-            serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
-        )
+    preferred_during_scheduling_ignored_during_execution: Annotated[
+        list[WeightedPodAffinityTerm] | None, Lazy
+    ] = Field(
+        default=None,
+        validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
+        serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
     )
-    required_during_scheduling_ignored_during_execution: list[PodAffinityTerm] | None = Field(
+    required_during_scheduling_ignored_during_execution: Annotated[
+        list[PodAffinityTerm] | None, Lazy
+    ] = Field(
         default=None,
         validation_alias="requiredDuringSchedulingIgnoredDuringExecution",
         serialization_alias="requiredDuringSchedulingIgnoredDuringExecution",
@@ -127,14 +134,16 @@ class PodAffinity(K8sModel):
 class PodAntiAffinity(K8sModel):
     """PodAntiAffinity (core/v1)."""
 
-    preferred_during_scheduling_ignored_during_execution: list[WeightedPodAffinityTerm] | None = (
-        Field(
-            default=None,
-            validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
-            serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
-        )
+    preferred_during_scheduling_ignored_during_execution: Annotated[
+        list[WeightedPodAffinityTerm] | None, Lazy
+    ] = Field(
+        default=None,
+        validation_alias="preferredDuringSchedulingIgnoredDuringExecution",
+        serialization_alias="preferredDuringSchedulingIgnoredDuringExecution",
     )
-    required_during_scheduling_ignored_during_execution: list[PodAffinityTerm] | None = Field(
+    required_during_scheduling_ignored_during_execution: Annotated[
+        list[PodAffinityTerm] | None, Lazy
+    ] = Field(
         default=None,
         validation_alias="requiredDuringSchedulingIgnoredDuringExecution",
         serialization_alias="requiredDuringSchedulingIgnoredDuringExecution",
@@ -144,13 +153,13 @@ class PodAntiAffinity(K8sModel):
 class Affinity(K8sModel):
     """Affinity (core/v1)."""
 
-    node_affinity: NodeAffinity | None = Field(
+    node_affinity: Annotated[NodeAffinity | None, Lazy] = Field(
         default=None, validation_alias="nodeAffinity", serialization_alias="nodeAffinity"
     )
-    pod_affinity: PodAffinity | None = Field(
+    pod_affinity: Annotated[PodAffinity | None, Lazy] = Field(
         default=None, validation_alias="podAffinity", serialization_alias="podAffinity"
     )
-    pod_anti_affinity: PodAntiAffinity | None = Field(
+    pod_anti_affinity: Annotated[PodAntiAffinity | None, Lazy] = Field(
         default=None, validation_alias="podAntiAffinity", serialization_alias="podAntiAffinity"
     )
 
@@ -262,8 +271,8 @@ class Binding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    target: ObjectReference | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    target: Annotated[ObjectReference | None, Lazy] = None
 
 
 class SecretReference(K8sModel):
@@ -276,12 +285,12 @@ class SecretReference(K8sModel):
 class CSIPersistentVolumeSource(K8sModel):
     """CSIPersistentVolumeSource (core/v1)."""
 
-    controller_expand_secret_ref: SecretReference | None = Field(
+    controller_expand_secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None,
         validation_alias="controllerExpandSecretRef",
         serialization_alias="controllerExpandSecretRef",
     )
-    controller_publish_secret_ref: SecretReference | None = Field(
+    controller_publish_secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None,
         validation_alias="controllerPublishSecretRef",
         serialization_alias="controllerPublishSecretRef",
@@ -290,17 +299,17 @@ class CSIPersistentVolumeSource(K8sModel):
     fs_type: str | None = Field(
         default=None, validation_alias="fsType", serialization_alias="fsType"
     )
-    node_expand_secret_ref: SecretReference | None = Field(
+    node_expand_secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None,
         validation_alias="nodeExpandSecretRef",
         serialization_alias="nodeExpandSecretRef",
     )
-    node_publish_secret_ref: SecretReference | None = Field(
+    node_publish_secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None,
         validation_alias="nodePublishSecretRef",
         serialization_alias="nodePublishSecretRef",
     )
-    node_stage_secret_ref: SecretReference | None = Field(
+    node_stage_secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None,
         validation_alias="nodeStageSecretRef",
         serialization_alias="nodeStageSecretRef",
@@ -329,7 +338,7 @@ class CSIVolumeSource(K8sModel):
     fs_type: str | None = Field(
         default=None, validation_alias="fsType", serialization_alias="fsType"
     )
-    node_publish_secret_ref: LocalObjectReference | None = Field(
+    node_publish_secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None,
         validation_alias="nodePublishSecretRef",
         serialization_alias="nodePublishSecretRef",
@@ -360,7 +369,7 @@ class CephFSPersistentVolumeSource(K8sModel):
     secret_file: str | None = Field(
         default=None, validation_alias="secretFile", serialization_alias="secretFile"
     )
-    secret_ref: SecretReference | None = Field(
+    secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     user: str | None = None
@@ -377,7 +386,7 @@ class CephFSVolumeSource(K8sModel):
     secret_file: str | None = Field(
         default=None, validation_alias="secretFile", serialization_alias="secretFile"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     user: str | None = None
@@ -392,7 +401,7 @@ class CinderPersistentVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: SecretReference | None = Field(
+    secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     volume_id: str | None = Field(
@@ -409,7 +418,7 @@ class CinderVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     volume_id: str | None = Field(
@@ -428,7 +437,7 @@ class ClientIPConfig(K8sModel):
 class ClusterTrustBundleProjection(K8sModel):
     """ClusterTrustBundleProjection (core/v1)."""
 
-    label_selector: meta_v1.LabelSelector | None = Field(
+    label_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="labelSelector", serialization_alias="labelSelector"
     )
     name: str | None = None
@@ -467,9 +476,9 @@ class ComponentStatus(Resource):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    conditions: list[ComponentCondition] | None = None
+    conditions: Annotated[list[ComponentCondition] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
 
 
 class ComponentStatusList(TypedObject):
@@ -481,9 +490,9 @@ class ComponentStatusList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ComponentStatus] | None = None
+    items: Annotated[list[ComponentStatus] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ConfigMap(Resource):
@@ -511,7 +520,7 @@ class ConfigMap(Resource):
     data: dict[str, str] | None = None
     immutable: bool | None = None
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
 
 
 class ConfigMapEnvSource(K8sModel):
@@ -538,9 +547,9 @@ class ConfigMapList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ConfigMap] | None = None
+    items: Annotated[list[ConfigMap] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ConfigMapNodeConfigSource(K8sModel):
@@ -568,7 +577,7 @@ class KeyToPath(K8sModel):
 class ConfigMapProjection(K8sModel):
     """ConfigMapProjection (core/v1)."""
 
-    items: list[KeyToPath] | None = None
+    items: Annotated[list[KeyToPath] | None, Lazy] = None
     name: str | None = None
     optional: bool | None = None
 
@@ -579,7 +588,7 @@ class ConfigMapVolumeSource(K8sModel):
     default_mode: int | None = Field(
         default=None, validation_alias="defaultMode", serialization_alias="defaultMode"
     )
-    items: list[KeyToPath] | None = None
+    items: Annotated[list[KeyToPath] | None, Lazy] = None
     name: str | None = None
     optional: bool | None = None
 
@@ -622,7 +631,7 @@ class ContainerRestartRule(K8sModel):
     """ContainerRestartRule (core/v1)."""
 
     action: str | None = None
-    exit_codes: ContainerRestartRuleOnExitCodes | None = Field(
+    exit_codes: Annotated[ContainerRestartRuleOnExitCodes | None, Lazy] = Field(
         default=None, validation_alias="exitCodes", serialization_alias="exitCodes"
     )
 
@@ -637,11 +646,11 @@ class SecretEnvSource(K8sModel):
 class EnvFromSource(K8sModel):
     """EnvFromSource (core/v1)."""
 
-    config_map_ref: ConfigMapEnvSource | None = Field(
+    config_map_ref: Annotated[ConfigMapEnvSource | None, Lazy] = Field(
         default=None, validation_alias="configMapRef", serialization_alias="configMapRef"
     )
     prefix: str | None = None
-    secret_ref: SecretEnvSource | None = Field(
+    secret_ref: Annotated[SecretEnvSource | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
 
@@ -689,19 +698,19 @@ class SecretKeySelector(K8sModel):
 class EnvVarSource(K8sModel):
     """EnvVarSource (core/v1)."""
 
-    config_map_key_ref: ConfigMapKeySelector | None = Field(
+    config_map_key_ref: Annotated[ConfigMapKeySelector | None, Lazy] = Field(
         default=None, validation_alias="configMapKeyRef", serialization_alias="configMapKeyRef"
     )
-    field_ref: ObjectFieldSelector | None = Field(
+    field_ref: Annotated[ObjectFieldSelector | None, Lazy] = Field(
         default=None, validation_alias="fieldRef", serialization_alias="fieldRef"
     )
-    file_key_ref: FileKeySelector | None = Field(
+    file_key_ref: Annotated[FileKeySelector | None, Lazy] = Field(
         default=None, validation_alias="fileKeyRef", serialization_alias="fileKeyRef"
     )
-    resource_field_ref: ResourceFieldSelector | None = Field(
+    resource_field_ref: Annotated[ResourceFieldSelector | None, Lazy] = Field(
         default=None, validation_alias="resourceFieldRef", serialization_alias="resourceFieldRef"
     )
-    secret_key_ref: SecretKeySelector | None = Field(
+    secret_key_ref: Annotated[SecretKeySelector | None, Lazy] = Field(
         default=None, validation_alias="secretKeyRef", serialization_alias="secretKeyRef"
     )
 
@@ -711,7 +720,7 @@ class EnvVar(K8sModel):
 
     name: str | None = None
     value: str | None = None
-    value_from: EnvVarSource | None = Field(
+    value_from: Annotated[EnvVarSource | None, Lazy] = Field(
         default=None, validation_alias="valueFrom", serialization_alias="valueFrom"
     )
 
@@ -733,7 +742,7 @@ class HTTPGetAction(K8sModel):
     """HTTPGetAction (core/v1)."""
 
     host: str | None = None
-    http_headers: list[HTTPHeader] | None = Field(
+    http_headers: Annotated[list[HTTPHeader] | None, Lazy] = Field(
         default=None, validation_alias="httpHeaders", serialization_alias="httpHeaders"
     )
     path: str | None = None
@@ -757,12 +766,12 @@ class TCPSocketAction(K8sModel):
 class LifecycleHandler(K8sModel):
     """LifecycleHandler (core/v1)."""
 
-    exec: ExecAction | None = None
-    http_get: HTTPGetAction | None = Field(
+    exec: Annotated[ExecAction | None, Lazy] = None
+    http_get: Annotated[HTTPGetAction | None, Lazy] = Field(
         default=None, validation_alias="httpGet", serialization_alias="httpGet"
     )
-    sleep: SleepAction | None = None
-    tcp_socket: TCPSocketAction | None = Field(
+    sleep: Annotated[SleepAction | None, Lazy] = None
+    tcp_socket: Annotated[TCPSocketAction | None, Lazy] = Field(
         default=None, validation_alias="tcpSocket", serialization_alias="tcpSocket"
     )
 
@@ -770,10 +779,10 @@ class LifecycleHandler(K8sModel):
 class Lifecycle(K8sModel):
     """Lifecycle (core/v1)."""
 
-    post_start: LifecycleHandler | None = Field(
+    post_start: Annotated[LifecycleHandler | None, Lazy] = Field(
         default=None, validation_alias="postStart", serialization_alias="postStart"
     )
-    pre_stop: LifecycleHandler | None = Field(
+    pre_stop: Annotated[LifecycleHandler | None, Lazy] = Field(
         default=None, validation_alias="preStop", serialization_alias="preStop"
     )
     stop_signal: str | None = Field(
@@ -791,12 +800,12 @@ class GRPCAction(K8sModel):
 class Probe(K8sModel):
     """Probe (core/v1)."""
 
-    exec: ExecAction | None = None
+    exec: Annotated[ExecAction | None, Lazy] = None
     failure_threshold: int | None = Field(
         default=None, validation_alias="failureThreshold", serialization_alias="failureThreshold"
     )
-    grpc: GRPCAction | None = None
-    http_get: HTTPGetAction | None = Field(
+    grpc: Annotated[GRPCAction | None, Lazy] = None
+    http_get: Annotated[HTTPGetAction | None, Lazy] = Field(
         default=None, validation_alias="httpGet", serialization_alias="httpGet"
     )
     initial_delay_seconds: int | None = Field(
@@ -810,7 +819,7 @@ class Probe(K8sModel):
     success_threshold: int | None = Field(
         default=None, validation_alias="successThreshold", serialization_alias="successThreshold"
     )
-    tcp_socket: TCPSocketAction | None = Field(
+    tcp_socket: Annotated[TCPSocketAction | None, Lazy] = Field(
         default=None, validation_alias="tcpSocket", serialization_alias="tcpSocket"
     )
     termination_grace_period_seconds: int | None = Field(
@@ -833,7 +842,7 @@ class ResourceClaim(K8sModel):
 class ResourceRequirements(K8sModel):
     """ResourceRequirements (core/v1)."""
 
-    claims: list[ResourceClaim] | None = None
+    claims: Annotated[list[ResourceClaim] | None, Lazy] = None
     limits: dict[str, Quantity] | None = None
     requests: dict[str, Quantity] | None = None
 
@@ -885,10 +894,10 @@ class SecurityContext(K8sModel):
         validation_alias="allowPrivilegeEscalation",
         serialization_alias="allowPrivilegeEscalation",
     )
-    app_armor_profile: AppArmorProfile | None = Field(
+    app_armor_profile: Annotated[AppArmorProfile | None, Lazy] = Field(
         default=None, validation_alias="appArmorProfile", serialization_alias="appArmorProfile"
     )
-    capabilities: Capabilities | None = None
+    capabilities: Annotated[Capabilities | None, Lazy] = None
     privileged: bool | None = None
     proc_mount: str | None = Field(
         default=None, validation_alias="procMount", serialization_alias="procMount"
@@ -907,13 +916,13 @@ class SecurityContext(K8sModel):
     run_as_user: int | None = Field(
         default=None, validation_alias="runAsUser", serialization_alias="runAsUser"
     )
-    se_linux_options: SELinuxOptions | None = Field(
+    se_linux_options: Annotated[SELinuxOptions | None, Lazy] = Field(
         default=None, validation_alias="seLinuxOptions", serialization_alias="seLinuxOptions"
     )
-    seccomp_profile: SeccompProfile | None = Field(
+    seccomp_profile: Annotated[SeccompProfile | None, Lazy] = Field(
         default=None, validation_alias="seccompProfile", serialization_alias="seccompProfile"
     )
-    windows_options: WindowsSecurityContextOptions | None = Field(
+    windows_options: Annotated[WindowsSecurityContextOptions | None, Lazy] = Field(
         default=None, validation_alias="windowsOptions", serialization_alias="windowsOptions"
     )
 
@@ -956,39 +965,39 @@ class Container(K8sModel):
 
     args: list[str] | None = None
     command: list[str] | None = None
-    env: list[EnvVar] | None = None
-    env_from: list[EnvFromSource] | None = Field(
+    env: Annotated[list[EnvVar] | None, Lazy] = None
+    env_from: Annotated[list[EnvFromSource] | None, Lazy] = Field(
         default=None, validation_alias="envFrom", serialization_alias="envFrom"
     )
     image: str | None = None
     image_pull_policy: str | None = Field(
         default=None, validation_alias="imagePullPolicy", serialization_alias="imagePullPolicy"
     )
-    lifecycle: Lifecycle | None = None
-    liveness_probe: Probe | None = Field(
+    lifecycle: Annotated[Lifecycle | None, Lazy] = None
+    liveness_probe: Annotated[Probe | None, Lazy] = Field(
         default=None, validation_alias="livenessProbe", serialization_alias="livenessProbe"
     )
     name: str | None = None
-    ports: list[ContainerPort] | None = None
-    readiness_probe: Probe | None = Field(
+    ports: Annotated[list[ContainerPort] | None, Lazy] = None
+    readiness_probe: Annotated[Probe | None, Lazy] = Field(
         default=None, validation_alias="readinessProbe", serialization_alias="readinessProbe"
     )
-    resize_policy: list[ContainerResizePolicy] | None = Field(
+    resize_policy: Annotated[list[ContainerResizePolicy] | None, Lazy] = Field(
         default=None, validation_alias="resizePolicy", serialization_alias="resizePolicy"
     )
-    resources: ResourceRequirements | None = None
+    resources: Annotated[ResourceRequirements | None, Lazy] = None
     restart_policy: str | None = Field(
         default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
-    restart_policy_rules: list[ContainerRestartRule] | None = Field(
+    restart_policy_rules: Annotated[list[ContainerRestartRule] | None, Lazy] = Field(
         default=None,
         validation_alias="restartPolicyRules",
         serialization_alias="restartPolicyRules",
     )
-    security_context: SecurityContext | None = Field(
+    security_context: Annotated[SecurityContext | None, Lazy] = Field(
         default=None, validation_alias="securityContext", serialization_alias="securityContext"
     )
-    startup_probe: Probe | None = Field(
+    startup_probe: Annotated[Probe | None, Lazy] = Field(
         default=None, validation_alias="startupProbe", serialization_alias="startupProbe"
     )
     stdin: bool | None = None
@@ -1006,10 +1015,10 @@ class Container(K8sModel):
         serialization_alias="terminationMessagePolicy",
     )
     tty: bool | None = None
-    volume_devices: list[VolumeDevice] | None = Field(
+    volume_devices: Annotated[list[VolumeDevice] | None, Lazy] = Field(
         default=None, validation_alias="volumeDevices", serialization_alias="volumeDevices"
     )
-    volume_mounts: list[VolumeMount] | None = Field(
+    volume_mounts: Annotated[list[VolumeMount] | None, Lazy] = Field(
         default=None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
     )
     working_dir: str | None = Field(
@@ -1078,9 +1087,9 @@ class ContainerStateWaiting(K8sModel):
 class ContainerState(K8sModel):
     """ContainerState (core/v1)."""
 
-    running: ContainerStateRunning | None = None
-    terminated: ContainerStateTerminated | None = None
-    waiting: ContainerStateWaiting | None = None
+    running: Annotated[ContainerStateRunning | None, Lazy] = None
+    terminated: Annotated[ContainerStateTerminated | None, Lazy] = None
+    waiting: Annotated[ContainerStateWaiting | None, Lazy] = None
 
 
 class LinuxContainerUser(K8sModel):
@@ -1098,7 +1107,7 @@ class LinuxContainerUser(K8sModel):
 class ContainerUser(K8sModel):
     """ContainerUser (core/v1)."""
 
-    linux: LinuxContainerUser | None = None
+    linux: Annotated[LinuxContainerUser | None, Lazy] = None
 
 
 class ResourceHealth(K8sModel):
@@ -1115,7 +1124,7 @@ class ResourceStatus(K8sModel):
     """ResourceStatus (core/v1)."""
 
     name: str | None = None
-    resources: list[ResourceHealth] | None = None
+    resources: Annotated[list[ResourceHealth] | None, Lazy] = None
 
 
 class ImageVolumeStatus(K8sModel):
@@ -1129,7 +1138,7 @@ class ImageVolumeStatus(K8sModel):
 class VolumeStatus(K8sModel):
     """VolumeStatus (core/v1)."""
 
-    image: ImageVolumeStatus | None = None
+    image: Annotated[ImageVolumeStatus | None, Lazy] = None
 
 
 class VolumeMountStatus(K8sModel):
@@ -1145,7 +1154,7 @@ class VolumeMountStatus(K8sModel):
     recursive_read_only: str | None = Field(
         default=None, validation_alias="recursiveReadOnly", serialization_alias="recursiveReadOnly"
     )
-    volume_status: VolumeStatus | None = Field(
+    volume_status: Annotated[VolumeStatus | None, Lazy] = Field(
         default=None, validation_alias="volumeStatus", serialization_alias="volumeStatus"
     )
 
@@ -1158,7 +1167,7 @@ class ContainerStatus(K8sModel):
         validation_alias="allocatedResources",
         serialization_alias="allocatedResources",
     )
-    allocated_resources_status: list[ResourceStatus] | None = Field(
+    allocated_resources_status: Annotated[list[ResourceStatus] | None, Lazy] = Field(
         default=None,
         validation_alias="allocatedResourcesStatus",
         serialization_alias="allocatedResourcesStatus",
@@ -1170,22 +1179,22 @@ class ContainerStatus(K8sModel):
     image_id: str | None = Field(
         default=None, validation_alias="imageID", serialization_alias="imageID"
     )
-    last_state: ContainerState | None = Field(
+    last_state: Annotated[ContainerState | None, Lazy] = Field(
         default=None, validation_alias="lastState", serialization_alias="lastState"
     )
     name: str | None = None
     ready: bool | None = None
-    resources: ResourceRequirements | None = None
+    resources: Annotated[ResourceRequirements | None, Lazy] = None
     restart_count: int | None = Field(
         default=None, validation_alias="restartCount", serialization_alias="restartCount"
     )
     started: bool | None = None
-    state: ContainerState | None = None
+    state: Annotated[ContainerState | None, Lazy] = None
     stop_signal: str | None = Field(
         default=None, validation_alias="stopSignal", serialization_alias="stopSignal"
     )
-    user: ContainerUser | None = None
-    volume_mounts: list[VolumeMountStatus] | None = Field(
+    user: Annotated[ContainerUser | None, Lazy] = None
+    volume_mounts: Annotated[list[VolumeMountStatus] | None, Lazy] = Field(
         default=None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
     )
 
@@ -1199,12 +1208,12 @@ class DaemonEndpoint(K8sModel):
 class DownwardAPIVolumeFile(K8sModel):
     """DownwardAPIVolumeFile (core/v1)."""
 
-    field_ref: ObjectFieldSelector | None = Field(
+    field_ref: Annotated[ObjectFieldSelector | None, Lazy] = Field(
         default=None, validation_alias="fieldRef", serialization_alias="fieldRef"
     )
     mode: int | None = None
     path: str | None = None
-    resource_field_ref: ResourceFieldSelector | None = Field(
+    resource_field_ref: Annotated[ResourceFieldSelector | None, Lazy] = Field(
         default=None, validation_alias="resourceFieldRef", serialization_alias="resourceFieldRef"
     )
 
@@ -1212,7 +1221,7 @@ class DownwardAPIVolumeFile(K8sModel):
 class DownwardAPIProjection(K8sModel):
     """DownwardAPIProjection (core/v1)."""
 
-    items: list[DownwardAPIVolumeFile] | None = None
+    items: Annotated[list[DownwardAPIVolumeFile] | None, Lazy] = None
 
 
 class DownwardAPIVolumeSource(K8sModel):
@@ -1221,7 +1230,7 @@ class DownwardAPIVolumeSource(K8sModel):
     default_mode: int | None = Field(
         default=None, validation_alias="defaultMode", serialization_alias="defaultMode"
     )
-    items: list[DownwardAPIVolumeFile] | None = None
+    items: Annotated[list[DownwardAPIVolumeFile] | None, Lazy] = None
 
 
 class EmptyDirVolumeSource(K8sModel):
@@ -1241,7 +1250,7 @@ class EndpointAddress(K8sModel):
     node_name: str | None = Field(
         default=None, validation_alias="nodeName", serialization_alias="nodeName"
     )
-    target_ref: ObjectReference | None = Field(
+    target_ref: Annotated[ObjectReference | None, Lazy] = Field(
         default=None, validation_alias="targetRef", serialization_alias="targetRef"
     )
 
@@ -1260,11 +1269,11 @@ class EndpointPort(K8sModel):
 class EndpointSubset(K8sModel):
     """EndpointSubset (core/v1)."""
 
-    addresses: list[EndpointAddress] | None = None
-    not_ready_addresses: list[EndpointAddress] | None = Field(
+    addresses: Annotated[list[EndpointAddress] | None, Lazy] = None
+    not_ready_addresses: Annotated[list[EndpointAddress] | None, Lazy] = Field(
         default=None, validation_alias="notReadyAddresses", serialization_alias="notReadyAddresses"
     )
-    ports: list[EndpointPort] | None = None
+    ports: Annotated[list[EndpointPort] | None, Lazy] = None
 
 
 class Endpoints(Resource):
@@ -1287,8 +1296,8 @@ class Endpoints(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    subsets: list[EndpointSubset] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    subsets: Annotated[list[EndpointSubset] | None, Lazy] = None
 
 
 class EndpointsList(TypedObject):
@@ -1300,9 +1309,9 @@ class EndpointsList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Endpoints] | None = None
+    items: Annotated[list[Endpoints] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class EphemeralContainer(K8sModel):
@@ -1310,39 +1319,39 @@ class EphemeralContainer(K8sModel):
 
     args: list[str] | None = None
     command: list[str] | None = None
-    env: list[EnvVar] | None = None
-    env_from: list[EnvFromSource] | None = Field(
+    env: Annotated[list[EnvVar] | None, Lazy] = None
+    env_from: Annotated[list[EnvFromSource] | None, Lazy] = Field(
         default=None, validation_alias="envFrom", serialization_alias="envFrom"
     )
     image: str | None = None
     image_pull_policy: str | None = Field(
         default=None, validation_alias="imagePullPolicy", serialization_alias="imagePullPolicy"
     )
-    lifecycle: Lifecycle | None = None
-    liveness_probe: Probe | None = Field(
+    lifecycle: Annotated[Lifecycle | None, Lazy] = None
+    liveness_probe: Annotated[Probe | None, Lazy] = Field(
         default=None, validation_alias="livenessProbe", serialization_alias="livenessProbe"
     )
     name: str | None = None
-    ports: list[ContainerPort] | None = None
-    readiness_probe: Probe | None = Field(
+    ports: Annotated[list[ContainerPort] | None, Lazy] = None
+    readiness_probe: Annotated[Probe | None, Lazy] = Field(
         default=None, validation_alias="readinessProbe", serialization_alias="readinessProbe"
     )
-    resize_policy: list[ContainerResizePolicy] | None = Field(
+    resize_policy: Annotated[list[ContainerResizePolicy] | None, Lazy] = Field(
         default=None, validation_alias="resizePolicy", serialization_alias="resizePolicy"
     )
-    resources: ResourceRequirements | None = None
+    resources: Annotated[ResourceRequirements | None, Lazy] = None
     restart_policy: str | None = Field(
         default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
-    restart_policy_rules: list[ContainerRestartRule] | None = Field(
+    restart_policy_rules: Annotated[list[ContainerRestartRule] | None, Lazy] = Field(
         default=None,
         validation_alias="restartPolicyRules",
         serialization_alias="restartPolicyRules",
     )
-    security_context: SecurityContext | None = Field(
+    security_context: Annotated[SecurityContext | None, Lazy] = Field(
         default=None, validation_alias="securityContext", serialization_alias="securityContext"
     )
-    startup_probe: Probe | None = Field(
+    startup_probe: Annotated[Probe | None, Lazy] = Field(
         default=None, validation_alias="startupProbe", serialization_alias="startupProbe"
     )
     stdin: bool | None = None
@@ -1365,10 +1374,10 @@ class EphemeralContainer(K8sModel):
         serialization_alias="terminationMessagePolicy",
     )
     tty: bool | None = None
-    volume_devices: list[VolumeDevice] | None = Field(
+    volume_devices: Annotated[list[VolumeDevice] | None, Lazy] = Field(
         default=None, validation_alias="volumeDevices", serialization_alias="volumeDevices"
     )
-    volume_mounts: list[VolumeMount] | None = Field(
+    volume_mounts: Annotated[list[VolumeMount] | None, Lazy] = Field(
         default=None, validation_alias="volumeMounts", serialization_alias="volumeMounts"
     )
     working_dir: str | None = Field(
@@ -1410,14 +1419,14 @@ class PersistentVolumeClaimSpec(K8sModel):
     access_modes: list[str] | None = Field(
         default=None, validation_alias="accessModes", serialization_alias="accessModes"
     )
-    data_source: TypedLocalObjectReference | None = Field(
+    data_source: Annotated[TypedLocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="dataSource", serialization_alias="dataSource"
     )
-    data_source_ref: TypedObjectReference | None = Field(
+    data_source_ref: Annotated[TypedObjectReference | None, Lazy] = Field(
         default=None, validation_alias="dataSourceRef", serialization_alias="dataSourceRef"
     )
-    resources: VolumeResourceRequirements | None = None
-    selector: meta_v1.LabelSelector | None = None
+    resources: Annotated[VolumeResourceRequirements | None, Lazy] = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
     storage_class_name: str | None = Field(
         default=None, validation_alias="storageClassName", serialization_alias="storageClassName"
     )
@@ -1437,14 +1446,14 @@ class PersistentVolumeClaimSpec(K8sModel):
 class PersistentVolumeClaimTemplate(K8sModel):
     """PersistentVolumeClaimTemplate (core/v1)."""
 
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PersistentVolumeClaimSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PersistentVolumeClaimSpec | None, Lazy] = None
 
 
 class EphemeralVolumeSource(K8sModel):
     """EphemeralVolumeSource (core/v1)."""
 
-    volume_claim_template: PersistentVolumeClaimTemplate | None = Field(
+    volume_claim_template: Annotated[PersistentVolumeClaimTemplate | None, Lazy] = Field(
         default=None,
         validation_alias="volumeClaimTemplate",
         serialization_alias="volumeClaimTemplate",
@@ -1494,7 +1503,7 @@ class Event(Resource):
     first_timestamp: Time | None = Field(
         default=None, validation_alias="firstTimestamp", serialization_alias="firstTimestamp"
     )
-    involved_object: ObjectReference | None = Field(
+    involved_object: Annotated[ObjectReference | None, Lazy] = Field(
         default=None, validation_alias="involvedObject", serialization_alias="involvedObject"
     )
     kind: str | None = None
@@ -1502,9 +1511,9 @@ class Event(Resource):
         default=None, validation_alias="lastTimestamp", serialization_alias="lastTimestamp"
     )
     message: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     reason: str | None = None
-    related: ObjectReference | None = None
+    related: Annotated[ObjectReference | None, Lazy] = None
     reporting_component: str | None = Field(
         default=None,
         validation_alias="reportingComponent",
@@ -1513,8 +1522,8 @@ class Event(Resource):
     reporting_instance: str | None = Field(
         default=None, validation_alias="reportingInstance", serialization_alias="reportingInstance"
     )
-    series: EventSeries | None = None
-    source: EventSource | None = None
+    series: Annotated[EventSeries | None, Lazy] = None
+    source: Annotated[EventSource | None, Lazy] = None
     type: str | None = None
 
 
@@ -1527,9 +1536,9 @@ class EventList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Event] | None = None
+    items: Annotated[list[Event] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class FCVolumeSource(K8sModel):
@@ -1559,7 +1568,7 @@ class FlexPersistentVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: SecretReference | None = Field(
+    secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
 
@@ -1575,7 +1584,7 @@ class FlexVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
 
@@ -1683,7 +1692,7 @@ class ISCSIPersistentVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: SecretReference | None = Field(
+    secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     target_portal: str | None = Field(
@@ -1715,7 +1724,7 @@ class ISCSIVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     target_portal: str | None = Field(
@@ -1752,7 +1761,7 @@ class LimitRangeItem(K8sModel):
 class LimitRangeSpec(K8sModel):
     """LimitRangeSpec (core/v1)."""
 
-    limits: list[LimitRangeItem] | None = None
+    limits: Annotated[list[LimitRangeItem] | None, Lazy] = None
 
 
 class LimitRange(Resource):
@@ -1775,8 +1784,8 @@ class LimitRange(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: LimitRangeSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[LimitRangeSpec | None, Lazy] = None
 
 
 class LimitRangeList(TypedObject):
@@ -1788,9 +1797,9 @@ class LimitRangeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[LimitRange] | None = None
+    items: Annotated[list[LimitRange] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class PortStatus(K8sModel):
@@ -1809,13 +1818,13 @@ class LoadBalancerIngress(K8sModel):
     ip_mode: str | None = Field(
         default=None, validation_alias="ipMode", serialization_alias="ipMode"
     )
-    ports: list[PortStatus] | None = None
+    ports: Annotated[list[PortStatus] | None, Lazy] = None
 
 
 class LoadBalancerStatus(K8sModel):
     """LoadBalancerStatus (core/v1)."""
 
-    ingress: list[LoadBalancerIngress] | None = None
+    ingress: Annotated[list[LoadBalancerIngress] | None, Lazy] = None
 
 
 class LocalVolumeSource(K8sModel):
@@ -1871,7 +1880,7 @@ class NamespaceCondition(K8sModel):
 class NamespaceStatus(K8sModel):
     """NamespaceStatus (core/v1)."""
 
-    conditions: list[NamespaceCondition] | None = None
+    conditions: Annotated[list[NamespaceCondition] | None, Lazy] = None
     phase: str | None = None
 
 
@@ -1896,9 +1905,9 @@ class Namespace(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: NamespaceSpec | None = None
-    status: NamespaceStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[NamespaceSpec | None, Lazy] = None
+    status: Annotated[NamespaceStatus | None, Lazy] = None
 
 
 class NamespaceList(TypedObject):
@@ -1910,15 +1919,15 @@ class NamespaceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Namespace] | None = None
+    items: Annotated[list[Namespace] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class NodeConfigSource(K8sModel):
     """NodeConfigSource (core/v1)."""
 
-    config_map: ConfigMapNodeConfigSource | None = Field(
+    config_map: Annotated[ConfigMapNodeConfigSource | None, Lazy] = Field(
         default=None, validation_alias="configMap", serialization_alias="configMap"
     )
 
@@ -1937,7 +1946,7 @@ class Taint(K8sModel):
 class NodeSpec(K8sModel):
     """NodeSpec (core/v1)."""
 
-    config_source: NodeConfigSource | None = Field(
+    config_source: Annotated[NodeConfigSource | None, Lazy] = Field(
         default=None, validation_alias="configSource", serialization_alias="configSource"
     )
     external_id: str | None = Field(
@@ -1952,7 +1961,7 @@ class NodeSpec(K8sModel):
     provider_id: str | None = Field(
         default=None, validation_alias="providerID", serialization_alias="providerID"
     )
-    taints: list[Taint] | None = None
+    taints: Annotated[list[Taint] | None, Lazy] = None
     unschedulable: bool | None = None
 
 
@@ -1983,10 +1992,10 @@ class NodeCondition(K8sModel):
 class NodeConfigStatus(K8sModel):
     """NodeConfigStatus (core/v1)."""
 
-    active: NodeConfigSource | None = None
-    assigned: NodeConfigSource | None = None
+    active: Annotated[NodeConfigSource | None, Lazy] = None
+    assigned: Annotated[NodeConfigSource | None, Lazy] = None
     error: str | None = None
-    last_known_good: NodeConfigSource | None = Field(
+    last_known_good: Annotated[NodeConfigSource | None, Lazy] = Field(
         default=None, validation_alias="lastKnownGood", serialization_alias="lastKnownGood"
     )
 
@@ -1994,7 +2003,7 @@ class NodeConfigStatus(K8sModel):
 class NodeDaemonEndpoints(K8sModel):
     """NodeDaemonEndpoints (core/v1)."""
 
-    kubelet_endpoint: DaemonEndpoint | None = Field(
+    kubelet_endpoint: Annotated[DaemonEndpoint | None, Lazy] = Field(
         default=None, validation_alias="kubeletEndpoint", serialization_alias="kubeletEndpoint"
     )
 
@@ -2025,7 +2034,7 @@ class NodeRuntimeHandlerFeatures(K8sModel):
 class NodeRuntimeHandler(K8sModel):
     """NodeRuntimeHandler (core/v1)."""
 
-    features: NodeRuntimeHandlerFeatures | None = None
+    features: Annotated[NodeRuntimeHandlerFeatures | None, Lazy] = None
     name: str | None = None
 
 
@@ -2065,7 +2074,7 @@ class NodeSystemInfo(K8sModel):
     os_image: str | None = Field(
         default=None, validation_alias="osImage", serialization_alias="osImage"
     )
-    swap: NodeSwapStatus | None = None
+    swap: Annotated[NodeSwapStatus | None, Lazy] = None
     system_uuid: str | None = Field(
         default=None, validation_alias="systemUUID", serialization_alias="systemUUID"
     )
@@ -2074,27 +2083,27 @@ class NodeSystemInfo(K8sModel):
 class NodeStatus(K8sModel):
     """NodeStatus (core/v1)."""
 
-    addresses: list[NodeAddress] | None = None
+    addresses: Annotated[list[NodeAddress] | None, Lazy] = None
     allocatable: dict[str, Quantity] | None = None
     capacity: dict[str, Quantity] | None = None
-    conditions: list[NodeCondition] | None = None
-    config: NodeConfigStatus | None = None
-    daemon_endpoints: NodeDaemonEndpoints | None = Field(
+    conditions: Annotated[list[NodeCondition] | None, Lazy] = None
+    config: Annotated[NodeConfigStatus | None, Lazy] = None
+    daemon_endpoints: Annotated[NodeDaemonEndpoints | None, Lazy] = Field(
         default=None, validation_alias="daemonEndpoints", serialization_alias="daemonEndpoints"
     )
     declared_features: list[str] | None = Field(
         default=None, validation_alias="declaredFeatures", serialization_alias="declaredFeatures"
     )
-    features: NodeFeatures | None = None
-    images: list[ContainerImage] | None = None
-    node_info: NodeSystemInfo | None = Field(
+    features: Annotated[NodeFeatures | None, Lazy] = None
+    images: Annotated[list[ContainerImage] | None, Lazy] = None
+    node_info: Annotated[NodeSystemInfo | None, Lazy] = Field(
         default=None, validation_alias="nodeInfo", serialization_alias="nodeInfo"
     )
     phase: str | None = None
-    runtime_handlers: list[NodeRuntimeHandler] | None = Field(
+    runtime_handlers: Annotated[list[NodeRuntimeHandler] | None, Lazy] = Field(
         default=None, validation_alias="runtimeHandlers", serialization_alias="runtimeHandlers"
     )
-    volumes_attached: list[AttachedVolume] | None = Field(
+    volumes_attached: Annotated[list[AttachedVolume] | None, Lazy] = Field(
         default=None, validation_alias="volumesAttached", serialization_alias="volumesAttached"
     )
     volumes_in_use: list[str] | None = Field(
@@ -2123,9 +2132,9 @@ class Node(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: NodeSpec | None = None
-    status: NodeStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[NodeSpec | None, Lazy] = None
+    status: Annotated[NodeStatus | None, Lazy] = None
 
 
 class NodeAllocatableResourceClaimStatus(K8sModel):
@@ -2147,9 +2156,9 @@ class NodeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Node] | None = None
+    items: Annotated[list[Node] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class PhotonPersistentDiskVolumeSource(K8sModel):
@@ -2201,7 +2210,7 @@ class RBDPersistentVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: SecretReference | None = Field(
+    secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     user: str | None = None
@@ -2220,7 +2229,7 @@ class ScaleIOPersistentVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: SecretReference | None = Field(
+    secret_ref: Annotated[SecretReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     ssl_enabled: bool | None = Field(
@@ -2247,7 +2256,7 @@ class StorageOSPersistentVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: ObjectReference | None = Field(
+    secret_ref: Annotated[ObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     volume_name: str | None = Field(
@@ -2261,7 +2270,7 @@ class StorageOSPersistentVolumeSource(K8sModel):
 class VolumeNodeAffinity(K8sModel):
     """VolumeNodeAffinity (core/v1)."""
 
-    required: NodeSelector | None = None
+    required: Annotated[NodeSelector | None, Lazy] = None
 
 
 class VsphereVirtualDiskVolumeSource(K8sModel):
@@ -2287,43 +2296,43 @@ class PersistentVolumeSpec(K8sModel):
     access_modes: list[str] | None = Field(
         default=None, validation_alias="accessModes", serialization_alias="accessModes"
     )
-    aws_elastic_block_store: AWSElasticBlockStoreVolumeSource | None = Field(
+    aws_elastic_block_store: Annotated[AWSElasticBlockStoreVolumeSource | None, Lazy] = Field(
         default=None,
         validation_alias="awsElasticBlockStore",
         serialization_alias="awsElasticBlockStore",
     )
-    azure_disk: AzureDiskVolumeSource | None = Field(
+    azure_disk: Annotated[AzureDiskVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="azureDisk", serialization_alias="azureDisk"
     )
-    azure_file: AzureFilePersistentVolumeSource | None = Field(
+    azure_file: Annotated[AzureFilePersistentVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="azureFile", serialization_alias="azureFile"
     )
     capacity: dict[str, Quantity] | None = None
-    cephfs: CephFSPersistentVolumeSource | None = None
-    cinder: CinderPersistentVolumeSource | None = None
-    claim_ref: ObjectReference | None = Field(
+    cephfs: Annotated[CephFSPersistentVolumeSource | None, Lazy] = None
+    cinder: Annotated[CinderPersistentVolumeSource | None, Lazy] = None
+    claim_ref: Annotated[ObjectReference | None, Lazy] = Field(
         default=None, validation_alias="claimRef", serialization_alias="claimRef"
     )
-    csi: CSIPersistentVolumeSource | None = None
-    fc: FCVolumeSource | None = None
-    flex_volume: FlexPersistentVolumeSource | None = Field(
+    csi: Annotated[CSIPersistentVolumeSource | None, Lazy] = None
+    fc: Annotated[FCVolumeSource | None, Lazy] = None
+    flex_volume: Annotated[FlexPersistentVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="flexVolume", serialization_alias="flexVolume"
     )
-    flocker: FlockerVolumeSource | None = None
-    gce_persistent_disk: GCEPersistentDiskVolumeSource | None = Field(
+    flocker: Annotated[FlockerVolumeSource | None, Lazy] = None
+    gce_persistent_disk: Annotated[GCEPersistentDiskVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="gcePersistentDisk", serialization_alias="gcePersistentDisk"
     )
-    glusterfs: GlusterfsPersistentVolumeSource | None = None
-    host_path: HostPathVolumeSource | None = Field(
+    glusterfs: Annotated[GlusterfsPersistentVolumeSource | None, Lazy] = None
+    host_path: Annotated[HostPathVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="hostPath", serialization_alias="hostPath"
     )
-    iscsi: ISCSIPersistentVolumeSource | None = None
-    local: LocalVolumeSource | None = None
+    iscsi: Annotated[ISCSIPersistentVolumeSource | None, Lazy] = None
+    local: Annotated[LocalVolumeSource | None, Lazy] = None
     mount_options: list[str] | None = Field(
         default=None, validation_alias="mountOptions", serialization_alias="mountOptions"
     )
-    nfs: NFSVolumeSource | None = None
-    node_affinity: VolumeNodeAffinity | None = Field(
+    nfs: Annotated[NFSVolumeSource | None, Lazy] = None
+    node_affinity: Annotated[VolumeNodeAffinity | None, Lazy] = Field(
         default=None, validation_alias="nodeAffinity", serialization_alias="nodeAffinity"
     )
     persistent_volume_reclaim_policy: str | None = Field(
@@ -2331,23 +2340,23 @@ class PersistentVolumeSpec(K8sModel):
         validation_alias="persistentVolumeReclaimPolicy",
         serialization_alias="persistentVolumeReclaimPolicy",
     )
-    photon_persistent_disk: PhotonPersistentDiskVolumeSource | None = Field(
+    photon_persistent_disk: Annotated[PhotonPersistentDiskVolumeSource | None, Lazy] = Field(
         default=None,
         validation_alias="photonPersistentDisk",
         serialization_alias="photonPersistentDisk",
     )
-    portworx_volume: PortworxVolumeSource | None = Field(
+    portworx_volume: Annotated[PortworxVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="portworxVolume", serialization_alias="portworxVolume"
     )
-    quobyte: QuobyteVolumeSource | None = None
-    rbd: RBDPersistentVolumeSource | None = None
-    scale_io: ScaleIOPersistentVolumeSource | None = Field(
+    quobyte: Annotated[QuobyteVolumeSource | None, Lazy] = None
+    rbd: Annotated[RBDPersistentVolumeSource | None, Lazy] = None
+    scale_io: Annotated[ScaleIOPersistentVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="scaleIO", serialization_alias="scaleIO"
     )
     storage_class_name: str | None = Field(
         default=None, validation_alias="storageClassName", serialization_alias="storageClassName"
     )
-    storageos: StorageOSPersistentVolumeSource | None = None
+    storageos: Annotated[StorageOSPersistentVolumeSource | None, Lazy] = None
     volume_attributes_class_name: str | None = Field(
         default=None,
         validation_alias="volumeAttributesClassName",
@@ -2356,7 +2365,7 @@ class PersistentVolumeSpec(K8sModel):
     volume_mode: str | None = Field(
         default=None, validation_alias="volumeMode", serialization_alias="volumeMode"
     )
-    vsphere_volume: VsphereVirtualDiskVolumeSource | None = Field(
+    vsphere_volume: Annotated[VsphereVirtualDiskVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="vsphereVolume", serialization_alias="vsphereVolume"
     )
 
@@ -2395,9 +2404,9 @@ class PersistentVolume(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PersistentVolumeSpec | None = None
-    status: PersistentVolumeStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PersistentVolumeSpec | None, Lazy] = None
+    status: Annotated[PersistentVolumeStatus | None, Lazy] = None
 
 
 class PersistentVolumeClaimCondition(K8sModel):
@@ -2434,13 +2443,13 @@ class PersistentVolumeClaimStatus(K8sModel):
         serialization_alias="allocatedResources",
     )
     capacity: dict[str, Quantity] | None = None
-    conditions: list[PersistentVolumeClaimCondition] | None = None
+    conditions: Annotated[list[PersistentVolumeClaimCondition] | None, Lazy] = None
     current_volume_attributes_class_name: str | None = Field(
         default=None,
         validation_alias="currentVolumeAttributesClassName",
         serialization_alias="currentVolumeAttributesClassName",
     )
-    modify_volume_status: ModifyVolumeStatus | None = Field(
+    modify_volume_status: Annotated[ModifyVolumeStatus | None, Lazy] = Field(
         default=None,
         validation_alias="modifyVolumeStatus",
         serialization_alias="modifyVolumeStatus",
@@ -2469,9 +2478,9 @@ class PersistentVolumeClaim(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PersistentVolumeClaimSpec | None = None
-    status: PersistentVolumeClaimStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PersistentVolumeClaimSpec | None, Lazy] = None
+    status: Annotated[PersistentVolumeClaimStatus | None, Lazy] = None
 
 
 class PersistentVolumeClaimList(TypedObject):
@@ -2483,9 +2492,9 @@ class PersistentVolumeClaimList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PersistentVolumeClaim] | None = None
+    items: Annotated[list[PersistentVolumeClaim] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class PersistentVolumeClaimVolumeSource(K8sModel):
@@ -2508,9 +2517,9 @@ class PersistentVolumeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PersistentVolume] | None = None
+    items: Annotated[list[PersistentVolume] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class PodDNSConfigOption(K8sModel):
@@ -2524,7 +2533,7 @@ class PodDNSConfig(K8sModel):
     """PodDNSConfig (core/v1)."""
 
     nameservers: list[str] | None = None
-    options: list[PodDNSConfigOption] | None = None
+    options: Annotated[list[PodDNSConfigOption] | None, Lazy] = None
     searches: list[str] | None = None
 
 
@@ -2580,7 +2589,7 @@ class Sysctl(K8sModel):
 class PodSecurityContext(K8sModel):
     """PodSecurityContext (core/v1)."""
 
-    app_armor_profile: AppArmorProfile | None = Field(
+    app_armor_profile: Annotated[AppArmorProfile | None, Lazy] = Field(
         default=None, validation_alias="appArmorProfile", serialization_alias="appArmorProfile"
     )
     fs_group: int | None = Field(
@@ -2605,10 +2614,10 @@ class PodSecurityContext(K8sModel):
         validation_alias="seLinuxChangePolicy",
         serialization_alias="seLinuxChangePolicy",
     )
-    se_linux_options: SELinuxOptions | None = Field(
+    se_linux_options: Annotated[SELinuxOptions | None, Lazy] = Field(
         default=None, validation_alias="seLinuxOptions", serialization_alias="seLinuxOptions"
     )
-    seccomp_profile: SeccompProfile | None = Field(
+    seccomp_profile: Annotated[SeccompProfile | None, Lazy] = Field(
         default=None, validation_alias="seccompProfile", serialization_alias="seccompProfile"
     )
     supplemental_groups: list[int] | None = Field(
@@ -2621,8 +2630,8 @@ class PodSecurityContext(K8sModel):
         validation_alias="supplementalGroupsPolicy",
         serialization_alias="supplementalGroupsPolicy",
     )
-    sysctls: list[Sysctl] | None = None
-    windows_options: WindowsSecurityContextOptions | None = Field(
+    sysctls: Annotated[list[Sysctl] | None, Lazy] = None
+    windows_options: Annotated[WindowsSecurityContextOptions | None, Lazy] = Field(
         default=None, validation_alias="windowsOptions", serialization_alias="windowsOptions"
     )
 
@@ -2642,7 +2651,7 @@ class Toleration(K8sModel):
 class TopologySpreadConstraint(K8sModel):
     """TopologySpreadConstraint (core/v1)."""
 
-    label_selector: meta_v1.LabelSelector | None = Field(
+    label_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="labelSelector", serialization_alias="labelSelector"
     )
     match_label_keys: list[str] | None = Field(
@@ -2705,7 +2714,7 @@ class PodCertificateProjection(K8sModel):
 class SecretProjection(K8sModel):
     """SecretProjection (core/v1)."""
 
-    items: list[KeyToPath] | None = None
+    items: Annotated[list[KeyToPath] | None, Lazy] = None
     name: str | None = None
     optional: bool | None = None
 
@@ -2723,22 +2732,22 @@ class ServiceAccountTokenProjection(K8sModel):
 class VolumeProjection(K8sModel):
     """VolumeProjection (core/v1)."""
 
-    cluster_trust_bundle: ClusterTrustBundleProjection | None = Field(
+    cluster_trust_bundle: Annotated[ClusterTrustBundleProjection | None, Lazy] = Field(
         default=None,
         validation_alias="clusterTrustBundle",
         serialization_alias="clusterTrustBundle",
     )
-    config_map: ConfigMapProjection | None = Field(
+    config_map: Annotated[ConfigMapProjection | None, Lazy] = Field(
         default=None, validation_alias="configMap", serialization_alias="configMap"
     )
-    downward_api: DownwardAPIProjection | None = Field(
+    downward_api: Annotated[DownwardAPIProjection | None, Lazy] = Field(
         default=None, validation_alias="downwardAPI", serialization_alias="downwardAPI"
     )
-    pod_certificate: PodCertificateProjection | None = Field(
+    pod_certificate: Annotated[PodCertificateProjection | None, Lazy] = Field(
         default=None, validation_alias="podCertificate", serialization_alias="podCertificate"
     )
-    secret: SecretProjection | None = None
-    service_account_token: ServiceAccountTokenProjection | None = Field(
+    secret: Annotated[SecretProjection | None, Lazy] = None
+    service_account_token: Annotated[ServiceAccountTokenProjection | None, Lazy] = Field(
         default=None,
         validation_alias="serviceAccountToken",
         serialization_alias="serviceAccountToken",
@@ -2751,7 +2760,7 @@ class ProjectedVolumeSource(K8sModel):
     default_mode: int | None = Field(
         default=None, validation_alias="defaultMode", serialization_alias="defaultMode"
     )
-    sources: list[VolumeProjection] | None = None
+    sources: Annotated[list[VolumeProjection] | None, Lazy] = None
 
 
 class RBDVolumeSource(K8sModel):
@@ -2767,7 +2776,7 @@ class RBDVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     user: str | None = None
@@ -2786,7 +2795,7 @@ class ScaleIOVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     ssl_enabled: bool | None = Field(
@@ -2810,7 +2819,7 @@ class SecretVolumeSource(K8sModel):
     default_mode: int | None = Field(
         default=None, validation_alias="defaultMode", serialization_alias="defaultMode"
     )
-    items: list[KeyToPath] | None = None
+    items: Annotated[list[KeyToPath] | None, Lazy] = None
     optional: bool | None = None
     secret_name: str | None = Field(
         default=None, validation_alias="secretName", serialization_alias="secretName"
@@ -2826,7 +2835,7 @@ class StorageOSVolumeSource(K8sModel):
     read_only: bool | None = Field(
         default=None, validation_alias="readOnly", serialization_alias="readOnly"
     )
-    secret_ref: LocalObjectReference | None = Field(
+    secret_ref: Annotated[LocalObjectReference | None, Lazy] = Field(
         default=None, validation_alias="secretRef", serialization_alias="secretRef"
     )
     volume_name: str | None = Field(
@@ -2840,71 +2849,71 @@ class StorageOSVolumeSource(K8sModel):
 class Volume(K8sModel):
     """Volume (core/v1)."""
 
-    aws_elastic_block_store: AWSElasticBlockStoreVolumeSource | None = Field(
+    aws_elastic_block_store: Annotated[AWSElasticBlockStoreVolumeSource | None, Lazy] = Field(
         default=None,
         validation_alias="awsElasticBlockStore",
         serialization_alias="awsElasticBlockStore",
     )
-    azure_disk: AzureDiskVolumeSource | None = Field(
+    azure_disk: Annotated[AzureDiskVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="azureDisk", serialization_alias="azureDisk"
     )
-    azure_file: AzureFileVolumeSource | None = Field(
+    azure_file: Annotated[AzureFileVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="azureFile", serialization_alias="azureFile"
     )
-    cephfs: CephFSVolumeSource | None = None
-    cinder: CinderVolumeSource | None = None
-    config_map: ConfigMapVolumeSource | None = Field(
+    cephfs: Annotated[CephFSVolumeSource | None, Lazy] = None
+    cinder: Annotated[CinderVolumeSource | None, Lazy] = None
+    config_map: Annotated[ConfigMapVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="configMap", serialization_alias="configMap"
     )
-    csi: CSIVolumeSource | None = None
-    downward_api: DownwardAPIVolumeSource | None = Field(
+    csi: Annotated[CSIVolumeSource | None, Lazy] = None
+    downward_api: Annotated[DownwardAPIVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="downwardAPI", serialization_alias="downwardAPI"
     )
-    empty_dir: EmptyDirVolumeSource | None = Field(
+    empty_dir: Annotated[EmptyDirVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="emptyDir", serialization_alias="emptyDir"
     )
-    ephemeral: EphemeralVolumeSource | None = None
-    fc: FCVolumeSource | None = None
-    flex_volume: FlexVolumeSource | None = Field(
+    ephemeral: Annotated[EphemeralVolumeSource | None, Lazy] = None
+    fc: Annotated[FCVolumeSource | None, Lazy] = None
+    flex_volume: Annotated[FlexVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="flexVolume", serialization_alias="flexVolume"
     )
-    flocker: FlockerVolumeSource | None = None
-    gce_persistent_disk: GCEPersistentDiskVolumeSource | None = Field(
+    flocker: Annotated[FlockerVolumeSource | None, Lazy] = None
+    gce_persistent_disk: Annotated[GCEPersistentDiskVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="gcePersistentDisk", serialization_alias="gcePersistentDisk"
     )
-    git_repo: GitRepoVolumeSource | None = Field(
+    git_repo: Annotated[GitRepoVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="gitRepo", serialization_alias="gitRepo"
     )
-    glusterfs: GlusterfsVolumeSource | None = None
-    host_path: HostPathVolumeSource | None = Field(
+    glusterfs: Annotated[GlusterfsVolumeSource | None, Lazy] = None
+    host_path: Annotated[HostPathVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="hostPath", serialization_alias="hostPath"
     )
-    image: ImageVolumeSource | None = None
-    iscsi: ISCSIVolumeSource | None = None
+    image: Annotated[ImageVolumeSource | None, Lazy] = None
+    iscsi: Annotated[ISCSIVolumeSource | None, Lazy] = None
     name: str | None = None
-    nfs: NFSVolumeSource | None = None
-    persistent_volume_claim: PersistentVolumeClaimVolumeSource | None = Field(
+    nfs: Annotated[NFSVolumeSource | None, Lazy] = None
+    persistent_volume_claim: Annotated[PersistentVolumeClaimVolumeSource | None, Lazy] = Field(
         default=None,
         validation_alias="persistentVolumeClaim",
         serialization_alias="persistentVolumeClaim",
     )
-    photon_persistent_disk: PhotonPersistentDiskVolumeSource | None = Field(
+    photon_persistent_disk: Annotated[PhotonPersistentDiskVolumeSource | None, Lazy] = Field(
         default=None,
         validation_alias="photonPersistentDisk",
         serialization_alias="photonPersistentDisk",
     )
-    portworx_volume: PortworxVolumeSource | None = Field(
+    portworx_volume: Annotated[PortworxVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="portworxVolume", serialization_alias="portworxVolume"
     )
-    projected: ProjectedVolumeSource | None = None
-    quobyte: QuobyteVolumeSource | None = None
-    rbd: RBDVolumeSource | None = None
-    scale_io: ScaleIOVolumeSource | None = Field(
+    projected: Annotated[ProjectedVolumeSource | None, Lazy] = None
+    quobyte: Annotated[QuobyteVolumeSource | None, Lazy] = None
+    rbd: Annotated[RBDVolumeSource | None, Lazy] = None
+    scale_io: Annotated[ScaleIOVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="scaleIO", serialization_alias="scaleIO"
     )
-    secret: SecretVolumeSource | None = None
-    storageos: StorageOSVolumeSource | None = None
-    vsphere_volume: VsphereVirtualDiskVolumeSource | None = Field(
+    secret: Annotated[SecretVolumeSource | None, Lazy] = None
+    storageos: Annotated[StorageOSVolumeSource | None, Lazy] = None
+    vsphere_volume: Annotated[VsphereVirtualDiskVolumeSource | None, Lazy] = Field(
         default=None, validation_alias="vsphereVolume", serialization_alias="vsphereVolume"
     )
 
@@ -2917,14 +2926,14 @@ class PodSpec(K8sModel):
         validation_alias="activeDeadlineSeconds",
         serialization_alias="activeDeadlineSeconds",
     )
-    affinity: Affinity | None = None
+    affinity: Annotated[Affinity | None, Lazy] = None
     automount_service_account_token: bool | None = Field(
         default=None,
         validation_alias="automountServiceAccountToken",
         serialization_alias="automountServiceAccountToken",
     )
-    containers: list[Container] | None = None
-    dns_config: PodDNSConfig | None = Field(
+    containers: Annotated[list[Container] | None, Lazy] = None
+    dns_config: Annotated[PodDNSConfig | None, Lazy] = Field(
         default=None, validation_alias="dnsConfig", serialization_alias="dnsConfig"
     )
     dns_policy: str | None = Field(
@@ -2935,12 +2944,12 @@ class PodSpec(K8sModel):
         validation_alias="enableServiceLinks",
         serialization_alias="enableServiceLinks",
     )
-    ephemeral_containers: list[EphemeralContainer] | None = Field(
+    ephemeral_containers: Annotated[list[EphemeralContainer] | None, Lazy] = Field(
         default=None,
         validation_alias="ephemeralContainers",
         serialization_alias="ephemeralContainers",
     )
-    host_aliases: list[HostAlias] | None = Field(
+    host_aliases: Annotated[list[HostAlias] | None, Lazy] = Field(
         default=None, validation_alias="hostAliases", serialization_alias="hostAliases"
     )
     host_ipc: bool | None = Field(
@@ -2959,10 +2968,10 @@ class PodSpec(K8sModel):
     hostname_override: str | None = Field(
         default=None, validation_alias="hostnameOverride", serialization_alias="hostnameOverride"
     )
-    image_pull_secrets: list[LocalObjectReference] | None = Field(
+    image_pull_secrets: Annotated[list[LocalObjectReference] | None, Lazy] = Field(
         default=None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
     )
-    init_containers: list[Container] | None = Field(
+    init_containers: Annotated[list[Container] | None, Lazy] = Field(
         default=None, validation_alias="initContainers", serialization_alias="initContainers"
     )
     node_name: str | None = Field(
@@ -2971,7 +2980,7 @@ class PodSpec(K8sModel):
     node_selector: dict[str, str] | None = Field(
         default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
-    os: PodOS | None = None
+    os: Annotated[PodOS | None, Lazy] = None
     overhead: dict[str, Quantity] | None = None
     preemption_policy: str | None = Field(
         default=None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
@@ -2980,13 +2989,13 @@ class PodSpec(K8sModel):
     priority_class_name: str | None = Field(
         default=None, validation_alias="priorityClassName", serialization_alias="priorityClassName"
     )
-    readiness_gates: list[PodReadinessGate] | None = Field(
+    readiness_gates: Annotated[list[PodReadinessGate] | None, Lazy] = Field(
         default=None, validation_alias="readinessGates", serialization_alias="readinessGates"
     )
-    resource_claims: list[PodResourceClaim] | None = Field(
+    resource_claims: Annotated[list[PodResourceClaim] | None, Lazy] = Field(
         default=None, validation_alias="resourceClaims", serialization_alias="resourceClaims"
     )
-    resources: ResourceRequirements | None = None
+    resources: Annotated[ResourceRequirements | None, Lazy] = None
     restart_policy: str | None = Field(
         default=None, validation_alias="restartPolicy", serialization_alias="restartPolicy"
     )
@@ -2996,13 +3005,13 @@ class PodSpec(K8sModel):
     scheduler_name: str | None = Field(
         default=None, validation_alias="schedulerName", serialization_alias="schedulerName"
     )
-    scheduling_gates: list[PodSchedulingGate] | None = Field(
+    scheduling_gates: Annotated[list[PodSchedulingGate] | None, Lazy] = Field(
         default=None, validation_alias="schedulingGates", serialization_alias="schedulingGates"
     )
-    scheduling_group: PodSchedulingGroup | None = Field(
+    scheduling_group: Annotated[PodSchedulingGroup | None, Lazy] = Field(
         default=None, validation_alias="schedulingGroup", serialization_alias="schedulingGroup"
     )
-    security_context: PodSecurityContext | None = Field(
+    security_context: Annotated[PodSecurityContext | None, Lazy] = Field(
         default=None, validation_alias="securityContext", serialization_alias="securityContext"
     )
     service_account: str | None = Field(
@@ -3027,13 +3036,13 @@ class PodSpec(K8sModel):
         validation_alias="terminationGracePeriodSeconds",
         serialization_alias="terminationGracePeriodSeconds",
     )
-    tolerations: list[Toleration] | None = None
-    topology_spread_constraints: list[TopologySpreadConstraint] | None = Field(
+    tolerations: Annotated[list[Toleration] | None, Lazy] = None
+    topology_spread_constraints: Annotated[list[TopologySpreadConstraint] | None, Lazy] = Field(
         default=None,
         validation_alias="topologySpreadConstraints",
         serialization_alias="topologySpreadConstraints",
     )
-    volumes: list[Volume] | None = None
+    volumes: Annotated[list[Volume] | None, Lazy] = None
 
 
 class PodCondition(K8sModel):
@@ -3061,7 +3070,7 @@ class PodCondition(K8sModel):
 class PodExtendedResourceClaimStatus(K8sModel):
     """PodExtendedResourceClaimStatus (core/v1)."""
 
-    request_mappings: list[ContainerExtendedResourceRequest] | None = Field(
+    request_mappings: Annotated[list[ContainerExtendedResourceRequest] | None, Lazy] = Field(
         default=None, validation_alias="requestMappings", serialization_alias="requestMappings"
     )
     resource_claim_name: str | None = Field(
@@ -3092,16 +3101,16 @@ class PodStatus(K8sModel):
         validation_alias="allocatedResources",
         serialization_alias="allocatedResources",
     )
-    conditions: list[PodCondition] | None = None
-    container_statuses: list[ContainerStatus] | None = Field(
+    conditions: Annotated[list[PodCondition] | None, Lazy] = None
+    container_statuses: Annotated[list[ContainerStatus] | None, Lazy] = Field(
         default=None, validation_alias="containerStatuses", serialization_alias="containerStatuses"
     )
-    ephemeral_container_statuses: list[ContainerStatus] | None = Field(
+    ephemeral_container_statuses: Annotated[list[ContainerStatus] | None, Lazy] = Field(
         default=None,
         validation_alias="ephemeralContainerStatuses",
         serialization_alias="ephemeralContainerStatuses",
     )
-    extended_resource_claim_status: PodExtendedResourceClaimStatus | None = Field(
+    extended_resource_claim_status: Annotated[PodExtendedResourceClaimStatus | None, Lazy] = Field(
         default=None,
         validation_alias="extendedResourceClaimStatus",
         serialization_alias="extendedResourceClaimStatus",
@@ -3109,21 +3118,21 @@ class PodStatus(K8sModel):
     host_ip: str | None = Field(
         default=None, validation_alias="hostIP", serialization_alias="hostIP"
     )
-    host_ips: list[HostIP] | None = Field(
+    host_ips: Annotated[list[HostIP] | None, Lazy] = Field(
         default=None, validation_alias="hostIPs", serialization_alias="hostIPs"
     )
-    init_container_statuses: list[ContainerStatus] | None = Field(
+    init_container_statuses: Annotated[list[ContainerStatus] | None, Lazy] = Field(
         default=None,
         validation_alias="initContainerStatuses",
         serialization_alias="initContainerStatuses",
     )
     message: str | None = None
-    node_allocatable_resource_claim_statuses: list[NodeAllocatableResourceClaimStatus] | None = (
-        Field(
-            default=None,
-            validation_alias="nodeAllocatableResourceClaimStatuses",
-            serialization_alias="nodeAllocatableResourceClaimStatuses",
-        )
+    node_allocatable_resource_claim_statuses: Annotated[
+        list[NodeAllocatableResourceClaimStatus] | None, Lazy
+    ] = Field(
+        default=None,
+        validation_alias="nodeAllocatableResourceClaimStatuses",
+        serialization_alias="nodeAllocatableResourceClaimStatuses",
     )
     nominated_node_name: str | None = Field(
         default=None, validation_alias="nominatedNodeName", serialization_alias="nominatedNodeName"
@@ -3135,7 +3144,7 @@ class PodStatus(K8sModel):
     )
     phase: str | None = None
     pod_ip: str | None = Field(default=None, validation_alias="podIP", serialization_alias="podIP")
-    pod_ips: list[PodIP] | None = Field(
+    pod_ips: Annotated[list[PodIP] | None, Lazy] = Field(
         default=None, validation_alias="podIPs", serialization_alias="podIPs"
     )
     qos_class: str | None = Field(
@@ -3143,12 +3152,12 @@ class PodStatus(K8sModel):
     )
     reason: str | None = None
     resize: str | None = None
-    resource_claim_statuses: list[PodResourceClaimStatus] | None = Field(
+    resource_claim_statuses: Annotated[list[PodResourceClaimStatus] | None, Lazy] = Field(
         default=None,
         validation_alias="resourceClaimStatuses",
         serialization_alias="resourceClaimStatuses",
     )
-    resources: ResourceRequirements | None = None
+    resources: Annotated[ResourceRequirements | None, Lazy] = None
     start_time: Time | None = Field(
         default=None, validation_alias="startTime", serialization_alias="startTime"
     )
@@ -3187,9 +3196,9 @@ class Pod(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PodSpec | None = None
-    status: PodStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PodSpec | None, Lazy] = None
+    status: Annotated[PodStatus | None, Lazy] = None
 
 
 class PodList(TypedObject):
@@ -3201,16 +3210,16 @@ class PodList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Pod] | None = None
+    items: Annotated[list[Pod] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class PodTemplateSpec(K8sModel):
     """PodTemplateSpec (core/v1)."""
 
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PodSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PodSpec | None, Lazy] = None
 
 
 class PodTemplate(Resource):
@@ -3232,8 +3241,8 @@ class PodTemplate(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    template: PodTemplateSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    template: Annotated[PodTemplateSpec | None, Lazy] = None
 
 
 class PodTemplateList(TypedObject):
@@ -3245,9 +3254,9 @@ class PodTemplateList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PodTemplate] | None = None
+    items: Annotated[list[PodTemplate] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ReplicationControllerSpec(K8sModel):
@@ -3258,7 +3267,7 @@ class ReplicationControllerSpec(K8sModel):
     )
     replicas: int | None = None
     selector: dict[str, str] | None = None
-    template: PodTemplateSpec | None = None
+    template: Annotated[PodTemplateSpec | None, Lazy] = None
 
 
 class ReplicationControllerCondition(K8sModel):
@@ -3281,7 +3290,7 @@ class ReplicationControllerStatus(K8sModel):
     available_replicas: int | None = Field(
         default=None, validation_alias="availableReplicas", serialization_alias="availableReplicas"
     )
-    conditions: list[ReplicationControllerCondition] | None = None
+    conditions: Annotated[list[ReplicationControllerCondition] | None, Lazy] = None
     fully_labeled_replicas: int | None = Field(
         default=None,
         validation_alias="fullyLabeledReplicas",
@@ -3320,9 +3329,9 @@ class ReplicationController(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ReplicationControllerSpec | None = None
-    status: ReplicationControllerStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ReplicationControllerSpec | None, Lazy] = None
+    status: Annotated[ReplicationControllerStatus | None, Lazy] = None
 
 
 class ReplicationControllerList(TypedObject):
@@ -3334,9 +3343,9 @@ class ReplicationControllerList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ReplicationController] | None = None
+    items: Annotated[list[ReplicationController] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ScopedResourceSelectorRequirement(K8sModel):
@@ -3352,7 +3361,7 @@ class ScopedResourceSelectorRequirement(K8sModel):
 class ScopeSelector(K8sModel):
     """ScopeSelector (core/v1)."""
 
-    match_expressions: list[ScopedResourceSelectorRequirement] | None = Field(
+    match_expressions: Annotated[list[ScopedResourceSelectorRequirement] | None, Lazy] = Field(
         default=None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
     )
 
@@ -3361,7 +3370,7 @@ class ResourceQuotaSpec(K8sModel):
     """ResourceQuotaSpec (core/v1)."""
 
     hard: dict[str, Quantity] | None = None
-    scope_selector: ScopeSelector | None = Field(
+    scope_selector: Annotated[ScopeSelector | None, Lazy] = Field(
         default=None, validation_alias="scopeSelector", serialization_alias="scopeSelector"
     )
     scopes: list[str] | None = None
@@ -3395,9 +3404,9 @@ class ResourceQuota(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ResourceQuotaSpec | None = None
-    status: ResourceQuotaStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ResourceQuotaSpec | None, Lazy] = None
+    status: Annotated[ResourceQuotaStatus | None, Lazy] = None
 
 
 class ResourceQuotaList(TypedObject):
@@ -3409,9 +3418,9 @@ class ResourceQuotaList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ResourceQuota] | None = None
+    items: Annotated[list[ResourceQuota] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class Secret(Resource):
@@ -3435,7 +3444,7 @@ class Secret(Resource):
     data: dict[str, Base64] | None = None
     immutable: bool | None = None
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     string_data: dict[str, str] | None = Field(
         default=None, validation_alias="stringData", serialization_alias="stringData"
     )
@@ -3451,9 +3460,9 @@ class SecretList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Secret] | None = None
+    items: Annotated[list[Secret] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ServicePort(K8sModel):
@@ -3476,7 +3485,7 @@ class ServicePort(K8sModel):
 class SessionAffinityConfig(K8sModel):
     """SessionAffinityConfig (core/v1)."""
 
-    client_ip: ClientIPConfig | None = Field(
+    client_ip: Annotated[ClientIPConfig | None, Lazy] = Field(
         default=None, validation_alias="clientIP", serialization_alias="clientIP"
     )
 
@@ -3533,7 +3542,7 @@ class ServiceSpec(K8sModel):
         validation_alias="loadBalancerSourceRanges",
         serialization_alias="loadBalancerSourceRanges",
     )
-    ports: list[ServicePort] | None = None
+    ports: Annotated[list[ServicePort] | None, Lazy] = None
     publish_not_ready_addresses: bool | None = Field(
         default=None,
         validation_alias="publishNotReadyAddresses",
@@ -3543,7 +3552,7 @@ class ServiceSpec(K8sModel):
     session_affinity: str | None = Field(
         default=None, validation_alias="sessionAffinity", serialization_alias="sessionAffinity"
     )
-    session_affinity_config: SessionAffinityConfig | None = Field(
+    session_affinity_config: Annotated[SessionAffinityConfig | None, Lazy] = Field(
         default=None,
         validation_alias="sessionAffinityConfig",
         serialization_alias="sessionAffinityConfig",
@@ -3559,8 +3568,8 @@ class ServiceSpec(K8sModel):
 class ServiceStatus(K8sModel):
     """ServiceStatus (core/v1)."""
 
-    conditions: list[meta_v1.Condition] | None = None
-    load_balancer: LoadBalancerStatus | None = Field(
+    conditions: Annotated[list[meta_v1.Condition] | None, Lazy] = None
+    load_balancer: Annotated[LoadBalancerStatus | None, Lazy] = Field(
         default=None, validation_alias="loadBalancer", serialization_alias="loadBalancer"
     )
 
@@ -3587,9 +3596,9 @@ class Service(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ServiceSpec | None = None
-    status: ServiceStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ServiceSpec | None, Lazy] = None
+    status: Annotated[ServiceStatus | None, Lazy] = None
 
 
 class ServiceAccount(Resource):
@@ -3617,12 +3626,12 @@ class ServiceAccount(Resource):
         validation_alias="automountServiceAccountToken",
         serialization_alias="automountServiceAccountToken",
     )
-    image_pull_secrets: list[LocalObjectReference] | None = Field(
+    image_pull_secrets: Annotated[list[LocalObjectReference] | None, Lazy] = Field(
         default=None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    secrets: list[ObjectReference] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    secrets: Annotated[list[ObjectReference] | None, Lazy] = None
 
 
 class ServiceAccountList(TypedObject):
@@ -3634,9 +3643,9 @@ class ServiceAccountList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ServiceAccount] | None = None
+    items: Annotated[list[ServiceAccount] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ServiceList(TypedObject):
@@ -3648,9 +3657,9 @@ class ServiceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Service] | None = None
+    items: Annotated[list[Service] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class TopologySelectorLabelRequirement(K8sModel):
@@ -3663,7 +3672,7 @@ class TopologySelectorLabelRequirement(K8sModel):
 class TopologySelectorTerm(K8sModel):
     """TopologySelectorTerm (core/v1)."""
 
-    match_label_expressions: list[TopologySelectorLabelRequirement] | None = Field(
+    match_label_expressions: Annotated[list[TopologySelectorLabelRequirement] | None, Lazy] = Field(
         default=None,
         validation_alias="matchLabelExpressions",
         serialization_alias="matchLabelExpressions",

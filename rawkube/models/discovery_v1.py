@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 
 
 class EndpointConditions(K8sModel):
@@ -33,10 +36,10 @@ class ForZone(K8sModel):
 class EndpointHints(K8sModel):
     """EndpointHints (discovery.k8s.io/v1)."""
 
-    for_nodes: list[ForNode] | None = Field(
+    for_nodes: Annotated[list[ForNode] | None, Lazy] = Field(
         default=None, validation_alias="forNodes", serialization_alias="forNodes"
     )
-    for_zones: list[ForZone] | None = Field(
+    for_zones: Annotated[list[ForZone] | None, Lazy] = Field(
         default=None, validation_alias="forZones", serialization_alias="forZones"
     )
 
@@ -45,18 +48,18 @@ class Endpoint(K8sModel):
     """Endpoint (discovery.k8s.io/v1)."""
 
     addresses: list[str] | None = None
-    conditions: EndpointConditions | None = None
+    conditions: Annotated[EndpointConditions | None, Lazy] = None
     deprecated_topology: dict[str, str] | None = Field(
         default=None,
         validation_alias="deprecatedTopology",
         serialization_alias="deprecatedTopology",
     )
-    hints: EndpointHints | None = None
+    hints: Annotated[EndpointHints | None, Lazy] = None
     hostname: str | None = None
     node_name: str | None = Field(
         default=None, validation_alias="nodeName", serialization_alias="nodeName"
     )
-    target_ref: core_v1.ObjectReference | None = Field(
+    target_ref: Annotated[core_v1.ObjectReference | None, Lazy] = Field(
         default=None, validation_alias="targetRef", serialization_alias="targetRef"
     )
     zone: str | None = None
@@ -94,10 +97,10 @@ class EndpointSlice(Resource):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    endpoints: list[Endpoint] | None = None
+    endpoints: Annotated[list[Endpoint] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    ports: list[EndpointPort] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    ports: Annotated[list[EndpointPort] | None, Lazy] = None
 
 
 class EndpointSliceList(TypedObject):
@@ -109,6 +112,6 @@ class EndpointSliceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[EndpointSlice] | None = None
+    items: Annotated[list[EndpointSlice] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

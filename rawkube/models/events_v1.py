@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import MicroTime, Time
 
 
@@ -53,18 +56,18 @@ class Event(Resource):
         validation_alias="deprecatedLastTimestamp",
         serialization_alias="deprecatedLastTimestamp",
     )
-    deprecated_source: core_v1.EventSource | None = Field(
+    deprecated_source: Annotated[core_v1.EventSource | None, Lazy] = Field(
         default=None, validation_alias="deprecatedSource", serialization_alias="deprecatedSource"
     )
     event_time: MicroTime | None = Field(
         default=None, validation_alias="eventTime", serialization_alias="eventTime"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     note: str | None = None
     reason: str | None = None
-    regarding: core_v1.ObjectReference | None = None
-    related: core_v1.ObjectReference | None = None
+    regarding: Annotated[core_v1.ObjectReference | None, Lazy] = None
+    related: Annotated[core_v1.ObjectReference | None, Lazy] = None
     reporting_controller: str | None = Field(
         default=None,
         validation_alias="reportingController",
@@ -73,7 +76,7 @@ class Event(Resource):
     reporting_instance: str | None = Field(
         default=None, validation_alias="reportingInstance", serialization_alias="reportingInstance"
     )
-    series: EventSeries | None = None
+    series: Annotated[EventSeries | None, Lazy] = None
     type: str | None = None
 
 
@@ -86,6 +89,6 @@ class EventList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Event] | None = None
+    items: Annotated[list[Event] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Time
 
 
@@ -75,24 +78,24 @@ class UserSubject(K8sModel):
 class Subject(K8sModel):
     """Subject (flowcontrol.apiserver.k8s.io/v1)."""
 
-    group: GroupSubject | None = None
+    group: Annotated[GroupSubject | None, Lazy] = None
     kind: str | None = None
-    service_account: ServiceAccountSubject | None = Field(
+    service_account: Annotated[ServiceAccountSubject | None, Lazy] = Field(
         default=None, validation_alias="serviceAccount", serialization_alias="serviceAccount"
     )
-    user: UserSubject | None = None
+    user: Annotated[UserSubject | None, Lazy] = None
 
 
 class PolicyRulesWithSubjects(K8sModel):
     """PolicyRulesWithSubjects (flowcontrol.apiserver.k8s.io/v1)."""
 
-    non_resource_rules: list[NonResourcePolicyRule] | None = Field(
+    non_resource_rules: Annotated[list[NonResourcePolicyRule] | None, Lazy] = Field(
         default=None, validation_alias="nonResourceRules", serialization_alias="nonResourceRules"
     )
-    resource_rules: list[ResourcePolicyRule] | None = Field(
+    resource_rules: Annotated[list[ResourcePolicyRule] | None, Lazy] = Field(
         default=None, validation_alias="resourceRules", serialization_alias="resourceRules"
     )
-    subjects: list[Subject] | None = None
+    subjects: Annotated[list[Subject] | None, Lazy] = None
 
 
 class PriorityLevelConfigurationReference(K8sModel):
@@ -104,7 +107,7 @@ class PriorityLevelConfigurationReference(K8sModel):
 class FlowSchemaSpec(K8sModel):
     """FlowSchemaSpec (flowcontrol.apiserver.k8s.io/v1)."""
 
-    distinguisher_method: FlowDistinguisherMethod | None = Field(
+    distinguisher_method: Annotated[FlowDistinguisherMethod | None, Lazy] = Field(
         default=None,
         validation_alias="distinguisherMethod",
         serialization_alias="distinguisherMethod",
@@ -114,12 +117,14 @@ class FlowSchemaSpec(K8sModel):
         validation_alias="matchingPrecedence",
         serialization_alias="matchingPrecedence",
     )
-    priority_level_configuration: PriorityLevelConfigurationReference | None = Field(
-        default=None,
-        validation_alias="priorityLevelConfiguration",
-        serialization_alias="priorityLevelConfiguration",
+    priority_level_configuration: Annotated[PriorityLevelConfigurationReference | None, Lazy] = (
+        Field(
+            default=None,
+            validation_alias="priorityLevelConfiguration",
+            serialization_alias="priorityLevelConfiguration",
+        )
     )
-    rules: list[PolicyRulesWithSubjects] | None = None
+    rules: Annotated[list[PolicyRulesWithSubjects] | None, Lazy] = None
 
 
 class FlowSchemaCondition(K8sModel):
@@ -139,7 +144,7 @@ class FlowSchemaCondition(K8sModel):
 class FlowSchemaStatus(K8sModel):
     """FlowSchemaStatus (flowcontrol.apiserver.k8s.io/v1)."""
 
-    conditions: list[FlowSchemaCondition] | None = None
+    conditions: Annotated[list[FlowSchemaCondition] | None, Lazy] = None
 
 
 class FlowSchema(Resource):
@@ -162,9 +167,9 @@ class FlowSchema(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: FlowSchemaSpec | None = None
-    status: FlowSchemaStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[FlowSchemaSpec | None, Lazy] = None
+    status: Annotated[FlowSchemaStatus | None, Lazy] = None
 
 
 class FlowSchemaList(TypedObject):
@@ -176,9 +181,9 @@ class FlowSchemaList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[FlowSchema] | None = None
+    items: Annotated[list[FlowSchema] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class QueuingConfiguration(K8sModel):
@@ -196,7 +201,7 @@ class QueuingConfiguration(K8sModel):
 class LimitResponse(K8sModel):
     """LimitResponse (flowcontrol.apiserver.k8s.io/v1)."""
 
-    queuing: QueuingConfiguration | None = None
+    queuing: Annotated[QueuingConfiguration | None, Lazy] = None
     type: str | None = None
 
 
@@ -211,7 +216,7 @@ class LimitedPriorityLevelConfiguration(K8sModel):
     lendable_percent: int | None = Field(
         default=None, validation_alias="lendablePercent", serialization_alias="lendablePercent"
     )
-    limit_response: LimitResponse | None = Field(
+    limit_response: Annotated[LimitResponse | None, Lazy] = Field(
         default=None, validation_alias="limitResponse", serialization_alias="limitResponse"
     )
     nominal_concurrency_shares: int | None = Field(
@@ -224,8 +229,8 @@ class LimitedPriorityLevelConfiguration(K8sModel):
 class PriorityLevelConfigurationSpec(K8sModel):
     """PriorityLevelConfigurationSpec (flowcontrol.apiserver.k8s.io/v1)."""
 
-    exempt: ExemptPriorityLevelConfiguration | None = None
-    limited: LimitedPriorityLevelConfiguration | None = None
+    exempt: Annotated[ExemptPriorityLevelConfiguration | None, Lazy] = None
+    limited: Annotated[LimitedPriorityLevelConfiguration | None, Lazy] = None
     type: str | None = None
 
 
@@ -246,7 +251,7 @@ class PriorityLevelConfigurationCondition(K8sModel):
 class PriorityLevelConfigurationStatus(K8sModel):
     """PriorityLevelConfigurationStatus (flowcontrol.apiserver.k8s.io/v1)."""
 
-    conditions: list[PriorityLevelConfigurationCondition] | None = None
+    conditions: Annotated[list[PriorityLevelConfigurationCondition] | None, Lazy] = None
 
 
 class PriorityLevelConfiguration(Resource):
@@ -269,9 +274,9 @@ class PriorityLevelConfiguration(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PriorityLevelConfigurationSpec | None = None
-    status: PriorityLevelConfigurationStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PriorityLevelConfigurationSpec | None, Lazy] = None
+    status: Annotated[PriorityLevelConfigurationStatus | None, Lazy] = None
 
 
 class PriorityLevelConfigurationList(TypedObject):
@@ -283,6 +288,6 @@ class PriorityLevelConfigurationList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PriorityLevelConfiguration] | None = None
+    items: Annotated[list[PriorityLevelConfiguration] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

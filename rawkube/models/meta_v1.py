@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from rawkube.models._base import K8sModel, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import RawExtension, Time
 
 
@@ -42,15 +43,15 @@ class APIGroup(TypedObject):
     )
     kind: str | None = None
     name: str | None = None
-    preferred_version: GroupVersionForDiscovery | None = Field(
+    preferred_version: Annotated[GroupVersionForDiscovery | None, Lazy] = Field(
         default=None, validation_alias="preferredVersion", serialization_alias="preferredVersion"
     )
-    server_address_by_client_cidrs: list[ServerAddressByClientCIDR] | None = Field(
+    server_address_by_client_cidrs: Annotated[list[ServerAddressByClientCIDR] | None, Lazy] = Field(
         default=None,
         validation_alias="serverAddressByClientCIDRs",
         serialization_alias="serverAddressByClientCIDRs",
     )
-    versions: list[GroupVersionForDiscovery] | None = None
+    versions: Annotated[list[GroupVersionForDiscovery] | None, Lazy] = None
 
 
 class GroupVersionKind(K8sModel):
@@ -64,10 +65,10 @@ class GroupVersionKind(K8sModel):
 class APISubresourceDiscovery(K8sModel):
     """APISubresourceDiscovery (apidiscovery.k8s.io/v2)."""
 
-    accepted_types: list[GroupVersionKind] | None = Field(
+    accepted_types: Annotated[list[GroupVersionKind] | None, Lazy] = Field(
         default=None, validation_alias="acceptedTypes", serialization_alias="acceptedTypes"
     )
-    response_kind: GroupVersionKind | None = Field(
+    response_kind: Annotated[GroupVersionKind | None, Lazy] = Field(
         default=None, validation_alias="responseKind", serialization_alias="responseKind"
     )
     subresource: str | None = None
@@ -79,7 +80,7 @@ class APIResourceDiscovery(K8sModel):
 
     categories: list[str] | None = None
     resource: str | None = None
-    response_kind: GroupVersionKind | None = Field(
+    response_kind: Annotated[GroupVersionKind | None, Lazy] = Field(
         default=None, validation_alias="responseKind", serialization_alias="responseKind"
     )
     scope: str | None = None
@@ -89,7 +90,7 @@ class APIResourceDiscovery(K8sModel):
     singular_resource: str | None = Field(
         default=None, validation_alias="singularResource", serialization_alias="singularResource"
     )
-    subresources: list[APISubresourceDiscovery] | None = None
+    subresources: Annotated[list[APISubresourceDiscovery] | None, Lazy] = None
     verbs: list[str] | None = None
 
 
@@ -97,7 +98,7 @@ class APIVersionDiscovery(K8sModel):
     """APIVersionDiscovery (apidiscovery.k8s.io/v2)."""
 
     freshness: str | None = None
-    resources: list[APIResourceDiscovery] | None = None
+    resources: Annotated[list[APIResourceDiscovery] | None, Lazy] = None
     version: str | None = None
 
 
@@ -157,12 +158,12 @@ class ObjectMeta(K8sModel):
     )
     generation: int | None = None
     labels: dict[str, str] | None = None
-    managed_fields: list[ManagedFieldsEntry] | None = Field(
+    managed_fields: Annotated[list[ManagedFieldsEntry] | None, Lazy] = Field(
         default=None, validation_alias="managedFields", serialization_alias="managedFields"
     )
     name: str | None = None
     namespace: str | None = None
-    owner_references: list[OwnerReference] | None = Field(
+    owner_references: Annotated[list[OwnerReference] | None, Lazy] = Field(
         default=None, validation_alias="ownerReferences", serialization_alias="ownerReferences"
     )
     resource_version: str | None = Field(
@@ -184,8 +185,8 @@ class APIGroupDiscovery(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: ObjectMeta | None = None
-    versions: list[APIVersionDiscovery] | None = None
+    metadata: Annotated[ObjectMeta | None, Lazy] = None
+    versions: Annotated[list[APIVersionDiscovery] | None, Lazy] = None
 
 
 class ShardInfo(K8sModel):
@@ -211,7 +212,7 @@ class ListMeta(K8sModel):
     self_link: str | None = Field(
         default=None, validation_alias="selfLink", serialization_alias="selfLink"
     )
-    shard_info: ShardInfo | None = Field(
+    shard_info: Annotated[ShardInfo | None, Lazy] = Field(
         default=None, validation_alias="shardInfo", serialization_alias="shardInfo"
     )
 
@@ -225,9 +226,9 @@ class APIGroupDiscoveryList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[APIGroupDiscovery] | None = None
+    items: Annotated[list[APIGroupDiscovery] | None, Lazy] = None
     kind: str | None = None
-    metadata: ListMeta | None = None
+    metadata: Annotated[ListMeta | None, Lazy] = None
 
 
 class APIGroupList(TypedObject):
@@ -239,7 +240,7 @@ class APIGroupList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    groups: list[APIGroup] | None = None
+    groups: Annotated[list[APIGroup] | None, Lazy] = None
     kind: str | None = None
 
 
@@ -279,7 +280,7 @@ class APIResourceList(TypedObject):
         default=None, validation_alias="groupVersion", serialization_alias="groupVersion"
     )
     kind: str | None = None
-    resources: list[APIResource] | None = None
+    resources: Annotated[list[APIResource] | None, Lazy] = None
 
 
 class APIVersions(TypedObject):
@@ -292,7 +293,7 @@ class APIVersions(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    server_address_by_client_cidrs: list[ServerAddressByClientCIDR] | None = Field(
+    server_address_by_client_cidrs: Annotated[list[ServerAddressByClientCIDR] | None, Lazy] = Field(
         default=None,
         validation_alias="serverAddressByClientCIDRs",
         serialization_alias="serverAddressByClientCIDRs",
@@ -351,7 +352,7 @@ class DeleteOptions(K8sModel):
     orphan_dependents: bool | None = Field(
         default=None, validation_alias="orphanDependents", serialization_alias="orphanDependents"
     )
-    preconditions: Preconditions | None = None
+    preconditions: Annotated[Preconditions | None, Lazy] = None
     propagation_policy: str | None = Field(
         default=None, validation_alias="propagationPolicy", serialization_alias="propagationPolicy"
     )
@@ -383,7 +384,7 @@ class LabelSelectorRequirement(K8sModel):
 class LabelSelector(K8sModel):
     """LabelSelector (meta/v1)."""
 
-    match_expressions: list[LabelSelectorRequirement] | None = Field(
+    match_expressions: Annotated[list[LabelSelectorRequirement] | None, Lazy] = Field(
         default=None, validation_alias="matchExpressions", serialization_alias="matchExpressions"
     )
     match_labels: dict[str, str] | None = Field(
@@ -401,7 +402,7 @@ class PartialObjectMetadata(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: ObjectMeta | None = None
+    metadata: Annotated[ObjectMeta | None, Lazy] = None
 
 
 class PartialObjectMetadataList(TypedObject):
@@ -413,9 +414,9 @@ class PartialObjectMetadataList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PartialObjectMetadata] | None = None
+    items: Annotated[list[PartialObjectMetadata] | None, Lazy] = None
     kind: str | None = None
-    metadata: ListMeta | None = None
+    metadata: Annotated[ListMeta | None, Lazy] = None
 
 
 class StatusCause(K8sModel):
@@ -429,7 +430,7 @@ class StatusCause(K8sModel):
 class StatusDetails(K8sModel):
     """StatusDetails (meta/v1)."""
 
-    causes: list[StatusCause] | None = None
+    causes: Annotated[list[StatusCause] | None, Lazy] = None
     group: str | None = None
     kind: str | None = None
     name: str | None = None
@@ -449,10 +450,10 @@ class Status(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     code: int | None = None
-    details: StatusDetails | None = None
+    details: Annotated[StatusDetails | None, Lazy] = None
     kind: str | None = None
     message: str | None = None
-    metadata: ListMeta | None = None
+    metadata: Annotated[ListMeta | None, Lazy] = None
     reason: str | None = None
     status: str | None = None
 
@@ -480,7 +481,7 @@ class TableRow(K8sModel):
     """TableRow (meta/v1)."""
 
     cells: list[Any] | None = None
-    conditions: list[TableRowCondition] | None = None
+    conditions: Annotated[list[TableRowCondition] | None, Lazy] = None
     object: RawExtension | None = None
 
 
@@ -493,12 +494,12 @@ class Table(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    column_definitions: list[TableColumnDefinition] | None = Field(
+    column_definitions: Annotated[list[TableColumnDefinition] | None, Lazy] = Field(
         default=None, validation_alias="columnDefinitions", serialization_alias="columnDefinitions"
     )
     kind: str | None = None
-    metadata: ListMeta | None = None
-    rows: list[TableRow] | None = None
+    metadata: Annotated[ListMeta | None, Lazy] = None
+    rows: Annotated[list[TableRow] | None, Lazy] = None
 
 
 class WatchEvent(K8sModel):

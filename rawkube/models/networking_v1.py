@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import IntOrString
 
 
@@ -22,20 +25,20 @@ class IngressServiceBackend(K8sModel):
     """IngressServiceBackend (networking.k8s.io/v1)."""
 
     name: str | None = None
-    port: ServiceBackendPort | None = None
+    port: Annotated[ServiceBackendPort | None, Lazy] = None
 
 
 class IngressBackend(K8sModel):
     """IngressBackend (networking.k8s.io/v1)."""
 
-    resource: core_v1.TypedLocalObjectReference | None = None
-    service: IngressServiceBackend | None = None
+    resource: Annotated[core_v1.TypedLocalObjectReference | None, Lazy] = None
+    service: Annotated[IngressServiceBackend | None, Lazy] = None
 
 
 class HTTPIngressPath(K8sModel):
     """HTTPIngressPath (networking.k8s.io/v1)."""
 
-    backend: IngressBackend | None = None
+    backend: Annotated[IngressBackend | None, Lazy] = None
     path: str | None = None
     path_type: str | None = Field(
         default=None, validation_alias="pathType", serialization_alias="pathType"
@@ -45,7 +48,7 @@ class HTTPIngressPath(K8sModel):
 class HTTPIngressRuleValue(K8sModel):
     """HTTPIngressRuleValue (networking.k8s.io/v1)."""
 
-    paths: list[HTTPIngressPath] | None = None
+    paths: Annotated[list[HTTPIngressPath] | None, Lazy] = None
 
 
 class ParentReference(K8sModel):
@@ -60,7 +63,7 @@ class ParentReference(K8sModel):
 class IPAddressSpec(K8sModel):
     """IPAddressSpec (networking.k8s.io/v1)."""
 
-    parent_ref: ParentReference | None = Field(
+    parent_ref: Annotated[ParentReference | None, Lazy] = Field(
         default=None, validation_alias="parentRef", serialization_alias="parentRef"
     )
 
@@ -85,8 +88,8 @@ class IPAddress(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: IPAddressSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[IPAddressSpec | None, Lazy] = None
 
 
 class IPAddressList(TypedObject):
@@ -98,9 +101,9 @@ class IPAddressList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[IPAddress] | None = None
+    items: Annotated[list[IPAddress] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class IPBlock(K8sModel):
@@ -116,7 +119,7 @@ class IngressRule(K8sModel):
     """IngressRule (networking.k8s.io/v1)."""
 
     host: str | None = None
-    http: HTTPIngressRuleValue | None = None
+    http: Annotated[HTTPIngressRuleValue | None, Lazy] = None
 
 
 class IngressTLS(K8sModel):
@@ -131,14 +134,14 @@ class IngressTLS(K8sModel):
 class IngressSpec(K8sModel):
     """IngressSpec (networking.k8s.io/v1)."""
 
-    default_backend: IngressBackend | None = Field(
+    default_backend: Annotated[IngressBackend | None, Lazy] = Field(
         default=None, validation_alias="defaultBackend", serialization_alias="defaultBackend"
     )
     ingress_class_name: str | None = Field(
         default=None, validation_alias="ingressClassName", serialization_alias="ingressClassName"
     )
-    rules: list[IngressRule] | None = None
-    tls: list[IngressTLS] | None = None
+    rules: Annotated[list[IngressRule] | None, Lazy] = None
+    tls: Annotated[list[IngressTLS] | None, Lazy] = None
 
 
 class IngressPortStatus(K8sModel):
@@ -154,19 +157,19 @@ class IngressLoadBalancerIngress(K8sModel):
 
     hostname: str | None = None
     ip: str | None = None
-    ports: list[IngressPortStatus] | None = None
+    ports: Annotated[list[IngressPortStatus] | None, Lazy] = None
 
 
 class IngressLoadBalancerStatus(K8sModel):
     """IngressLoadBalancerStatus (networking.k8s.io/v1)."""
 
-    ingress: list[IngressLoadBalancerIngress] | None = None
+    ingress: Annotated[list[IngressLoadBalancerIngress] | None, Lazy] = None
 
 
 class IngressStatus(K8sModel):
     """IngressStatus (networking.k8s.io/v1)."""
 
-    load_balancer: IngressLoadBalancerStatus | None = Field(
+    load_balancer: Annotated[IngressLoadBalancerStatus | None, Lazy] = Field(
         default=None, validation_alias="loadBalancer", serialization_alias="loadBalancer"
     )
 
@@ -192,9 +195,9 @@ class Ingress(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: IngressSpec | None = None
-    status: IngressStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[IngressSpec | None, Lazy] = None
+    status: Annotated[IngressStatus | None, Lazy] = None
 
 
 class IngressClassParametersReference(K8sModel):
@@ -213,7 +216,7 @@ class IngressClassSpec(K8sModel):
     """IngressClassSpec (networking.k8s.io/v1)."""
 
     controller: str | None = None
-    parameters: IngressClassParametersReference | None = None
+    parameters: Annotated[IngressClassParametersReference | None, Lazy] = None
 
 
 class IngressClass(Resource):
@@ -235,8 +238,8 @@ class IngressClass(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: IngressClassSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[IngressClassSpec | None, Lazy] = None
 
 
 class IngressClassList(TypedObject):
@@ -248,9 +251,9 @@ class IngressClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[IngressClass] | None = None
+    items: Annotated[list[IngressClass] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class IngressList(TypedObject):
@@ -262,21 +265,21 @@ class IngressList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Ingress] | None = None
+    items: Annotated[list[Ingress] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class NetworkPolicyPeer(K8sModel):
     """NetworkPolicyPeer (networking.k8s.io/v1)."""
 
-    ip_block: IPBlock | None = Field(
+    ip_block: Annotated[IPBlock | None, Lazy] = Field(
         default=None, validation_alias="ipBlock", serialization_alias="ipBlock"
     )
-    namespace_selector: meta_v1.LabelSelector | None = Field(
+    namespace_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="namespaceSelector", serialization_alias="namespaceSelector"
     )
-    pod_selector: meta_v1.LabelSelector | None = Field(
+    pod_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="podSelector", serialization_alias="podSelector"
     )
 
@@ -294,25 +297,25 @@ class NetworkPolicyPort(K8sModel):
 class NetworkPolicyEgressRule(K8sModel):
     """NetworkPolicyEgressRule (networking.k8s.io/v1)."""
 
-    ports: list[NetworkPolicyPort] | None = None
-    to: list[NetworkPolicyPeer] | None = None
+    ports: Annotated[list[NetworkPolicyPort] | None, Lazy] = None
+    to: Annotated[list[NetworkPolicyPeer] | None, Lazy] = None
 
 
 class NetworkPolicyIngressRule(K8sModel):
     """NetworkPolicyIngressRule (networking.k8s.io/v1)."""
 
-    from_: list[NetworkPolicyPeer] | None = Field(
+    from_: Annotated[list[NetworkPolicyPeer] | None, Lazy] = Field(
         default=None, validation_alias="from", serialization_alias="from"
     )
-    ports: list[NetworkPolicyPort] | None = None
+    ports: Annotated[list[NetworkPolicyPort] | None, Lazy] = None
 
 
 class NetworkPolicySpec(K8sModel):
     """NetworkPolicySpec (networking.k8s.io/v1)."""
 
-    egress: list[NetworkPolicyEgressRule] | None = None
-    ingress: list[NetworkPolicyIngressRule] | None = None
-    pod_selector: meta_v1.LabelSelector | None = Field(
+    egress: Annotated[list[NetworkPolicyEgressRule] | None, Lazy] = None
+    ingress: Annotated[list[NetworkPolicyIngressRule] | None, Lazy] = None
+    pod_selector: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="podSelector", serialization_alias="podSelector"
     )
     policy_types: list[str] | None = Field(
@@ -340,8 +343,8 @@ class NetworkPolicy(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: NetworkPolicySpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[NetworkPolicySpec | None, Lazy] = None
 
 
 class NetworkPolicyList(TypedObject):
@@ -353,9 +356,9 @@ class NetworkPolicyList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[NetworkPolicy] | None = None
+    items: Annotated[list[NetworkPolicy] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ServiceCIDRSpec(K8sModel):
@@ -367,7 +370,7 @@ class ServiceCIDRSpec(K8sModel):
 class ServiceCIDRStatus(K8sModel):
     """ServiceCIDRStatus (networking.k8s.io/v1)."""
 
-    conditions: list[meta_v1.Condition] | None = None
+    conditions: Annotated[list[meta_v1.Condition] | None, Lazy] = None
 
 
 class ServiceCIDR(Resource):
@@ -390,9 +393,9 @@ class ServiceCIDR(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ServiceCIDRSpec | None = None
-    status: ServiceCIDRStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ServiceCIDRSpec | None, Lazy] = None
+    status: Annotated[ServiceCIDRStatus | None, Lazy] = None
 
 
 class ServiceCIDRList(TypedObject):
@@ -404,6 +407,6 @@ class ServiceCIDRList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ServiceCIDR] | None = None
+    items: Annotated[list[ServiceCIDR] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

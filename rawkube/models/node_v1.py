@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Quantity
 
 
@@ -25,7 +28,7 @@ class Scheduling(K8sModel):
     node_selector: dict[str, str] | None = Field(
         default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
-    tolerations: list[core_v1.Toleration] | None = None
+    tolerations: Annotated[list[core_v1.Toleration] | None, Lazy] = None
 
 
 class RuntimeClass(Resource):
@@ -48,9 +51,9 @@ class RuntimeClass(Resource):
     )
     handler: str | None = None
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    overhead: Overhead | None = None
-    scheduling: Scheduling | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    overhead: Annotated[Overhead | None, Lazy] = None
+    scheduling: Annotated[Scheduling | None, Lazy] = None
 
 
 class RuntimeClassList(TypedObject):
@@ -62,6 +65,6 @@ class RuntimeClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[RuntimeClass] | None = None
+    items: Annotated[list[RuntimeClass] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

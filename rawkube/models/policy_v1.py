@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import IntOrString, Time
 
 
@@ -20,11 +23,11 @@ class Eviction(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    delete_options: meta_v1.DeleteOptions | None = Field(
+    delete_options: Annotated[meta_v1.DeleteOptions | None, Lazy] = Field(
         default=None, validation_alias="deleteOptions", serialization_alias="deleteOptions"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
 
 
 class PodDisruptionBudgetSpec(K8sModel):
@@ -36,7 +39,7 @@ class PodDisruptionBudgetSpec(K8sModel):
     min_available: IntOrString | None = Field(
         default=None, validation_alias="minAvailable", serialization_alias="minAvailable"
     )
-    selector: meta_v1.LabelSelector | None = None
+    selector: Annotated[meta_v1.LabelSelector | None, Lazy] = None
     unhealthy_pod_eviction_policy: str | None = Field(
         default=None,
         validation_alias="unhealthyPodEvictionPolicy",
@@ -47,7 +50,7 @@ class PodDisruptionBudgetSpec(K8sModel):
 class PodDisruptionBudgetStatus(K8sModel):
     """PodDisruptionBudgetStatus (policy/v1)."""
 
-    conditions: list[meta_v1.Condition] | None = None
+    conditions: Annotated[list[meta_v1.Condition] | None, Lazy] = None
     current_healthy: int | None = Field(
         default=None, validation_alias="currentHealthy", serialization_alias="currentHealthy"
     )
@@ -93,9 +96,9 @@ class PodDisruptionBudget(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: PodDisruptionBudgetSpec | None = None
-    status: PodDisruptionBudgetStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[PodDisruptionBudgetSpec | None, Lazy] = None
+    status: Annotated[PodDisruptionBudgetStatus | None, Lazy] = None
 
 
 class PodDisruptionBudgetList(TypedObject):
@@ -107,6 +110,6 @@ class PodDisruptionBudgetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PodDisruptionBudget] | None = None
+    items: Annotated[list[PodDisruptionBudget] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 
 
 class AggregationRule(K8sModel):
     """AggregationRule (rbac.authorization.k8s.io/v1)."""
 
-    cluster_role_selectors: list[meta_v1.LabelSelector] | None = Field(
+    cluster_role_selectors: Annotated[list[meta_v1.LabelSelector] | None, Lazy] = Field(
         default=None,
         validation_alias="clusterRoleSelectors",
         serialization_alias="clusterRoleSelectors",
@@ -51,15 +54,15 @@ class ClusterRole(Resource):
         singular="clusterrole",
     )
 
-    aggregation_rule: AggregationRule | None = Field(
+    aggregation_rule: Annotated[AggregationRule | None, Lazy] = Field(
         default=None, validation_alias="aggregationRule", serialization_alias="aggregationRule"
     )
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    rules: list[PolicyRule] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    rules: Annotated[list[PolicyRule] | None, Lazy] = None
 
 
 class RoleRef(K8sModel):
@@ -102,11 +105,11 @@ class ClusterRoleBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    role_ref: RoleRef | None = Field(
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    role_ref: Annotated[RoleRef | None, Lazy] = Field(
         default=None, validation_alias="roleRef", serialization_alias="roleRef"
     )
-    subjects: list[Subject] | None = None
+    subjects: Annotated[list[Subject] | None, Lazy] = None
 
 
 class ClusterRoleBindingList(TypedObject):
@@ -118,9 +121,9 @@ class ClusterRoleBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ClusterRoleBinding] | None = None
+    items: Annotated[list[ClusterRoleBinding] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ClusterRoleList(TypedObject):
@@ -132,9 +135,9 @@ class ClusterRoleList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ClusterRole] | None = None
+    items: Annotated[list[ClusterRole] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class Role(Resource):
@@ -156,8 +159,8 @@ class Role(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    rules: list[PolicyRule] | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    rules: Annotated[list[PolicyRule] | None, Lazy] = None
 
 
 class RoleBinding(Resource):
@@ -179,11 +182,11 @@ class RoleBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    role_ref: RoleRef | None = Field(
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    role_ref: Annotated[RoleRef | None, Lazy] = Field(
         default=None, validation_alias="roleRef", serialization_alias="roleRef"
     )
-    subjects: list[Subject] | None = None
+    subjects: Annotated[list[Subject] | None, Lazy] = None
 
 
 class RoleBindingList(TypedObject):
@@ -195,9 +198,9 @@ class RoleBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[RoleBinding] | None = None
+    items: Annotated[list[RoleBinding] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class RoleList(TypedObject):
@@ -209,6 +212,6 @@ class RoleList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[Role] | None = None
+    items: Annotated[list[Role] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

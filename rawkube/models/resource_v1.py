@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import builtins
+from typing import Annotated
 
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Quantity, RawExtension, Time
 
 
@@ -28,11 +30,11 @@ class NetworkDeviceData(K8sModel):
 class AllocatedDeviceStatus(K8sModel):
     """AllocatedDeviceStatus (resource.k8s.io/v1)."""
 
-    conditions: list[meta_v1.Condition] | None = None
+    conditions: Annotated[list[meta_v1.Condition] | None, Lazy] = None
     data: RawExtension | None = None
     device: str | None = None
     driver: str | None = None
-    network_data: NetworkDeviceData | None = Field(
+    network_data: Annotated[NetworkDeviceData | None, Lazy] = Field(
         default=None, validation_alias="networkData", serialization_alias="networkData"
     )
     pool: str | None = None
@@ -51,7 +53,7 @@ class OpaqueDeviceConfiguration(K8sModel):
 class DeviceAllocationConfiguration(K8sModel):
     """DeviceAllocationConfiguration (resource.k8s.io/v1)."""
 
-    opaque: OpaqueDeviceConfiguration | None = None
+    opaque: Annotated[OpaqueDeviceConfiguration | None, Lazy] = None
     requests: list[str] | None = None
     source: str | None = None
 
@@ -92,14 +94,14 @@ class DeviceRequestAllocationResult(K8sModel):
     share_id: str | None = Field(
         default=None, validation_alias="shareID", serialization_alias="shareID"
     )
-    tolerations: list[DeviceToleration] | None = None
+    tolerations: Annotated[list[DeviceToleration] | None, Lazy] = None
 
 
 class DeviceAllocationResult(K8sModel):
     """DeviceAllocationResult (resource.k8s.io/v1)."""
 
-    config: list[DeviceAllocationConfiguration] | None = None
-    results: list[DeviceRequestAllocationResult] | None = None
+    config: Annotated[list[DeviceAllocationConfiguration] | None, Lazy] = None
+    results: Annotated[list[DeviceRequestAllocationResult] | None, Lazy] = None
 
 
 class AllocationResult(K8sModel):
@@ -110,8 +112,8 @@ class AllocationResult(K8sModel):
         validation_alias="allocationTimestamp",
         serialization_alias="allocationTimestamp",
     )
-    devices: DeviceAllocationResult | None = None
-    node_selector: core_v1.NodeSelector | None = Field(
+    devices: Annotated[DeviceAllocationResult | None, Lazy] = None
+    node_selector: Annotated[core_v1.NodeSelector | None, Lazy] = Field(
         default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
 
@@ -134,7 +136,7 @@ class CapacityRequestPolicy(K8sModel):
     """CapacityRequestPolicy (resource.k8s.io/v1)."""
 
     default: Quantity | None = None
-    valid_range: CapacityRequestPolicyRange | None = Field(
+    valid_range: Annotated[CapacityRequestPolicyRange | None, Lazy] = Field(
         default=None, validation_alias="validRange", serialization_alias="validRange"
     )
     valid_values: list[Quantity] | None = Field(
@@ -157,7 +159,7 @@ class Counter(K8sModel):
 class CounterSet(K8sModel):
     """CounterSet (resource.k8s.io/v1)."""
 
-    counters: dict[str, Counter] | None = None
+    counters: Annotated[dict[str, Counter] | None, Lazy] = None
     name: str | None = None
 
 
@@ -177,7 +179,7 @@ class DeviceAttribute(K8sModel):
 class DeviceCapacity(K8sModel):
     """DeviceCapacity (resource.k8s.io/v1)."""
 
-    request_policy: CapacityRequestPolicy | None = Field(
+    request_policy: Annotated[CapacityRequestPolicy | None, Lazy] = Field(
         default=None, validation_alias="requestPolicy", serialization_alias="requestPolicy"
     )
     value: Quantity | None = None
@@ -189,7 +191,7 @@ class DeviceCounterConsumption(K8sModel):
     counter_set: str | None = Field(
         default=None, validation_alias="counterSet", serialization_alias="counterSet"
     )
-    counters: dict[str, Counter] | None = None
+    counters: Annotated[dict[str, Counter] | None, Lazy] = None
 
 
 class DeviceTaint(K8sModel):
@@ -227,7 +229,7 @@ class Device(K8sModel):
         validation_alias="allowMultipleAllocations",
         serialization_alias="allowMultipleAllocations",
     )
-    attributes: dict[str, DeviceAttribute] | None = None
+    attributes: Annotated[dict[str, DeviceAttribute] | None, Lazy] = None
     binding_conditions: list[str] | None = Field(
         default=None, validation_alias="bindingConditions", serialization_alias="bindingConditions"
     )
@@ -239,12 +241,14 @@ class Device(K8sModel):
     binds_to_node: bool | None = Field(
         default=None, validation_alias="bindsToNode", serialization_alias="bindsToNode"
     )
-    capacity: dict[str, DeviceCapacity] | None = None
-    consumes_counters: list[DeviceCounterConsumption] | None = Field(
+    capacity: Annotated[dict[str, DeviceCapacity] | None, Lazy] = None
+    consumes_counters: Annotated[list[DeviceCounterConsumption] | None, Lazy] = Field(
         default=None, validation_alias="consumesCounters", serialization_alias="consumesCounters"
     )
     name: str | None = None
-    node_allocatable_resource_mappings: dict[str, NodeAllocatableResourceMapping] | None = Field(
+    node_allocatable_resource_mappings: Annotated[
+        dict[str, NodeAllocatableResourceMapping] | None, Lazy
+    ] = Field(
         default=None,
         validation_alias="nodeAllocatableResourceMappings",
         serialization_alias="nodeAllocatableResourceMappings",
@@ -252,16 +256,16 @@ class Device(K8sModel):
     node_name: str | None = Field(
         default=None, validation_alias="nodeName", serialization_alias="nodeName"
     )
-    node_selector: core_v1.NodeSelector | None = Field(
+    node_selector: Annotated[core_v1.NodeSelector | None, Lazy] = Field(
         default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
-    taints: list[DeviceTaint] | None = None
+    taints: Annotated[list[DeviceTaint] | None, Lazy] = None
 
 
 class DeviceClaimConfiguration(K8sModel):
     """DeviceClaimConfiguration (resource.k8s.io/v1)."""
 
-    opaque: OpaqueDeviceConfiguration | None = None
+    opaque: Annotated[OpaqueDeviceConfiguration | None, Lazy] = None
     requests: list[str] | None = None
 
 
@@ -280,7 +284,7 @@ class DeviceConstraint(K8sModel):
 class DeviceSelector(K8sModel):
     """DeviceSelector (resource.k8s.io/v1)."""
 
-    cel: CELDeviceSelector | None = None
+    cel: Annotated[CELDeviceSelector | None, Lazy] = None
 
 
 class DeviceSubRequest(K8sModel):
@@ -289,14 +293,14 @@ class DeviceSubRequest(K8sModel):
     allocation_mode: str | None = Field(
         default=None, validation_alias="allocationMode", serialization_alias="allocationMode"
     )
-    capacity: CapacityRequirements | None = None
+    capacity: Annotated[CapacityRequirements | None, Lazy] = None
     count: int | None = None
     device_class_name: str | None = Field(
         default=None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
     )
     name: str | None = None
-    selectors: list[DeviceSelector] | None = None
-    tolerations: list[DeviceToleration] | None = None
+    selectors: Annotated[list[DeviceSelector] | None, Lazy] = None
+    tolerations: Annotated[list[DeviceToleration] | None, Lazy] = None
 
 
 class ExactDeviceRequest(K8sModel):
@@ -308,20 +312,20 @@ class ExactDeviceRequest(K8sModel):
     allocation_mode: str | None = Field(
         default=None, validation_alias="allocationMode", serialization_alias="allocationMode"
     )
-    capacity: CapacityRequirements | None = None
+    capacity: Annotated[CapacityRequirements | None, Lazy] = None
     count: int | None = None
     device_class_name: str | None = Field(
         default=None, validation_alias="deviceClassName", serialization_alias="deviceClassName"
     )
-    selectors: list[DeviceSelector] | None = None
-    tolerations: list[DeviceToleration] | None = None
+    selectors: Annotated[list[DeviceSelector] | None, Lazy] = None
+    tolerations: Annotated[list[DeviceToleration] | None, Lazy] = None
 
 
 class DeviceRequest(K8sModel):
     """DeviceRequest (resource.k8s.io/v1)."""
 
-    exactly: ExactDeviceRequest | None = None
-    first_available: list[DeviceSubRequest] | None = Field(
+    exactly: Annotated[ExactDeviceRequest | None, Lazy] = None
+    first_available: Annotated[list[DeviceSubRequest] | None, Lazy] = Field(
         default=None, validation_alias="firstAvailable", serialization_alias="firstAvailable"
     )
     name: str | None = None
@@ -330,27 +334,27 @@ class DeviceRequest(K8sModel):
 class DeviceClaim(K8sModel):
     """DeviceClaim (resource.k8s.io/v1)."""
 
-    config: list[DeviceClaimConfiguration] | None = None
-    constraints: list[DeviceConstraint] | None = None
-    requests: list[DeviceRequest] | None = None
+    config: Annotated[list[DeviceClaimConfiguration] | None, Lazy] = None
+    constraints: Annotated[list[DeviceConstraint] | None, Lazy] = None
+    requests: Annotated[list[DeviceRequest] | None, Lazy] = None
 
 
 class DeviceClassConfiguration(K8sModel):
     """DeviceClassConfiguration (resource.k8s.io/v1)."""
 
-    opaque: OpaqueDeviceConfiguration | None = None
+    opaque: Annotated[OpaqueDeviceConfiguration | None, Lazy] = None
 
 
 class DeviceClassSpec(K8sModel):
     """DeviceClassSpec (resource.k8s.io/v1)."""
 
-    config: list[DeviceClassConfiguration] | None = None
+    config: Annotated[list[DeviceClassConfiguration] | None, Lazy] = None
     extended_resource_name: str | None = Field(
         default=None,
         validation_alias="extendedResourceName",
         serialization_alias="extendedResourceName",
     )
-    selectors: list[DeviceSelector] | None = None
+    selectors: Annotated[list[DeviceSelector] | None, Lazy] = None
 
 
 class DeviceClass(Resource):
@@ -372,8 +376,8 @@ class DeviceClass(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: DeviceClassSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[DeviceClassSpec | None, Lazy] = None
 
 
 class DeviceClassList(TypedObject):
@@ -385,15 +389,15 @@ class DeviceClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[DeviceClass] | None = None
+    items: Annotated[list[DeviceClass] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ResourceClaimSpec(K8sModel):
     """ResourceClaimSpec (resource.k8s.io/v1)."""
 
-    devices: DeviceClaim | None = None
+    devices: Annotated[DeviceClaim | None, Lazy] = None
 
 
 class ResourceClaimConsumerReference(K8sModel):
@@ -410,9 +414,9 @@ class ResourceClaimConsumerReference(K8sModel):
 class ResourceClaimStatus(K8sModel):
     """ResourceClaimStatus (resource.k8s.io/v1)."""
 
-    allocation: AllocationResult | None = None
-    devices: list[AllocatedDeviceStatus] | None = None
-    reserved_for: list[ResourceClaimConsumerReference] | None = Field(
+    allocation: Annotated[AllocationResult | None, Lazy] = None
+    devices: Annotated[list[AllocatedDeviceStatus] | None, Lazy] = None
+    reserved_for: Annotated[list[ResourceClaimConsumerReference] | None, Lazy] = Field(
         default=None, validation_alias="reservedFor", serialization_alias="reservedFor"
     )
 
@@ -437,9 +441,9 @@ class ResourceClaim(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ResourceClaimSpec | None = None
-    status: ResourceClaimStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ResourceClaimSpec | None, Lazy] = None
+    status: Annotated[ResourceClaimStatus | None, Lazy] = None
 
 
 class ResourceClaimList(TypedObject):
@@ -451,16 +455,16 @@ class ResourceClaimList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ResourceClaim] | None = None
+    items: Annotated[list[ResourceClaim] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ResourceClaimTemplateSpec(K8sModel):
     """ResourceClaimTemplateSpec (resource.k8s.io/v1)."""
 
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ResourceClaimSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ResourceClaimSpec | None, Lazy] = None
 
 
 class ResourceClaimTemplate(Resource):
@@ -482,8 +486,8 @@ class ResourceClaimTemplate(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ResourceClaimTemplateSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ResourceClaimTemplateSpec | None, Lazy] = None
 
 
 class ResourceClaimTemplateList(TypedObject):
@@ -495,9 +499,9 @@ class ResourceClaimTemplateList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ResourceClaimTemplate] | None = None
+    items: Annotated[list[ResourceClaimTemplate] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class ResourcePool(K8sModel):
@@ -518,12 +522,12 @@ class ResourceSliceSpec(K8sModel):
     all_nodes: bool | None = Field(
         default=None, validation_alias="allNodes", serialization_alias="allNodes"
     )
-    devices: list[Device] | None = None
+    devices: Annotated[list[Device] | None, Lazy] = None
     driver: str | None = None
     node_name: str | None = Field(
         default=None, validation_alias="nodeName", serialization_alias="nodeName"
     )
-    node_selector: core_v1.NodeSelector | None = Field(
+    node_selector: Annotated[core_v1.NodeSelector | None, Lazy] = Field(
         default=None, validation_alias="nodeSelector", serialization_alias="nodeSelector"
     )
     per_device_node_selection: bool | None = Field(
@@ -531,8 +535,8 @@ class ResourceSliceSpec(K8sModel):
         validation_alias="perDeviceNodeSelection",
         serialization_alias="perDeviceNodeSelection",
     )
-    pool: ResourcePool | None = None
-    shared_counters: list[CounterSet] | None = Field(
+    pool: Annotated[ResourcePool | None, Lazy] = None
+    shared_counters: Annotated[list[CounterSet] | None, Lazy] = Field(
         default=None, validation_alias="sharedCounters", serialization_alias="sharedCounters"
     )
 
@@ -556,8 +560,8 @@ class ResourceSlice(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: ResourceSliceSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[ResourceSliceSpec | None, Lazy] = None
 
 
 class ResourceSliceList(TypedObject):
@@ -569,6 +573,6 @@ class ResourceSliceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[ResourceSlice] | None = None
+    items: Annotated[list[ResourceSlice] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import meta_v1
 from rawkube.models._base import Resource, TypedObject
+from rawkube.models._lazy import Lazy
 
 
 class PriorityClass(Resource):
@@ -34,7 +37,7 @@ class PriorityClass(Resource):
         default=None, validation_alias="globalDefault", serialization_alias="globalDefault"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     preemption_policy: str | None = Field(
         default=None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
     )
@@ -50,6 +53,6 @@ class PriorityClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[PriorityClass] | None = None
+    items: Annotated[list[PriorityClass] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

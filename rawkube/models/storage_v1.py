@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from rawkube._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
+from rawkube.models._lazy import Lazy
 from rawkube.models._types import Quantity, Time
 
 
@@ -56,7 +59,7 @@ class CSIDriverSpec(K8sModel):
     storage_capacity: bool | None = Field(
         default=None, validation_alias="storageCapacity", serialization_alias="storageCapacity"
     )
-    token_requests: list[TokenRequest] | None = Field(
+    token_requests: Annotated[list[TokenRequest] | None, Lazy] = Field(
         default=None, validation_alias="tokenRequests", serialization_alias="tokenRequests"
     )
     volume_lifecycle_modes: list[str] | None = Field(
@@ -85,8 +88,8 @@ class CSIDriver(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: CSIDriverSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[CSIDriverSpec | None, Lazy] = None
 
 
 class CSIDriverList(TypedObject):
@@ -98,9 +101,9 @@ class CSIDriverList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[CSIDriver] | None = None
+    items: Annotated[list[CSIDriver] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class VolumeNodeResources(K8sModel):
@@ -112,7 +115,7 @@ class VolumeNodeResources(K8sModel):
 class CSINodeDriver(K8sModel):
     """CSINodeDriver (storage.k8s.io/v1)."""
 
-    allocatable: VolumeNodeResources | None = None
+    allocatable: Annotated[VolumeNodeResources | None, Lazy] = None
     name: str | None = None
     node_id: str | None = Field(
         default=None, validation_alias="nodeID", serialization_alias="nodeID"
@@ -125,7 +128,7 @@ class CSINodeDriver(K8sModel):
 class CSINodeSpec(K8sModel):
     """CSINodeSpec (storage.k8s.io/v1)."""
 
-    drivers: list[CSINodeDriver] | None = None
+    drivers: Annotated[list[CSINodeDriver] | None, Lazy] = None
 
 
 class CSINode(Resource):
@@ -147,8 +150,8 @@ class CSINode(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: CSINodeSpec | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[CSINodeSpec | None, Lazy] = None
 
 
 class CSINodeList(TypedObject):
@@ -160,9 +163,9 @@ class CSINodeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[CSINode] | None = None
+    items: Annotated[list[CSINode] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class CSIStorageCapacity(Resource):
@@ -188,8 +191,8 @@ class CSIStorageCapacity(Resource):
     maximum_volume_size: Quantity | None = Field(
         default=None, validation_alias="maximumVolumeSize", serialization_alias="maximumVolumeSize"
     )
-    metadata: meta_v1.ObjectMeta | None = None
-    node_topology: meta_v1.LabelSelector | None = Field(
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    node_topology: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="nodeTopology", serialization_alias="nodeTopology"
     )
     storage_class_name: str | None = Field(
@@ -206,9 +209,9 @@ class CSIStorageCapacityList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[CSIStorageCapacity] | None = None
+    items: Annotated[list[CSIStorageCapacity] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class StorageClass(Resource):
@@ -232,14 +235,14 @@ class StorageClass(Resource):
         validation_alias="allowVolumeExpansion",
         serialization_alias="allowVolumeExpansion",
     )
-    allowed_topologies: list[core_v1.TopologySelectorTerm] | None = Field(
+    allowed_topologies: Annotated[list[core_v1.TopologySelectorTerm] | None, Lazy] = Field(
         default=None, validation_alias="allowedTopologies", serialization_alias="allowedTopologies"
     )
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     mount_options: list[str] | None = Field(
         default=None, validation_alias="mountOptions", serialization_alias="mountOptions"
     )
@@ -262,15 +265,15 @@ class StorageClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[StorageClass] | None = None
+    items: Annotated[list[StorageClass] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class VolumeAttachmentSource(K8sModel):
     """VolumeAttachmentSource (storage.k8s.io/v1)."""
 
-    inline_volume_spec: core_v1.PersistentVolumeSpec | None = Field(
+    inline_volume_spec: Annotated[core_v1.PersistentVolumeSpec | None, Lazy] = Field(
         default=None, validation_alias="inlineVolumeSpec", serialization_alias="inlineVolumeSpec"
     )
     persistent_volume_name: str | None = Field(
@@ -287,7 +290,7 @@ class VolumeAttachmentSpec(K8sModel):
     node_name: str | None = Field(
         default=None, validation_alias="nodeName", serialization_alias="nodeName"
     )
-    source: VolumeAttachmentSource | None = None
+    source: Annotated[VolumeAttachmentSource | None, Lazy] = None
 
 
 class VolumeError(K8sModel):
@@ -303,7 +306,7 @@ class VolumeError(K8sModel):
 class VolumeAttachmentStatus(K8sModel):
     """VolumeAttachmentStatus (storage.k8s.io/v1)."""
 
-    attach_error: VolumeError | None = Field(
+    attach_error: Annotated[VolumeError | None, Lazy] = Field(
         default=None, validation_alias="attachError", serialization_alias="attachError"
     )
     attached: bool | None = None
@@ -312,7 +315,7 @@ class VolumeAttachmentStatus(K8sModel):
         validation_alias="attachmentMetadata",
         serialization_alias="attachmentMetadata",
     )
-    detach_error: VolumeError | None = Field(
+    detach_error: Annotated[VolumeError | None, Lazy] = Field(
         default=None, validation_alias="detachError", serialization_alias="detachError"
     )
 
@@ -337,9 +340,9 @@ class VolumeAttachment(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
-    spec: VolumeAttachmentSpec | None = None
-    status: VolumeAttachmentStatus | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    spec: Annotated[VolumeAttachmentSpec | None, Lazy] = None
+    status: Annotated[VolumeAttachmentStatus | None, Lazy] = None
 
 
 class VolumeAttachmentList(TypedObject):
@@ -351,9 +354,9 @@ class VolumeAttachmentList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[VolumeAttachment] | None = None
+    items: Annotated[list[VolumeAttachment] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
 
 
 class VolumeAttributesClass(Resource):
@@ -379,7 +382,7 @@ class VolumeAttributesClass(Resource):
         default=None, validation_alias="driverName", serialization_alias="driverName"
     )
     kind: str | None = None
-    metadata: meta_v1.ObjectMeta | None = None
+    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
     parameters: dict[str, str] | None = None
 
 
@@ -392,6 +395,6 @@ class VolumeAttributesClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: list[VolumeAttributesClass] | None = None
+    items: Annotated[list[VolumeAttributesClass] | None, Lazy] = None
     kind: str | None = None
-    metadata: meta_v1.ListMeta | None = None
+    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None

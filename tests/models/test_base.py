@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import httpx
 import pytest
@@ -12,6 +12,7 @@ from pydantic import Field
 import rawkube
 from rawkube._clock import FakeClock
 from rawkube._resource import ResourceInfo
+from rawkube.models import Lazy
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
 from tests.conftest import recorded_response
 
@@ -130,6 +131,46 @@ def test_into_names_the_field_that_does_not_fit(client):
         rawkube.DecodeError, match=r"metadata\.name: Input should be a valid string"
     ):
         get(client).into(Widget)
+
+
+class Part(K8sModel):
+    size: int | None = None
+
+
+class Crate(TypedObject):
+    """A user-written model whose nested parts are built when first read."""
+
+    __api_version__: ClassVar[str] = "example.com/v1"
+    __kind__: ClassVar[str] = "Crate"
+    parts: Annotated[list[Part] | None, Lazy] = None
+
+
+@respx.mock
+def test_into_builds_lazy_fields_when_read_and_everything_at_once_when_asked(client):
+    body = {"kind": "Crate", "parts": [{"size": 1}, {"size": "big"}]}
+    respx.get(URL).mock(return_value=httpx.Response(200, json=body))
+    crate = get(client).into(Crate)
+    with pytest.raises(
+        rawkube.DecodeError, match=r"Crate\.parts does not decode as a list of Part: 1\.size"
+    ):
+        _ = crate.parts
+    assert crate.to_dict() == body
+    with pytest.raises(rawkube.DecodeError, match=r"as Crate: parts\.1\.size: Input should be"):
+        get(client).into(Crate, lazy=False)
+    body["parts"][1]["size"] = 2
+    respx.get(URL).mock(return_value=httpx.Response(200, json=body))
+    assert [part.size for part in get(client).into(Crate).parts or []] == [1, 2]
+    assert get(client).into(Crate) == get(client).into(Crate, lazy=False)
+
+
+@respx.mock
+def test_into_a_body_that_is_not_json_says_so(client):
+    respx.get(URL).mock(return_value=httpx.Response(200, content=b'{"kind":"Crate","parts":[{"si'))
+    for lazy in (True, False):
+        with pytest.raises(
+            rawkube.DecodeError, match=r"widgets/w: the response body does not decode as Crate: .*"
+        ):
+            get(client).into(Crate, lazy=lazy)
 
 
 @respx.mock

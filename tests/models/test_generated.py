@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import subprocess
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from rawkube._resource import ResourceInfo
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
 from rawkube.models._index import INDEX
+from rawkube.models._lazy import build
 from tests.conftest import RECORDED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -407,6 +409,10 @@ def test_generated_bodies_round_trip(module_name: str, definition: str) -> None:
         assert dumped == body
         assert cls.model_validate(dumped) == obj
         assert cls.model_validate_json(obj.to_json()) == obj
+        # Built lazily (as Result.into does), the same dumps and the same value.
+        assert build(cls, copy.deepcopy(body)).to_dict() == body
+        assert build(cls, copy.deepcopy(body)).model_dump() == obj.model_dump()
+        assert build(cls, copy.deepcopy(body)) == obj
 
     round_trip()
 

@@ -1,0 +1,207 @@
+"""Lazily built models: the same values, dumps, equality and errors as eager ones, read later."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import threading
+from typing import Any
+
+import pydantic
+import pytest
+
+from rawkube import DecodeError
+from rawkube.models import core_v1, meta_v1
+from rawkube.models._lazy import build
+from tests.conftest import RECORDED
+from tests.models.test_generated import RECORDED_OBJECTS, model_of
+
+
+def pod_body() -> dict[str, Any]:
+    return json.loads((RECORDED / "pod_get.body").read_bytes())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", RECORDED_OBJECTS)
+def test_recorded_objects_decode_lazily_into_what_eager_decoding_gives(name: str) -> None:
+    raw = (RECORDED / f"{name}.body").read_bytes()
+    body = json.loads(raw)
+    model = model_of(body, name)
+    eager = model.model_validate_json(raw)
+    assert build(model, json.loads(raw)).to_dict() == body
+    assert json.loads(build(model, json.loads(raw)).to_json()) == body
+    assert build(model, json.loads(raw)).model_dump() == eager.model_dump()
+    assert repr(build(model, json.loads(raw))) == repr(eager)
+    lazy = build(model, json.loads(raw))
+    assert lazy == eager
+    assert lazy.to_dict() == body  # still, once every level has been built
+
+
+def test_nested_models_are_models_when_read() -> None:
+    pod = build(core_v1.Pod, pod_body())
+    assert isinstance(pod.metadata, meta_v1.ObjectMeta)
+    assert pod.metadata.name == "pod-1"
+    assert isinstance(pod.spec, core_v1.PodSpec)
+    assert isinstance(pod.spec.containers[0], core_v1.Container)
+    assert pod.spec.containers is pod.spec.containers  # built once, then kept
+    assert isinstance(pod.spec.tolerations[0], core_v1.Toleration)
+    assert pod.status.phase == "Pending"
+
+
+DUMP_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"mode": "json"},
+    {"by_alias": False},
+    {"exclude_unset": True},
+    {"exclude_unset": True, "by_alias": False},
+    {"exclude_none": True},
+    {"exclude_defaults": True},
+    {"include": {"spec": {"containers": {0: {"image"}}}}},
+    {"exclude": {"status": True, "spec": {"containers"}}},
+    {"exclude_unset": True, "include": {"metadata"}},
+]
+
+
+@pytest.mark.parametrize("options", DUMP_OPTIONS)
+def test_every_dump_option_gives_what_an_eager_model_gives(options: dict[str, Any]) -> None:
+    eager = core_v1.Pod.model_validate(pod_body())
+    assert build(core_v1.Pod, pod_body()).model_dump(**options) == eager.model_dump(**options)
+    json_options = {k: v for k, v in options.items() if k != "mode"}
+    lazy_json = build(core_v1.Pod, pod_body()).model_dump_json(**json_options)
+    assert lazy_json == eager.model_dump_json(**json_options)
+
+
+def test_a_model_holding_a_lazy_one_dumps_it_without_warnings() -> None:
+    """As a web framework would: the pod inside another model, dumped by pydantic-core."""
+
+    class Envelope(pydantic.BaseModel):
+        pod: core_v1.Pod
+
+    eager = Envelope(pod=core_v1.Pod.model_validate(pod_body()))
+    for options in ({"mode": "json", "by_alias": True}, {"exclude_unset": True}, {}):
+        lazy = Envelope(pod=build(core_v1.Pod, pod_body()))
+        assert lazy.model_dump(**options) == eager.model_dump(**options)  # type: ignore[arg-type]
+    adapter = pydantic.TypeAdapter(core_v1.Pod)
+    lazy_pod = build(core_v1.Pod, pod_body())
+    assert adapter.dump_python(lazy_pod, mode="json") == adapter.dump_python(eager.pod, mode="json")
+
+
+def test_the_serialisation_schema_still_describes_nested_models() -> None:
+    schema = core_v1.Pod.model_json_schema(mode="serialization")
+    assert schema["properties"]["spec"] == core_v1.Pod.model_json_schema()["properties"]["spec"]
+    assert "PodSpec" in json.dumps(schema["properties"]["spec"])
+
+
+def test_unknown_fields_survive_at_every_level() -> None:
+    body = pod_body()
+    body["futureTopLevel"] = {"enabled": True}
+    body["spec"]["futureSpecField"] = ["a", 1]
+    body["spec"]["containers"][0]["futureContainerField"] = "x"
+    pod = build(core_v1.Pod, copy.deepcopy(body))
+    assert pod.to_dict() == body  # nothing read yet
+    assert pod.spec.model_extra == {"futureSpecField": ["a", 1]}
+    assert pod.spec.containers[0].model_extra == {"futureContainerField": "x"}
+    assert pod.to_dict() == body  # after reading
+
+
+def test_changes_to_what_was_read_are_kept_and_dumped() -> None:
+    pod = build(core_v1.Pod, pod_body())
+    pod.spec.containers[0].image = "nginx:2"
+    pod.spec.containers.append(core_v1.Container(name="sidecar"))
+    pod.metadata.labels = {"app": "web"}
+    dumped = pod.to_dict()
+    assert dumped["spec"]["containers"][0]["image"] == "nginx:2"
+    assert dumped["spec"]["containers"][-1] == {"name": "sidecar"}
+    assert dumped["metadata"]["labels"] == {"app": "web"}
+
+
+def test_a_dump_is_a_copy_the_caller_may_change() -> None:
+    pod = build(core_v1.Pod, pod_body())
+    image = pod_body()["spec"]["containers"][0]["image"]
+    dumped = pod.to_dict()
+    dumped["spec"]["containers"][0]["image"] = "changed"
+    assert pod.spec.containers[0].image == image
+    assert pod.to_dict()["spec"]["containers"][0]["image"] == image
+
+
+def test_a_wrongly_typed_nested_value_is_reported_when_read() -> None:
+    body = {"spec": {"containers": [{"name": "c", "ports": [{"containerPort": "eighty"}]}]}}
+    pod = build(core_v1.Pod, body)
+    container = pod.spec.containers[0]
+    assert container.name == "c"
+    with pytest.raises(DecodeError) as caught:
+        _ = container.ports
+    message = str(caught.value)
+    assert "Container.ports does not decode as a list of ContainerPort" in message
+    assert "0.containerPort: Input should be a valid integer" in message
+    assert "eighty" not in message  # values stay out of messages: they may be secrets
+
+
+def test_a_nested_value_of_the_wrong_shape_is_reported_and_kept_as_sent() -> None:
+    body = {"apiVersion": "v1", "kind": "Pod", "spec": "oops", "status": {"conditions": {}}}
+    pod = build(core_v1.Pod, copy.deepcopy(body))
+    with pytest.raises(DecodeError, match=r"^Pod\.spec does not decode as PodSpec: "):
+        _ = pod.spec
+    with pytest.raises(DecodeError, match=r"PodStatus\.conditions does not decode as a list"):
+        _ = pod.status.conditions
+    # What was never read is written back as the server sent it: nothing is lost.
+    assert pod.to_dict() == body
+
+
+def test_the_top_level_is_validated_at_once() -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        build(core_v1.ConfigMap, {"data": {"key": 1}})
+    assert caught.value.errors()[0]["loc"] == ("data", "key")
+    with pytest.raises(pydantic.ValidationError):
+        build(core_v1.ConfigMap, ["not", "an", "object"])
+
+
+def test_maps_of_models_are_built_when_read() -> None:
+    from rawkube.models import apiextensions_v1
+
+    body = {"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}}}
+    props = build(apiextensions_v1.JSONSchemaProps, copy.deepcopy(body))
+    replicas = props.properties["replicas"]
+    assert isinstance(replicas, apiextensions_v1.JSONSchemaProps)
+    assert replicas.minimum == 1
+    assert props.to_dict() == body
+
+
+def test_a_subclass_of_a_lazily_built_model_keeps_its_fields() -> None:
+    build(core_v1.ConfigMap, {"metadata": {"name": "a"}})
+
+    class Tagged(core_v1.ConfigMap):
+        tag: str | None = None
+
+    assert Tagged.model_fields["metadata"].default is None
+    assert Tagged(tag="x").metadata is None
+    tagged = build(Tagged, {"metadata": {"name": "b"}, "tag": "t"})
+    assert (tagged.metadata.name, tagged.tag) == ("b", "t")
+
+
+def test_pickle_and_copies_keep_the_values() -> None:
+    eager = core_v1.Pod.model_validate(pod_body())
+    assert pickle.loads(pickle.dumps(build(core_v1.Pod, pod_body()))) == eager
+    lazy = build(core_v1.Pod, pod_body())
+    deep = lazy.model_copy(deep=True)
+    deep.spec.containers[0].image = "changed"
+    assert lazy == eager
+    shallow = copy.copy(build(core_v1.Pod, pod_body()))
+    assert shallow == eager
+
+
+def test_threads_reading_the_same_field_all_get_its_value() -> None:
+    pod = build(core_v1.Pod, pod_body())
+    start = threading.Barrier(4)
+    seen: list[str | None] = []
+
+    def read() -> None:
+        start.wait()
+        seen.append(pod.spec.containers[0].image)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [pod_body()["spec"]["containers"][0]["image"]] * 4

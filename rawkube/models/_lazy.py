@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import SchemaValidator, core_schema, to_jsonable_python
 
+from rawkube._decode import collector_paused
 from rawkube._exceptions import DecodeError
 
 if TYPE_CHECKING:
@@ -45,15 +46,19 @@ M = TypeVar("M", bound=BaseModel)
 
 _ONE, _LIST, _MAP = "one", "list", "map"
 
+BULK_ITEMS = 512
+"""A list or map of at least this many models is built with the garbage collector paused."""
+
 
 class _Slot:
     """What a lazy field holds (one model, a list or a map of them) and how to build it."""
 
-    __slots__ = ("shape", "target")
+    __slots__ = ("shape", "target", "validator")
 
     def __init__(self, target: type[BaseModel], shape: str) -> None:
         self.target = target
         self.shape = shape
+        self.validator: SchemaValidator | None = None  # made on first use
 
     def built(self, value: Any) -> bool:
         """Whether ``value`` holds models (or nothing), rather than parsed JSON."""
@@ -72,13 +77,15 @@ class _Slot:
 
     def convert(self, value: Any, where: str) -> Any:
         """The models for parsed JSON ``value``; ``where`` names it in a DecodeError."""
-        if self.shape is _ONE:
-            validator = _shallow(self.target)
-        elif self.shape is _LIST:
-            validator = _shallow(self.target, _LIST)
-        else:
-            validator = _shallow(self.target, _MAP)
+        validator = self.validator
+        if validator is None:
+            validator = self.validator = _shallow(self.target, self.shape)
         try:
+            if isinstance(value, (list, dict)) and len(value) >= BULK_ITEMS:
+                # One call making thousands of models (a big list's items): as for the bulk
+                # decode that made the JSON, collections in between would walk it all again.
+                with collector_paused():
+                    return validator.validate_python(value)
             return validator.validate_python(value)
         except ValidationError as exc:
             label = self._label()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import pickle
 import threading
@@ -13,7 +14,7 @@ import pytest
 
 from rawkube import DecodeError
 from rawkube.models import core_v1, meta_v1
-from rawkube.models._lazy import build
+from rawkube.models._lazy import BULK_ITEMS, build
 from tests.conftest import RECORDED
 from tests.models.test_generated import RECORDED_OBJECTS, model_of
 
@@ -205,3 +206,32 @@ def test_threads_reading_the_same_field_all_get_its_value() -> None:
     for thread in threads:
         thread.join()
     assert seen == [pod_body()["spec"]["containers"][0]["image"]] * 4
+
+
+def test_a_big_list_is_built_without_collections_in_between() -> None:
+    body = {"items": [{"metadata": {"name": f"p{i}"}, "spec": {}} for i in range(BULK_ITEMS)]}
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    gc.callbacks.append(count)
+    try:
+        pods = build(core_v1.PodList, copy.deepcopy(body))
+        collections.clear()
+        items = pods.items
+        during = list(collections)
+        assert gc.isenabled()
+        gc.disable()  # a caller's own pause is left as it was
+        small = build(core_v1.PodList, copy.deepcopy(body)).items
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+    assert during == []
+    assert [pod.metadata.name for pod in items] == [f"p{i}" for i in range(BULK_ITEMS)]
+    assert len(small) == BULK_ITEMS

@@ -26,12 +26,14 @@ build it; each gets a valid model and one of them is kept.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import threading
 import types
 import typing
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 from pydantic_core import SchemaValidator, core_schema, to_jsonable_python
 
 from rawkube._decode import collector_paused
@@ -215,6 +217,7 @@ class _LazyField:
 
 _lock = threading.RLock()
 _validators: dict[tuple[type[BaseModel], str], SchemaValidator] = {}
+_schemas: dict[type[BaseModel], core_schema.CoreSchema] = {}
 _lazy_names: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
@@ -259,7 +262,7 @@ def _shallow(model: type[BaseModel], shape: str = _ONE) -> SchemaValidator:
             one = _prepare(model)
         if shape is _ONE:
             return one
-        schema = _one_level_schema(model)
+        schema = _schemas[model]
         if shape is _LIST:
             schema = core_schema.list_schema(schema)
         else:
@@ -271,14 +274,15 @@ def _shallow(model: type[BaseModel], shape: str = _ONE) -> SchemaValidator:
 
 def _prepare(model: type[BaseModel]) -> SchemaValidator:
     """Build ``model``'s one-level validator and give the class its lazy-field descriptors."""
-    if not model.__pydantic_complete__:
-        model.model_rebuild()
+    if not getattr(model, "__pydantic_fields_complete__", False):
+        model.model_rebuild()  # a field's type was not resolvable when the class was made
     slots = {
         name: _slot_for(info.annotation)
         for name, info in model.__pydantic_fields__.items()
         if any(isinstance(m, _LazyMarker) for m in info.metadata)
     }
-    validator = _compile(model, _one_level_schema(model, slots))
+    schema = _schemas[model] = _one_level_schema(model, slots)
+    validator = _compile(model, schema)
     for name, slot in slots.items():
         type.__setattr__(model, name, _LazyField(name, slot))
     _lazy_names[model] = tuple(slots)
@@ -294,21 +298,28 @@ def _compile(model: type[BaseModel], schema: core_schema.CoreSchema) -> SchemaVa
     validator is made (under the module lock); at worst another thread meanwhile builds a
     schema for the class anew instead of reusing it.
     """
+    complete = model.__dict__.get("__pydantic_complete__", False)
     type.__setattr__(model, "__pydantic_complete__", False)
     try:
         return SchemaValidator(schema)
     finally:
-        type.__setattr__(model, "__pydantic_complete__", True)
+        type.__setattr__(model, "__pydantic_complete__", complete)
 
 
-def _one_level_schema(
-    model: type[BaseModel], slots: dict[str, _Slot] | None = None
-) -> core_schema.CoreSchema:
-    """``model``'s core schema with each lazy field taking any value, kept as it is."""
-    if slots is None:
-        infos = model.__pydantic_fields__
-        slots = {name: _slot_for(infos[name].annotation) for name in _lazy_names[model]}
-    schema: Any = model.__pydantic_core_schema__
+def _one_level_schema(model: type[BaseModel], slots: dict[str, _Slot]) -> core_schema.CoreSchema:
+    """``model``'s core schema with each lazy field taking any value, kept as it is.
+
+    Made from a stand-in class whose lazy fields are typed ``Any``, so that the schemas of the
+    models below are not built (for a Pod, some sixty classes and ~60 ms) before a caller
+    needs them. A model with validators or serializers of its own has them only in its real
+    schema, which is then built and trimmed instead.
+    """
+    stand_in = _stand_in(model, slots)
+    if stand_in is None:
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+        stand_in = model
+    schema: Any = stand_in.__pydantic_core_schema__
     definitions: dict[str, Any] = {}
     if schema["type"] == "definitions":
         definitions = {d["ref"]: d for d in schema["definitions"]}
@@ -324,10 +335,32 @@ def _one_level_schema(
         }
     one_level: Any = {k: v for k, v in schema.items() if k != "ref"}
     one_level["schema"] = {**fields_schema, "fields": fields}
+    one_level["cls"] = model
+    one_level["custom_init"] = model.__pydantic_custom_init__
+    one_level.pop("post_init", None)
+    if model.__pydantic_post_init__ is not None:
+        one_level["post_init"] = model.__pydantic_post_init__
     needed = _references(one_level, definitions)
     if not needed:
         return one_level  # type: ignore[no-any-return]
     return core_schema.definitions_schema(one_level, [definitions[ref] for ref in sorted(needed)])
+
+
+def _stand_in(model: type[BaseModel], slots: dict[str, _Slot]) -> type[BaseModel] | None:
+    """A class with ``model``'s fields and settings but ``Any`` for its lazy fields, if usable."""
+    decorators = model.__pydantic_decorators__
+    if any(getattr(decorators, f.name) for f in dataclasses.fields(decorators)):
+        return None
+    fields: dict[str, Any] = {}
+    for name, info in model.__pydantic_fields__.items():
+        if name in slots:
+            fields[name] = (Any, Field(default=None, validation_alias=info.validation_alias))
+        else:
+            fields[name] = (info.annotation, copy.copy(info))
+    config = {**model.model_config, "defer_build": False}
+    return create_model(  # type: ignore[no-any-return,call-overload]
+        model.__name__, __config__=config, __module__=model.__module__, **fields
+    )
 
 
 def _references(schema: Any, definitions: dict[str, Any]) -> set[str]:

@@ -7,13 +7,13 @@ import gc
 import json
 import pickle
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import pytest
 
 from rawkube import DecodeError
-from rawkube.models import core_v1, meta_v1
+from rawkube.models import K8sModel, Lazy, core_v1, meta_v1
 from rawkube.models._lazy import BULK_ITEMS, build
 from tests.conftest import RECORDED
 from tests.models.test_generated import RECORDED_OBJECTS, model_of
@@ -235,3 +235,22 @@ def test_a_big_list_is_built_without_collections_in_between() -> None:
     assert during == []
     assert [pod.metadata.name for pod in items] == [f"p{i}" for i in range(BULK_ITEMS)]
     assert len(small) == BULK_ITEMS
+
+
+def test_a_model_with_validators_of_its_own_keeps_them_when_built_lazily() -> None:
+    class Part(K8sModel):
+        size: int | None = None
+
+    class Box(K8sModel):
+        label: str | None = None
+        parts: Annotated[list[Part] | None, Lazy] = None
+
+        @pydantic.field_validator("label")
+        @classmethod
+        def shout(cls, value: str | None) -> str | None:
+            return value.upper() if value else value
+
+    box = build(Box, {"label": "fragile", "parts": [{"size": 1}]})
+    assert box.label == "FRAGILE"
+    assert box.parts is not None
+    assert [part.size for part in box.parts] == [1]

@@ -1,12 +1,15 @@
 """Benchmark: a 10,000-pod list, fetched over loopback and decoded, each contender in a fresh process.
 
 Contenders: the baseline (``httpx`` + ``orjson.loads`` into dicts, the collector on, as users
-run), rawkube's dict path (``.do().json()``) and typed path (``.do().into(PodList)``), and the
-typed decode under other garbage-collector strategies, for comparison: collector left on,
-``gc.freeze()`` after decoding, a plain ``disable()``/``enable()`` around it (whose first
-collection afterwards walks the whole new list), raised thresholds. Each run is a fresh process, so peak RSS
-(``ru_maxrss``) is that run's own; rounds rotate the order. Needs ``orjson`` (bench only) and the
-list made by the shared suite's ``gen_fixtures.py`` (``$BENCH_HOME/data/podlist-10000.json``)::
+run); rawkube's dict path (``.do().json()``); its typed path, ``.do().into(PodList)``, which
+builds nested models when they are read, both reading one field of each pod (as the baseline
+does) and reading every field of every pod; ``.into(PodList, lazy=False)``, which validates
+everything at once; and that eager decode under other garbage-collector strategies, for
+comparison: collector left on, a plain ``disable()``/``enable()`` around it (whose first
+collection afterwards walks the whole new list), raised thresholds. Each run is a fresh process,
+so peak RSS (``ru_maxrss``) is that run's own; rounds rotate the order. Needs ``orjson`` (bench
+only) and the list made by the shared suite's ``gen_fixtures.py``
+(``$BENCH_HOME/data/podlist-10000.json``)::
 
     python bench/list_decode.py --rounds 5
 """
@@ -28,6 +31,21 @@ WORKER = r"""
 import gc, json, resource, sys, time
 kind, url = sys.argv[1], sys.argv[2]
 import httpx
+
+
+def read_all(value):
+    # Every field of every model, every item of every list and map: the whole tree.
+    if isinstance(value, list):
+        for item in value:
+            read_all(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            read_all(item)
+    elif hasattr(value, "__pydantic_fields__"):
+        for name in type(value).__pydantic_fields__:
+            read_all(getattr(value, name))
+
+
 if kind == "httpx+orjson dicts":
     import orjson
     client = httpx.Client()
@@ -44,21 +62,25 @@ else:
     elif kind == "rawkube .into(PodList)":
         def run():
             return request().do().into(PodList).items
+    elif kind == "rawkube .into(PodList), every field read":
+        def run():
+            items = request().do().into(PodList).items
+            read_all(items)
+            return items
+    elif kind == "rawkube .into(PodList, lazy=False)":
+        def run():
+            return request().do().into(PodList, lazy=False).items
     else:
         def run():
             body = request().do_raw()
-            if kind == "typed, collector on":
+            if kind == "eager, collector on":
                 return PodList.model_validate_json(body).items
-            if kind == "typed, collector on, freeze() after":
-                items = PodList.model_validate_json(body).items
-                gc.freeze()
-                return items
-            if kind == "typed, disable()/enable() only":
+            if kind == "eager, disable()/enable() only":
                 gc.disable()
                 items = PodList.model_validate_json(body).items
                 gc.enable()
                 return items
-            if kind == "typed, thresholds x100":
+            if kind == "eager, thresholds x100":
                 gc.set_threshold(70000, 1000, 1000)
                 return PodList.model_validate_json(body).items
             raise SystemExit(f"unknown contender {kind}")
@@ -73,10 +95,11 @@ CONTENDERS = [
     "httpx+orjson dicts",
     "rawkube .json()",
     "rawkube .into(PodList)",
-    "typed, collector on",
-    "typed, collector on, freeze() after",
-    "typed, disable()/enable() only",
-    "typed, thresholds x100",
+    "rawkube .into(PodList), every field read",
+    "rawkube .into(PodList, lazy=False)",
+    "eager, collector on",
+    "eager, disable()/enable() only",
+    "eager, thresholds x100",
 ]
 
 

@@ -16,8 +16,9 @@ the field path.
 The parsed JSON a field keeps is never handed out or changed: converting a list builds a new
 list. So until a field is read it holds exactly what the server sent, and serialising it with
 the options that write what was received (``by_alias`` and ``exclude_unset``, as ``to_dict()``
-and ``to_json()`` do) copies it as it is; any other options build the models first, so a dump,
-``==`` and ``repr`` always see the same values an eager ``model_validate`` would give.
+and ``to_json()`` do) copies it as it is, keys in the server's order; any other options build
+the models first, so a dump, ``==`` and ``repr`` always see the same values an eager
+``model_validate`` would give.
 
 A class gets its descriptors when it is first built lazily; until then its instances (built by
 pydantic as usual) hold models only. Two threads reading the same unread field at once may both
@@ -156,15 +157,18 @@ class _Serialize:
     ) -> Any:
         if self.slot.built(value):
             return handler(value)
-        if _as_received(info):
+        if _as_received(info, self.slot.target):
             return to_jsonable_python(value)  # a copy: the caller may change what it gets
         return handler(self.slot.convert(value, f"a {self.slot.target.__name__} field"))
 
 
-def _as_received(info: core_schema.SerializationInfo) -> bool:
+def _as_received(info: core_schema.SerializationInfo, target: type[BaseModel]) -> bool:
     """Whether these dump options write parsed JSON exactly as it was received."""
+    by_alias = info.by_alias
+    if by_alias is None:  # not given: each model's own setting decides
+        by_alias = target.model_config.get("serialize_by_alias", False)
     return bool(
-        info.by_alias
+        by_alias
         and info.exclude_unset
         and not info.exclude_none
         and not info.exclude_defaults

@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
+from rawkube._api import Api, AsyncApi
+from rawkube._calls import ALL
 from rawkube._client import (
     AsyncClient,
     AsyncRequest,
@@ -38,6 +40,7 @@ from rawkube._exceptions import (
 )
 from rawkube._request import ApiRequest, RequestBuilder, Result
 from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource
+from rawkube._selector import selector
 from rawkube._version import __version__
 from rawkube.config import (
     ClientCertificate,
@@ -65,9 +68,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ALL",
     "AlreadyExistsError",
+    "Api",
     "ApiError",
     "ApiRequest",
+    "AsyncApi",
     "AsyncClient",
     "AsyncRESTClient",
     "AsyncRequest",
@@ -113,4 +119,5 @@ __all__ = [
     "incluster_config",
     "load_config",
     "retry_on_conflict",
+    "selector",
 ]

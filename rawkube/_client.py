@@ -6,16 +6,22 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
+from rawkube._api import Api, AsyncApi
+from rawkube._calls import AllNamespaces
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
 from rawkube._transport import AsyncTransport, SyncTransport
 from rawkube.config import Config, load_config
 
+if TYPE_CHECKING:
+    from rawkube.models import Resource
+
 R = TypeVar("R", bound=RequestBuilder)
+T = TypeVar("T", bound="Resource")
 
 
 class Request(RequestBuilder):
@@ -164,6 +170,15 @@ class Client(_VerbStarters[Request]):
     def _start(self, method: str, content_type: str | None = None) -> Request:
         return Request(self._transport, method, content_type=content_type)
 
+    def api(self, model: type[T], namespace: str | AllNamespaces | None = None) -> Api[T]:
+        """Every verb of ``model``'s resource (``client.api(Pod, namespace="web")``).
+
+        A namespaced resource without ``namespace`` uses the config's namespace; ``rawkube.ALL``
+        lists across namespaces. Raises ``TypeError`` for a model that is not a resource and
+        ``ValueError`` for a namespace given to a cluster-scoped one.
+        """
+        return Api(self, model, namespace)
+
     def rest(self, group_version: str) -> RESTClient:
         """Request builders bound to ``group_version`` (``client.rest("apps/v1").get()...``).
 
@@ -212,6 +227,10 @@ class AsyncClient(_VerbStarters[AsyncRequest]):
 
     def _start(self, method: str, content_type: str | None = None) -> AsyncRequest:
         return AsyncRequest(self._transport, method, content_type=content_type)
+
+    def api(self, model: type[T], namespace: str | AllNamespaces | None = None) -> AsyncApi[T]:
+        """Every verb of ``model``'s resource, awaited; as :meth:`Client.api`."""
+        return AsyncApi(self, model, namespace)
 
     def rest(self, group_version: str) -> AsyncRESTClient:
         """Request builders bound to ``group_version``; raises as :meth:`Client.rest`."""

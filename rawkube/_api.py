@@ -1,0 +1,820 @@
+"""The typed resource interface: ``Api[T]`` and ``AsyncApi[T]``, one request per verb.
+
+Both only send what :class:`~rawkube._calls.ResourceCore` plans and return what it reads, so
+the sync and async flavours share every decision; a test keeps their signatures the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+from rawkube._calls import (
+    ALL,
+    METADATA_ACCEPT,
+    TABLE_ACCEPT,
+    AllNamespaces,
+    Call,
+    LineSplitter,
+    PatchType,
+    ResourceCore,
+)
+from rawkube._exceptions import GoneError
+from rawkube._request import Result
+
+if TYPE_CHECKING:
+    from rawkube._client import AsyncClient, Client
+    from rawkube.models import Resource
+    from rawkube.models.autoscaling_v1 import Scale
+    from rawkube.models.meta_v1 import PartialObjectMetadataList, Status, Table
+
+__all__ = ["ALL", "Api", "AsyncApi"]
+
+T = TypeVar("T", bound="Resource")
+
+
+class Api(Generic[T]):
+    """Every verb of one resource on a :class:`~rawkube.Client`, typed by its model.
+
+    Made by ``client.api(Pod, namespace="web")`` or a generated accessor
+    (``client.core_v1.pods("web")``). Each method sends one request (``iter`` one per page)
+    and raises :class:`~rawkube.ApiError` subclasses for error answers.
+    """
+
+    def __init__(
+        self, client: Client, model: type[T], namespace: str | AllNamespaces | None = None
+    ) -> None:
+        self._client = client
+        self._core = ResourceCore(model, namespace, client.config.namespace)
+
+    def __repr__(self) -> str:
+        return f"<Api {self._core!r}>"
+
+    def _send(self, call: Call) -> Result:
+        start = self._client.patch(call.patch_type) if call.patch_type else None
+        builder = start if start is not None else self._client.verb(call.method)
+        return self._core.apply_to(builder, call).do()  # type: ignore[attr-defined, no-any-return]
+
+    def get(self, name: str, *, resource_version: str | None = None) -> T:
+        """The object named ``name``; raises :class:`~rawkube.NotFoundError` when absent."""
+        return self._core.read(self._send(self._core.get(name, resource_version)))
+
+    def get_status(self, name: str) -> T:
+        """The object through its ``status`` subresource."""
+        return self._core.read(self._send(self._core.get_subresource(name, "status")))
+
+    def list(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Any:
+        """One page (or, without ``limit``, all) of the objects, as the resource's List model.
+
+        With ``limit`` and an expired continue token (410), falls back to one full list, as
+        client-go's pager does.
+        """
+        call = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+        )
+        try:
+            return self._core.read_list(self._send(call))
+        except GoneError:
+            if limit is None or not continue_:
+                raise
+            full = self._core.list(
+                label_selector=label_selector,
+                field_selector=field_selector,
+                limit=None,
+                continue_=None,
+                resource_version=resource_version,
+                resource_version_match=resource_version_match,
+                timeout_seconds=timeout_seconds,
+            )
+            return self._core.read_list(self._send(full))
+
+    def iter(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int = 500,
+        timeout_seconds: int | None = None,
+        allow_inconsistent: bool = False,
+    ) -> Iterator[T]:
+        """Every object, fetched ``limit`` at a time as the iteration reaches each page.
+
+        An expired continue token raises :class:`~rawkube.GoneError` (its body carries the
+        server's inconsistent-continue token), or, with ``allow_inconsistent``, goes on from it.
+        """
+        first = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=None,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=timeout_seconds,
+        )
+        flow = self._core.pages(first, allow_inconsistent)
+        call = next(flow)
+        while True:
+            try:
+                result = self._send(call)
+            except GoneError as exc:
+                call = flow.throw(exc)
+                continue
+            yield from self._core.read_list(result).items or []
+            try:
+                call = flow.send(result)
+            except StopIteration:
+                return
+
+    def list_table(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int | None = None,
+    ) -> Table:
+        """The server's Table of the objects (kubectl's columns)."""
+        call = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=None,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=None,
+            accept=TABLE_ACCEPT,
+        )
+        return self._core.read_table(self._send(call))
+
+    def list_metadata(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> PartialObjectMetadataList:
+        """Only the objects' metadata (PartialObjectMetadataList): the usual memory saver."""
+        call = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=None,
+            accept=METADATA_ACCEPT,
+        )
+        return self._core.read_metadata(self._send(call))
+
+    def create(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        """Create ``obj``; the server's copy is returned (``dry_run=True``: nothing is kept)."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        return self._core.read(self._send(self._core.create(obj, options)))
+
+    def update(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        """Replace the object named by ``obj.metadata.name`` (a stale one: ConflictError)."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        return self._core.read(self._send(self._core.update(obj, options)))
+
+    def update_status(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        """Replace the object's status through its ``status`` subresource."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        return self._core.read(self._send(self._core.update(obj, options, "status")))
+
+    def patch(
+        self,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType = "merge",
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+        subresource: str | None = None,
+    ) -> T:
+        """Patch the object: a merge (default), JSON, strategic-merge or apply patch."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        call = self._core.patch(name, patch, patch_type, options, subresource)
+        return self._core.read(self._send(call))
+
+    def patch_status(
+        self,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType = "merge",
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> T:
+        """Patch the object's status through its ``status`` subresource."""
+        options = self._core.write_options(dry_run, field_manager, None)
+        call = self._core.patch(name, patch, patch_type, options, "status")
+        return self._core.read(self._send(call))
+
+    def apply(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        keep_resource_version: bool = False,
+    ) -> T:
+        """Server-side apply ``obj`` as ``field_manager``; ``force`` takes fields from others.
+
+        Sends the object's apiVersion and kind, without ``metadata.managedFields`` and (unless
+        ``keep_resource_version``, to make it a precondition) ``metadata.resourceVersion``.
+        """
+        call = self._core.apply(
+            obj,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+            keep_resource_version=keep_resource_version,
+        )
+        return self._core.read(self._send(call))
+
+    def apply_status(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> T:
+        """Server-side apply ``obj``'s status through the ``status`` subresource."""
+        call = self._core.apply(
+            obj,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+            keep_resource_version=False,
+            subresource="status",
+        )
+        return self._core.read(self._send(call))
+
+    def delete(
+        self,
+        name: str,
+        *,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> T | Status:
+        """Delete the object: the object while finalizers hold it, else the server's Status."""
+        call = self._core.delete(
+            name,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
+        return self._core.read_object_or_status(self._send(call))
+
+    def delete_collection(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> Any:
+        """Delete every object the selectors match: the List of what went, or a Status."""
+        selection = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=None,
+            continue_=None,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=None,
+        )
+        call = self._core.delete(
+            None,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=None,
+            dry_run=dry_run,
+            params=selection.params,
+        )
+        return self._core.read_list_or_status(self._send(call))
+
+    def get_scale(self, name: str) -> Scale:
+        """The ``scale`` subresource (Deployments, StatefulSets, ReplicaSets, ...)."""
+        call = Call("GET", self._core.subresource(name, "scale"), "scale")
+        return self._core.read_scale(self._send(call))
+
+    def update_scale(self, name: str, scale: Scale | Mapping[str, Any]) -> Scale:
+        """Replace the ``scale`` subresource (its ``spec.replicas``)."""
+        call = Call("PUT", self._core.subresource(name, "scale"), "scale", body=scale)
+        return self._core.read_scale(self._send(call))
+
+    def patch_scale(self, name: str, patch: Any, *, patch_type: PatchType = "merge") -> Scale:
+        """Patch the ``scale`` subresource (``{"spec": {"replicas": 3}}``)."""
+        call = self._core.patch(
+            self._core.subresource(name, "scale"), patch, patch_type, (), "scale"
+        )
+        return self._core.read_scale(self._send(call))
+
+    def evict(self, name: str, *, delete_options: Mapping[str, Any] | None = None) -> Status:
+        """Evict a pod (the Eviction API, which honours PodDisruptionBudgets).
+
+        A budget that forbids it answers 429 (:class:`~rawkube.TooManyRequestsError`).
+        """
+        return self._core.read_status(self._send(self._core.evict(name, delete_options)))
+
+    def bind(self, name: str, node: str) -> Status:
+        """Bind a pod to ``node``, as a scheduler does."""
+        return self._core.read_status(self._send(self._core.bind(name, node)))
+
+    @overload
+    def log(
+        self,
+        name: str,
+        *,
+        container: str | None = ...,
+        follow: Literal[False] = ...,
+        since_seconds: int | None = ...,
+        tail_lines: int | None = ...,
+        timestamps: bool = ...,
+        previous: bool = ...,
+    ) -> str: ...
+
+    @overload
+    def log(
+        self,
+        name: str,
+        *,
+        container: str | None = ...,
+        follow: Literal[True],
+        since_seconds: int | None = ...,
+        tail_lines: int | None = ...,
+        timestamps: bool = ...,
+        previous: bool = ...,
+    ) -> Iterator[str]: ...
+
+    def log(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        follow: bool = False,
+        since_seconds: int | None = None,
+        tail_lines: int | None = None,
+        timestamps: bool = False,
+        previous: bool = False,
+    ) -> str | Iterator[str]:
+        """A pod's log as text; with ``follow=True``, its lines as they are written.
+
+        The followed log is read as it arrives, with no read timeout; the request is sent
+        when the iteration starts, and closing the iterator closes the connection.
+        """
+        call = self._core.log(
+            name,
+            container=container,
+            follow=follow,
+            since_seconds=since_seconds,
+            tail_lines=tail_lines,
+            timestamps=timestamps,
+            previous=previous,
+        )
+        if not follow:
+            return self._send(call).raw().decode("utf-8", "replace")
+        return self._follow(call)
+
+    def _follow(self, call: Call) -> Iterator[str]:
+        lines = LineSplitter()
+        request = self._client.get()
+        self._core.apply_to(request, call)
+        with request.stream() as chunks:
+            for chunk in chunks:
+                yield from lines.feed(chunk)
+        yield from lines.close()
+
+
+class AsyncApi(Generic[T]):
+    """The asyncio twin of :class:`Api`: the same methods, awaited (``iter`` is async)."""
+
+    def __init__(
+        self, client: AsyncClient, model: type[T], namespace: str | AllNamespaces | None = None
+    ) -> None:
+        self._client = client
+        self._core = ResourceCore(model, namespace, client.config.namespace)
+
+    def __repr__(self) -> str:
+        return f"<AsyncApi {self._core!r}>"
+
+    async def _send(self, call: Call) -> Result:
+        start = self._client.patch(call.patch_type) if call.patch_type else None
+        builder = start if start is not None else self._client.verb(call.method)
+        return await self._core.apply_to(builder, call).do()  # type: ignore[attr-defined, no-any-return]
+
+    async def get(self, name: str, *, resource_version: str | None = None) -> T:
+        """The object named ``name``; raises :class:`~rawkube.NotFoundError` when absent."""
+        return self._core.read(await self._send(self._core.get(name, resource_version)))
+
+    async def get_status(self, name: str) -> T:
+        """The object through its ``status`` subresource."""
+        return self._core.read(await self._send(self._core.get_subresource(name, "status")))
+
+    async def list(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+        resource_version: str | None = None,
+        resource_version_match: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Any:
+        """One page (or, without ``limit``, all) of the objects, as the resource's List model.
+
+        With ``limit`` and an expired continue token (410), falls back to one full list, as
+        client-go's pager does.
+        """
+        call = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=resource_version,
+            resource_version_match=resource_version_match,
+            timeout_seconds=timeout_seconds,
+        )
+        try:
+            return self._core.read_list(await self._send(call))
+        except GoneError:
+            if limit is None or not continue_:
+                raise
+            full = self._core.list(
+                label_selector=label_selector,
+                field_selector=field_selector,
+                limit=None,
+                continue_=None,
+                resource_version=resource_version,
+                resource_version_match=resource_version_match,
+                timeout_seconds=timeout_seconds,
+            )
+            return self._core.read_list(await self._send(full))
+
+    async def iter(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int = 500,
+        timeout_seconds: int | None = None,
+        allow_inconsistent: bool = False,
+    ) -> AsyncIterator[T]:
+        """Every object, fetched ``limit`` at a time as the iteration reaches each page.
+
+        An expired continue token raises :class:`~rawkube.GoneError` (its body carries the
+        server's inconsistent-continue token), or, with ``allow_inconsistent``, goes on from it.
+        """
+        first = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=None,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=timeout_seconds,
+        )
+        flow = self._core.pages(first, allow_inconsistent)
+        call = next(flow)
+        while True:
+            try:
+                result = await self._send(call)
+            except GoneError as exc:
+                call = flow.throw(exc)
+                continue
+            for item in self._core.read_list(result).items or []:
+                yield item
+            try:
+                call = flow.send(result)
+            except StopIteration:
+                return
+
+    async def list_table(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int | None = None,
+    ) -> Table:
+        """The server's Table of the objects (kubectl's columns)."""
+        call = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=None,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=None,
+            accept=TABLE_ACCEPT,
+        )
+        return self._core.read_table(await self._send(call))
+
+    async def list_metadata(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        limit: int | None = None,
+        continue_: str | None = None,
+    ) -> PartialObjectMetadataList:
+        """Only the objects' metadata (PartialObjectMetadataList): the usual memory saver."""
+        call = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=limit,
+            continue_=continue_,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=None,
+            accept=METADATA_ACCEPT,
+        )
+        return self._core.read_metadata(await self._send(call))
+
+    async def create(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        """Create ``obj``; the server's copy is returned (``dry_run=True``: nothing is kept)."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        return self._core.read(await self._send(self._core.create(obj, options)))
+
+    async def update(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        """Replace the object named by ``obj.metadata.name`` (a stale one: ConflictError)."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        return self._core.read(await self._send(self._core.update(obj, options)))
+
+    async def update_status(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+    ) -> T:
+        """Replace the object's status through its ``status`` subresource."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        return self._core.read(await self._send(self._core.update(obj, options, "status")))
+
+    async def patch(
+        self,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType = "merge",
+        dry_run: bool = False,
+        field_manager: str | None = None,
+        field_validation: str | None = None,
+        subresource: str | None = None,
+    ) -> T:
+        """Patch the object: a merge (default), JSON, strategic-merge or apply patch."""
+        options = self._core.write_options(dry_run, field_manager, field_validation)
+        call = self._core.patch(name, patch, patch_type, options, subresource)
+        return self._core.read(await self._send(call))
+
+    async def patch_status(
+        self,
+        name: str,
+        patch: Any,
+        *,
+        patch_type: PatchType = "merge",
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> T:
+        """Patch the object's status through its ``status`` subresource."""
+        options = self._core.write_options(dry_run, field_manager, None)
+        call = self._core.patch(name, patch, patch_type, options, "status")
+        return self._core.read(await self._send(call))
+
+    async def apply(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        keep_resource_version: bool = False,
+    ) -> T:
+        """Server-side apply ``obj`` as ``field_manager``; ``force`` takes fields from others.
+
+        Sends the object's apiVersion and kind, without ``metadata.managedFields`` and (unless
+        ``keep_resource_version``, to make it a precondition) ``metadata.resourceVersion``.
+        """
+        call = self._core.apply(
+            obj,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+            keep_resource_version=keep_resource_version,
+        )
+        return self._core.read(await self._send(call))
+
+    async def apply_status(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> T:
+        """Server-side apply ``obj``'s status through the ``status`` subresource."""
+        call = self._core.apply(
+            obj,
+            field_manager=field_manager,
+            force=force,
+            dry_run=dry_run,
+            keep_resource_version=False,
+            subresource="status",
+        )
+        return self._core.read(await self._send(call))
+
+    async def delete(
+        self,
+        name: str,
+        *,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> T | Status:
+        """Delete the object: the object while finalizers hold it, else the server's Status."""
+        call = self._core.delete(
+            name,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=preconditions,
+            dry_run=dry_run,
+        )
+        return self._core.read_object_or_status(await self._send(call))
+
+    async def delete_collection(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> Any:
+        """Delete every object the selectors match: the List of what went, or a Status."""
+        selection = self._core.list(
+            label_selector=label_selector,
+            field_selector=field_selector,
+            limit=None,
+            continue_=None,
+            resource_version=None,
+            resource_version_match=None,
+            timeout_seconds=None,
+        )
+        call = self._core.delete(
+            None,
+            propagation_policy=propagation_policy,
+            grace_period_seconds=grace_period_seconds,
+            preconditions=None,
+            dry_run=dry_run,
+            params=selection.params,
+        )
+        return self._core.read_list_or_status(await self._send(call))
+
+    async def get_scale(self, name: str) -> Scale:
+        """As :meth:`Api.get_scale`."""
+        call = Call("GET", self._core.subresource(name, "scale"), "scale")
+        return self._core.read_scale(await self._send(call))
+
+    async def update_scale(self, name: str, scale: Scale | Mapping[str, Any]) -> Scale:
+        """As :meth:`Api.update_scale`."""
+        call = Call("PUT", self._core.subresource(name, "scale"), "scale", body=scale)
+        return self._core.read_scale(await self._send(call))
+
+    async def patch_scale(self, name: str, patch: Any, *, patch_type: PatchType = "merge") -> Scale:
+        """As :meth:`Api.patch_scale`."""
+        call = self._core.patch(
+            self._core.subresource(name, "scale"), patch, patch_type, (), "scale"
+        )
+        return self._core.read_scale(await self._send(call))
+
+    async def evict(self, name: str, *, delete_options: Mapping[str, Any] | None = None) -> Status:
+        """As :meth:`Api.evict`."""
+        return self._core.read_status(await self._send(self._core.evict(name, delete_options)))
+
+    async def bind(self, name: str, node: str) -> Status:
+        """As :meth:`Api.bind`."""
+        return self._core.read_status(await self._send(self._core.bind(name, node)))
+
+    @overload
+    async def log(
+        self,
+        name: str,
+        *,
+        container: str | None = ...,
+        follow: Literal[False] = ...,
+        since_seconds: int | None = ...,
+        tail_lines: int | None = ...,
+        timestamps: bool = ...,
+        previous: bool = ...,
+    ) -> str: ...
+
+    @overload
+    async def log(
+        self,
+        name: str,
+        *,
+        container: str | None = ...,
+        follow: Literal[True],
+        since_seconds: int | None = ...,
+        tail_lines: int | None = ...,
+        timestamps: bool = ...,
+        previous: bool = ...,
+    ) -> AsyncIterator[str]: ...
+
+    async def log(
+        self,
+        name: str,
+        *,
+        container: str | None = None,
+        follow: bool = False,
+        since_seconds: int | None = None,
+        tail_lines: int | None = None,
+        timestamps: bool = False,
+        previous: bool = False,
+    ) -> str | AsyncIterator[str]:
+        """As :meth:`Api.log`: the text, or (``follow=True``) an async iterator of lines."""
+        call = self._core.log(
+            name,
+            container=container,
+            follow=follow,
+            since_seconds=since_seconds,
+            tail_lines=tail_lines,
+            timestamps=timestamps,
+            previous=previous,
+        )
+        if not follow:
+            return (await self._send(call)).raw().decode("utf-8", "replace")
+        return self._follow(call)
+
+    async def _follow(self, call: Call) -> AsyncIterator[str]:
+        lines = LineSplitter()
+        request = self._client.get()
+        self._core.apply_to(request, call)
+        async with request.stream() as chunks:
+            async for chunk in chunks:
+                for line in lines.feed(chunk):
+                    yield line
+        for line in lines.close():
+            yield line

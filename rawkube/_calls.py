@@ -1,0 +1,419 @@
+"""The calls of one resource's verbs, planned without I/O, and the reading of their answers.
+
+:class:`ResourceCore` turns a verb's arguments into a :class:`Call` (method, name,
+subresource, query, body, media types) and a :class:`~rawkube.Result` into the value returned.
+``Api`` and ``AsyncApi`` (``rawkube._api``) only send the calls, so the two cannot drift apart.
+Paging is a generator of calls (:meth:`ResourceCore.pages`) that both drive the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from rawkube._exceptions import GoneError
+from rawkube._request import RequestBuilder, Result, patch_content_type
+from rawkube._resource import ResourceInfo, check_segment
+
+if TYPE_CHECKING:
+    from rawkube.models import Resource
+    from rawkube.models.autoscaling_v1 import Scale
+    from rawkube.models.meta_v1 import PartialObjectMetadataList, Status, Table
+
+__all__ = [
+    "ALL",
+    "METADATA_ACCEPT",
+    "TABLE_ACCEPT",
+    "AllNamespaces",
+    "Call",
+    "LineSplitter",
+    "PatchType",
+    "ResourceCore",
+]
+
+T = TypeVar("T", bound="Resource")
+
+PatchType = Literal["merge", "json", "strategic", "apply"]
+
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
+METADATA_ACCEPT = (
+    "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io, application/json"
+)
+
+
+class AllNamespaces:
+    """The namespace argument meaning every namespace (lists and watches only)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "rawkube.ALL"
+
+
+ALL = AllNamespaces()
+"""Pass as ``namespace=`` to list a namespaced resource across all namespaces."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call as data: what to send, with no I/O attached."""
+
+    method: str
+    name: str | None = None
+    subresource: str | None = None
+    params: tuple[tuple[str, str | int | bool], ...] = ()
+    body: Any = None
+    patch_type: str | None = None
+    accept: str | None = None
+    whole_collection: bool = False  # list-like: a namespaced resource may span namespaces
+
+
+def _query(**options: str | int | bool | None) -> tuple[tuple[str, str | int | bool], ...]:
+    """The options that were given, under their API names, in the order written."""
+    return tuple((key, value) for key, value in options.items() if value is not None)
+
+
+def _dry_run(dry_run: bool) -> str | None:
+    return "All" if dry_run else None
+
+
+class ResourceCore(Generic[T]):
+    """Plans every call of one resource (in one namespace) and reads the answers."""
+
+    def __init__(
+        self, model: type[T], namespace: str | AllNamespaces | None, default_namespace: str
+    ) -> None:
+        info: ResourceInfo | None = getattr(model, "__resource__", None)
+        if info is None:
+            raise TypeError(f"{model.__name__} is not a resource model: it has no __resource__")
+        self.model = model
+        self.info = info
+        if not info.namespaced:
+            if namespace is not None and namespace is not ALL:
+                raise ValueError(f"{info.plural} are cluster-scoped: they take no namespace")
+            self.namespace: str | None = None
+            self.all_namespaces = False
+        elif namespace is ALL:
+            self.namespace, self.all_namespaces = None, True
+        else:
+            name = default_namespace if namespace is None else namespace
+            self.namespace = check_segment("namespace", name)
+            self.all_namespaces = False
+
+    def __repr__(self) -> str:
+        where = "all namespaces" if self.all_namespaces else self.namespace or "cluster"
+        return f"<{self.info.api_version} {self.info.plural} in {where}>"
+
+    # --- requests ------------------------------------------------------------------------------
+
+    def apply_to(self, builder: RequestBuilder, call: Call) -> RequestBuilder:
+        """Lay ``call`` out on a request builder of the right method."""
+        builder.group_version(self.info.api_version)
+        if self.namespace is not None:
+            if self.all_namespaces is False:
+                builder.namespace(self.namespace)
+        elif not call.whole_collection and self.info.namespaced:
+            raise ValueError(
+                f"{self.info.plural}: name a namespace for this call; ALL only lists and watches"
+            )
+        builder.resource(self.info.plural)
+        if call.name is not None:
+            builder.name(call.name)
+        if call.subresource is not None:
+            builder.subresource(call.subresource)
+        for key, value in call.params:
+            builder.param(key, value)
+        if call.accept is not None:
+            builder.header("Accept", call.accept)
+        if call.body is not None:
+            builder.body(call.body)
+        return builder
+
+    def get(self, name: str, resource_version: str | None) -> Call:
+        return Call("GET", name, params=_query(resourceVersion=resource_version))
+
+    def get_subresource(self, name: str, subresource: str) -> Call:
+        return Call("GET", name, subresource)
+
+    def list(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None,
+        field_selector: str | Mapping[str, str] | None,
+        limit: int | None,
+        continue_: str | None,
+        resource_version: str | None,
+        resource_version_match: str | None,
+        timeout_seconds: int | None,
+        accept: str | None = None,
+    ) -> Call:
+        from rawkube._selector import field_selector as fields
+        from rawkube._selector import label_selector as labels
+
+        if limit is not None and (isinstance(limit, bool) or limit <= 0):
+            raise ValueError(f"limit must be a positive number of items, not {limit!r}")
+        params = _query(
+            labelSelector=labels(label_selector),
+            fieldSelector=fields(field_selector),
+            limit=limit,
+            resourceVersion=resource_version,
+            resourceVersionMatch=resource_version_match,
+            timeoutSeconds=timeout_seconds,
+        )
+        if continue_:
+            params += (("continue", continue_),)
+        return Call("GET", params=params, accept=accept, whole_collection=True)
+
+    def write_options(
+        self, dry_run: bool, field_manager: str | None, field_validation: str | None
+    ) -> tuple[tuple[str, str | int | bool], ...]:
+        return _query(
+            dryRun=_dry_run(dry_run),
+            fieldManager=field_manager,
+            fieldValidation=field_validation,
+        )
+
+    def create(self, obj: T | Mapping[str, Any], options: tuple[Any, ...]) -> Call:
+        return Call("POST", params=options, body=self._checked(obj))
+
+    def update(
+        self, obj: T | Mapping[str, Any], options: tuple[Any, ...], subresource: str | None = None
+    ) -> Call:
+        body = self._checked(obj)
+        return Call("PUT", _name_of(body), subresource, params=options, body=body)
+
+    def patch(
+        self,
+        name: str,
+        patch: Any,
+        patch_type: str,
+        options: tuple[Any, ...],
+        subresource: str | None = None,
+    ) -> Call:
+        patch_content_type(patch_type)  # refuse an unknown type before anything is sent
+        return Call("PATCH", name, subresource, params=options, body=patch, patch_type=patch_type)
+
+    def apply(
+        self,
+        obj: T | Mapping[str, Any],
+        *,
+        field_manager: str,
+        force: bool,
+        dry_run: bool,
+        keep_resource_version: bool,
+        subresource: str | None = None,
+    ) -> Call:
+        if not field_manager:
+            raise ValueError("server-side apply needs a field_manager naming who applies")
+        body = self._apply_body(obj, keep_resource_version)
+        params = _query(
+            dryRun=_dry_run(dry_run), fieldManager=field_manager, force=True if force else None
+        )
+        return Call("PATCH", _name_of(body), subresource, params, body, patch_type="apply")
+
+    def delete(
+        self,
+        name: str | None,
+        *,
+        propagation_policy: str | None,
+        grace_period_seconds: int | None,
+        preconditions: Mapping[str, str] | None,
+        dry_run: bool,
+        params: tuple[Any, ...] = (),
+    ) -> Call:
+        # DeleteOptions travel as the JSON body, as kubectl sends them.
+        options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if propagation_policy is not None:
+            options["propagationPolicy"] = propagation_policy
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
+        if preconditions:
+            options["preconditions"] = dict(preconditions)
+        if dry_run:
+            options["dryRun"] = ["All"]
+        return Call("DELETE", name, params=params, body=options, whole_collection=name is None)
+
+    def subresource(self, name: str, subresource: str) -> str:
+        """``subresource`` of the named object, refused at once when the resource has none."""
+        if subresource not in self.info.subresources:
+            raise ValueError(f"{self.info.plural} have no {subresource!r} subresource")
+        return check_segment("name", name)
+
+    def evict(self, name: str, delete_options: Mapping[str, Any] | None) -> Call:
+        eviction: dict[str, Any] = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": self.subresource(name, "eviction"), "namespace": self.namespace},
+        }
+        if delete_options:
+            eviction["deleteOptions"] = dict(delete_options)
+        return Call("POST", name, "eviction", body=eviction)
+
+    def bind(self, name: str, node: str) -> Call:
+        binding = {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": self.subresource(name, "binding")},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+        }
+        return Call("POST", name, "binding", body=binding)
+
+    def log(
+        self,
+        name: str,
+        *,
+        container: str | None,
+        follow: bool,
+        since_seconds: int | None,
+        tail_lines: int | None,
+        timestamps: bool,
+        previous: bool,
+    ) -> Call:
+        params = _query(
+            container=container,
+            follow=True if follow else None,
+            sinceSeconds=since_seconds,
+            tailLines=tail_lines,
+            timestamps=True if timestamps else None,
+            previous=True if previous else None,
+        )
+        return Call("GET", self.subresource(name, "log"), "log", params=params)
+
+    # --- answers -------------------------------------------------------------------------------
+
+    def read_scale(self, result: Result) -> Scale:
+        from rawkube.models.autoscaling_v1 import Scale
+
+        return result.into(Scale)
+
+    def read_status(self, result: Result) -> Status:
+        from rawkube.models.meta_v1 import Status
+
+        return result.into(Status)
+
+    def read(self, result: Result) -> T:
+        return result.into(self.model)
+
+    def read_list(self, result: Result) -> Any:
+        from rawkube.models import model_for
+
+        list_model = model_for(self.info.api_version, f"{self.info.kind}List")
+        if list_model is None:
+            raise TypeError(f"no list model for {self.info.kind}")
+        return result.into(list_model)
+
+    def read_object_or_status(self, result: Result) -> T | Status:
+        """A delete answers with the object (still finalising) or a Status (gone)."""
+        from rawkube.models.meta_v1 import Status
+
+        data = result.json()
+        if isinstance(data, dict) and data.get("kind") == "Status":
+            return result.into(Status)
+        return result.into(self.model)
+
+    def read_list_or_status(self, result: Result) -> Any:
+        """A collection delete answers with the list of what it deleted, or a Status."""
+        from rawkube.models.meta_v1 import Status
+
+        data = result.json()
+        if isinstance(data, dict) and data.get("kind") == "Status":
+            return result.into(Status)
+        return self.read_list(result)
+
+    def read_table(self, result: Result) -> Table:
+        from rawkube.models.meta_v1 import Table
+
+        return result.into(Table)
+
+    def read_metadata(self, result: Result) -> PartialObjectMetadataList:
+        from rawkube.models.meta_v1 import PartialObjectMetadataList
+
+        return result.into(PartialObjectMetadataList)
+
+    def pages(self, first: Call, allow_inconsistent: bool) -> Generator[Call, Result, None]:
+        """The calls paging through a list: send each, send back its Result; ends when done.
+
+        The caller reads each page from the Result it sent back. An expired continue token is
+        the server's 410 (a :class:`GoneError`); with ``allow_inconsistent`` the flow goes on
+        from the inconsistent-continue token that answer carries.
+        """
+        call = first
+        while True:
+            try:
+                result = yield call
+            except GoneError as exc:
+                token = _inconsistent_continue(exc)
+                if not (allow_inconsistent and token):
+                    raise
+                call = _with_continue(first, token)
+                continue
+            token = _continue_of(result)
+            if not token:
+                return
+            call = _with_continue(first, token)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _checked(self, obj: T | Mapping[str, Any]) -> T | dict[str, Any]:
+        if isinstance(obj, Mapping):
+            return dict(obj)
+        if not isinstance(obj, self.model):
+            raise TypeError(f"expected a {self.model.__name__}, not {type(obj).__name__}")
+        return obj
+
+    def _apply_body(
+        self, obj: T | Mapping[str, Any], keep_resource_version: bool
+    ) -> dict[str, Any]:
+        checked = self._checked(obj)
+        body = checked if isinstance(checked, dict) else checked.to_dict()
+        body = {**body, "apiVersion": self.info.api_version, "kind": self.info.kind}
+        metadata = dict(body.get("metadata") or {})
+        metadata.pop("managedFields", None)
+        if not keep_resource_version:
+            metadata.pop("resourceVersion", None)
+        body["metadata"] = metadata
+        return body
+
+
+class LineSplitter:
+    """Splits a byte stream into text lines (without their newline) as each one completes."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """The lines ``chunk`` completes."""
+        *lines, self._pending = (self._pending + chunk).split(b"\n")
+        return [line.decode("utf-8", "replace") for line in lines]
+
+    def close(self) -> list[str]:
+        """The last line, when the stream did not end with a newline."""
+        rest, self._pending = self._pending, b""
+        return [rest.decode("utf-8", "replace")] if rest else []
+
+
+def _name_of(body: Any) -> str:
+    metadata = body.get("metadata") if isinstance(body, dict) else getattr(body, "metadata", None)
+    name = metadata.get("name") if isinstance(metadata, dict) else getattr(metadata, "name", None)
+    if not name:
+        raise ValueError("the object has no metadata.name to address it by")
+    return str(name)
+
+
+def _continue_of(result: Result) -> str | None:
+    data = result.json()
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    token = metadata.get("continue") if isinstance(metadata, dict) else None
+    return token or None
+
+
+def _inconsistent_continue(exc: GoneError) -> str | None:
+    """The inconsistent-continue token a 410 for an expired continue token carries."""
+    metadata = exc.body.metadata if exc.body is not None else None
+    return (metadata.continue_ if metadata is not None else None) or None
+
+
+def _with_continue(first: Call, token: str) -> Call:
+    params = (*(p for p in first.params if p[0] != "continue"), ("continue", token))
+    return Call(first.method, params=params, accept=first.accept, whole_collection=True)

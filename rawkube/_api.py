@@ -16,6 +16,7 @@ from rawkube._calls import (
     AllNamespaces,
     Call,
     LineSplitter,
+    ObjectList,
     PatchType,
     ResourceCore,
 )
@@ -73,7 +74,7 @@ class Api(Generic[T]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
-    ) -> Any:
+    ) -> ObjectList[T]:
         """One page (or, without ``limit``, all) of the objects, as the resource's List model.
 
         With ``limit`` and an expired continue token (410), falls back to one full list, as
@@ -317,7 +318,7 @@ class Api(Generic[T]):
         propagation_policy: str | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> Any:
+    ) -> ObjectList[T] | Status:
         """Delete every object the selectors match: the List of what went, or a Status."""
         selection = self._core.list(
             label_selector=label_selector,
@@ -466,7 +467,7 @@ class AsyncApi(Generic[T]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
-    ) -> Any:
+    ) -> ObjectList[T]:
         """One page (or, without ``limit``, all) of the objects, as the resource's List model.
 
         With ``limit`` and an expired continue token (410), falls back to one full list, as
@@ -711,7 +712,7 @@ class AsyncApi(Generic[T]):
         propagation_policy: str | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> Any:
+    ) -> ObjectList[T] | Status:
         """Delete every object the selectors match: the List of what went, or a Status."""
         selection = self._core.list(
             label_selector=label_selector,

@@ -8,9 +8,9 @@ Paging is a generator of calls (:meth:`ResourceCore.pages`) that both drive the 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from rawkube._exceptions import GoneError
 from rawkube._request import RequestBuilder, Result, patch_content_type
@@ -19,7 +19,7 @@ from rawkube._resource import ResourceInfo, check_segment
 if TYPE_CHECKING:
     from rawkube.models import Resource
     from rawkube.models.autoscaling_v1 import Scale
-    from rawkube.models.meta_v1 import PartialObjectMetadataList, Status, Table
+    from rawkube.models.meta_v1 import ListMeta, PartialObjectMetadataList, Status, Table
 
 __all__ = [
     "ALL",
@@ -28,11 +28,13 @@ __all__ = [
     "AllNamespaces",
     "Call",
     "LineSplitter",
+    "ObjectList",
     "PatchType",
     "ResourceCore",
 ]
 
 T = TypeVar("T", bound="Resource")
+T_co = TypeVar("T_co", covariant=True)
 
 PatchType = Literal["merge", "json", "strategic", "apply"]
 
@@ -67,6 +69,16 @@ class Call:
     patch_type: str | None = None
     accept: str | None = None
     whole_collection: bool = False  # list-like: a namespaced resource may span namespaces
+
+
+class ObjectList(Protocol[T_co]):
+    """What a list answer offers (it is the resource's own List model, ``PodList``, ...)."""
+
+    @property
+    def items(self) -> Sequence[T_co] | None: ...
+
+    @property
+    def metadata(self) -> ListMeta | None: ...
 
 
 def _query(**options: str | int | bool | None) -> tuple[tuple[str, str | int | bool], ...]:
@@ -295,13 +307,13 @@ class ResourceCore(Generic[T]):
     def read(self, result: Result) -> T:
         return result.into(self.model)
 
-    def read_list(self, result: Result) -> Any:
+    def read_list(self, result: Result) -> ObjectList[T]:
         from rawkube.models import model_for
 
         list_model = model_for(self.info.api_version, f"{self.info.kind}List")
         if list_model is None:
             raise TypeError(f"no list model for {self.info.kind}")
-        return result.into(list_model)
+        return result.into(list_model)  # type: ignore[return-value]
 
     def read_object_or_status(self, result: Result) -> T | Status:
         """A delete answers with the object (still finalising) or a Status (gone)."""
@@ -312,7 +324,7 @@ class ResourceCore(Generic[T]):
             return result.into(Status)
         return result.into(self.model)
 
-    def read_list_or_status(self, result: Result) -> Any:
+    def read_list_or_status(self, result: Result) -> ObjectList[T] | Status:
         """A collection delete answers with the list of what it deleted, or a Status."""
         from rawkube.models.meta_v1 import Status
 

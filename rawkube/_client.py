@@ -12,6 +12,7 @@ import httpx
 
 from rawkube._api import Api, AsyncApi
 from rawkube._calls import AllNamespaces
+from rawkube._clientset import AsyncGroupVersions, GroupVersions
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
 from rawkube._transport import AsyncTransport, SyncTransport
@@ -139,7 +140,7 @@ class AsyncRESTClient(_VerbStarters[AsyncRequest]):
         return AsyncRequest(self._transport, method, content_type=content_type)
 
 
-class Client(_VerbStarters[Request]):
+class Client(GroupVersions, _VerbStarters[Request]):
     """A blocking Kubernetes client over one pooled HTTP connection.
 
     ``config=None`` loads the configuration as kubectl does (:func:`rawkube.load_config`);
@@ -202,7 +203,7 @@ class Client(_VerbStarters[Request]):
         self.close()
 
 
-class AsyncClient(_VerbStarters[AsyncRequest]):
+class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
     """The asyncio twin of :class:`Client`: the same names, awaited."""
 
     def __init__(

@@ -1,0 +1,99 @@
+"""The generated accessors: fresh, complete, and each one the resource it names."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import rawkube
+from rawkube._clock import FakeClock
+from rawkube.models._names import module_name
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATED = ROOT / "rawkube" / "_clientset.py"
+RESOURCES = json.loads((ROOT / "schemas" / "resources.json").read_text(encoding="utf-8"))
+
+
+def test_committed_accessors_are_what_the_generator_writes(tmp_path: Path) -> None:
+    out = tmp_path / "_clientset.py"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_clientset.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == GENERATED.read_bytes(), "stale: run scripts/gen_clientset.py"
+
+
+def served() -> list[tuple[str, str, bool]]:
+    """(module, plural, namespaced) of every GA resource whose model its module holds."""
+    found = []
+    for gv in RESOURCES.values():
+        if not gv["ga"]:
+            continue
+        for plural, res in gv["resources"].items():
+            if "group" not in res["kind"]:
+                found.append((module_name(gv["group"], gv["version"]), plural, res["namespaced"]))
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def accessors() -> dict[tuple[str, str], tuple[rawkube.Api, bool]]:
+    client = rawkube.Client(
+        rawkube.Config(server="http://k8s.test", namespace="team", clock=FakeClock())
+    )
+    found = {}
+    for module in sorted({m for m, _, _ in served()}):
+        group = getattr(client, module)
+        for name, method in inspect.getmembers(group, inspect.ismethod):
+            if name.startswith("_"):
+                continue
+            takes_namespace = "namespace" in inspect.signature(method).parameters
+            api = method()
+            found[(module, api._core.info.plural)] = (api, takes_namespace)
+    return found
+
+
+def test_every_ga_resource_has_an_accessor(accessors) -> None:
+    assert sorted(accessors) == [(m, p) for m, p, _ in served()]
+    assert len(accessors) > 60
+
+
+def test_namespaced_accessors_take_a_namespace_and_cluster_scoped_ones_none(accessors) -> None:
+    for module, plural, namespaced in served():
+        api, takes_namespace = accessors[(module, plural)]
+        assert takes_namespace is namespaced, (module, plural)
+        assert api._core.namespace == ("team" if namespaced else None)
+
+
+def test_the_accessors_read_as_the_api_names_them() -> None:
+    client = rawkube.Client(rawkube.Config(server="http://k8s.test", clock=FakeClock()))
+    assert repr(client.core_v1.pods("web")) == "<Api <v1 pods in web>>"
+    assert repr(client.apps_v1.deployments()) == "<Api <apps/v1 deployments in default>>"
+    assert repr(client.core_v1.namespaces()) == "<Api <v1 namespaces in cluster>>"
+    assert repr(client.networking_v1.network_policies(rawkube.ALL)) == (
+        "<Api <networking.k8s.io/v1 networkpolicies in all namespaces>>"
+    )
+    assert (
+        repr(client.storage_v1.csi_drivers()) == "<Api <storage.k8s.io/v1 csidrivers in cluster>>"
+    )
+
+
+@pytest.mark.anyio
+async def test_the_async_client_has_the_same_accessors() -> None:
+    async with rawkube.AsyncClient(
+        rawkube.Config(server="http://k8s.test", clock=FakeClock())
+    ) as client:
+        api = client.core_v1.pods("web")
+        assert isinstance(api, rawkube.AsyncApi)
+        assert repr(api) == "<AsyncApi <v1 pods in web>>"
+    sync_groups = {n for n in dir(rawkube.Client) if n.endswith(("_v1", "_v2"))}
+    async_groups = {n for n in dir(rawkube.AsyncClient) if n.endswith(("_v1", "_v2"))}
+    assert sync_groups == async_groups
+    assert {"core_v1", "apps_v1", "rbac_v1", "autoscaling_v2"} <= sync_groups

@@ -42,6 +42,8 @@ def answer(request: httpx.Request) -> httpx.Response:
             {"metadata": {"name": "web-0"}, "status": {"phase": "Running"}}]})  # fmt: skip
     if request.method == "POST" and request.url.path.endswith("/pods"):
         return httpx.Response(201, content=request.content)
+    if request.method == "PATCH":  # an apply or merge patch answers with what it was sent
+        return httpx.Response(200, content=request.content)
     if request.url.path.endswith("/missing"):
         return httpx.Response(
             404,

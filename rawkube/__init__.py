@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from rawkube._api import Api, AsyncApi
+from rawkube._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
 from rawkube._calls import ALL
 from rawkube._client import (
     AsyncClient,
@@ -75,6 +75,7 @@ __all__ = [
     "ApiRequest",
     "AsyncApi",
     "AsyncClient",
+    "AsyncDynamicApi",
     "AsyncRESTClient",
     "AsyncRequest",
     "BadRequestError",
@@ -87,6 +88,7 @@ __all__ = [
     "ConnectError",
     "Credentials",
     "DecodeError",
+    "DynamicApi",
     "ForbiddenError",
     "GatewayTimeoutError",
     "GoneError",

@@ -22,6 +22,7 @@ from rawkube._calls import (
 )
 from rawkube._exceptions import GoneError
 from rawkube._request import Result
+from rawkube._resource import GroupVersionResource
 
 if TYPE_CHECKING:
     from rawkube._client import AsyncClient, Client
@@ -29,27 +30,26 @@ if TYPE_CHECKING:
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import PartialObjectMetadataList, Status, Table
 
-__all__ = ["ALL", "Api", "AsyncApi"]
+__all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic", "DynamicApi"]
 
-T = TypeVar("T", bound="Resource")
+T = TypeVar("T")
+L = TypeVar("L")
+R = TypeVar("R", bound="Resource")
 
 
-class Api(Generic[T]):
-    """Every verb of one resource on a :class:`~rawkube.Client`, typed by its model.
+class _Verbs(Generic[T, L]):
+    """Every verb of one resource on a :class:`~rawkube.Client`: objects are ``T``, lists ``L``.
 
-    Made by ``client.api(Pod, namespace="web")`` or a generated accessor
-    (``client.core_v1.pods("web")``). Each method sends one request (``iter`` one per page)
-    and raises :class:`~rawkube.ApiError` subclasses for error answers.
+    Each method sends one request (``iter`` one per page) and raises
+    :class:`~rawkube.ApiError` subclasses for error answers.
     """
 
-    def __init__(
-        self, client: Client, model: type[T], namespace: str | AllNamespaces | None = None
-    ) -> None:
+    def __init__(self, client: Client, core: ResourceCore[T, L]) -> None:
         self._client = client
-        self._core = ResourceCore(model, namespace, client.config.namespace)
+        self._core = core
 
     def __repr__(self) -> str:
-        return f"<Api {self._core!r}>"
+        return f"<{type(self).__name__} {self._core!r}>"
 
     def _send(self, call: Call) -> Result:
         start = self._client.patch(call.patch_type) if call.patch_type else None
@@ -74,7 +74,7 @@ class Api(Generic[T]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
-    ) -> ObjectList[T]:
+    ) -> L:
         """One page (or, without ``limit``, all) of the objects, as the resource's List model.
 
         With ``limit`` and an expired continue token (410), falls back to one full list, as
@@ -136,7 +136,7 @@ class Api(Generic[T]):
             except GoneError as exc:
                 call = flow.throw(exc)
                 continue
-            yield from self._core.read_list(result).items or []
+            yield from self._core.read_items(result)
             try:
                 call = flow.send(result)
             except StopIteration:
@@ -318,7 +318,7 @@ class Api(Generic[T]):
         propagation_policy: str | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> ObjectList[T] | Status:
+    ) -> L | Status:
         """Delete every object the selectors match: the List of what went, or a Status."""
         selection = self._core.list(
             label_selector=label_selector,
@@ -432,17 +432,15 @@ class Api(Generic[T]):
         yield from lines.close()
 
 
-class AsyncApi(Generic[T]):
+class _AsyncVerbs(Generic[T, L]):
     """The asyncio twin of :class:`Api`: the same methods, awaited (``iter`` is async)."""
 
-    def __init__(
-        self, client: AsyncClient, model: type[T], namespace: str | AllNamespaces | None = None
-    ) -> None:
+    def __init__(self, client: AsyncClient, core: ResourceCore[T, L]) -> None:
         self._client = client
-        self._core = ResourceCore(model, namespace, client.config.namespace)
+        self._core = core
 
     def __repr__(self) -> str:
-        return f"<AsyncApi {self._core!r}>"
+        return f"<{type(self).__name__} {self._core!r}>"
 
     async def _send(self, call: Call) -> Result:
         start = self._client.patch(call.patch_type) if call.patch_type else None
@@ -467,7 +465,7 @@ class AsyncApi(Generic[T]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
-    ) -> ObjectList[T]:
+    ) -> L:
         """One page (or, without ``limit``, all) of the objects, as the resource's List model.
 
         With ``limit`` and an expired continue token (410), falls back to one full list, as
@@ -529,7 +527,7 @@ class AsyncApi(Generic[T]):
             except GoneError as exc:
                 call = flow.throw(exc)
                 continue
-            for item in self._core.read_list(result).items or []:
+            for item in self._core.read_items(result):
                 yield item
             try:
                 call = flow.send(result)
@@ -712,7 +710,7 @@ class AsyncApi(Generic[T]):
         propagation_policy: str | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> ObjectList[T] | Status:
+    ) -> L | Status:
         """Delete every object the selectors match: the List of what went, or a Status."""
         selection = self._core.list(
             label_selector=label_selector,
@@ -819,3 +817,82 @@ class AsyncApi(Generic[T]):
                     yield line
         for line in lines.close():
             yield line
+
+
+class Api(_Verbs[R, ObjectList[R]]):
+    """Every verb of one resource on a :class:`~rawkube.Client`, typed by its model.
+
+    Made by ``client.api(Pod, namespace="web")`` or a generated accessor
+    (``client.core_v1.pods("web")``); lists are the resource's List model (``PodList``).
+    """
+
+    def __init__(
+        self, client: Client, model: type[R], namespace: str | AllNamespaces | None = None
+    ) -> None:
+        super().__init__(client, ResourceCore.typed(model, namespace, client.config.namespace))
+
+
+class AsyncApi(_AsyncVerbs[R, ObjectList[R]]):
+    """The asyncio twin of :class:`Api`: the same methods, awaited (``iter`` is async)."""
+
+    def __init__(
+        self, client: AsyncClient, model: type[R], namespace: str | AllNamespaces | None = None
+    ) -> None:
+        super().__init__(client, ResourceCore.typed(model, namespace, client.config.namespace))
+
+
+class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
+    """Every verb of any resource, by GroupVersionResource, with the server's dicts as answers.
+
+    ``client.dynamic.resource(gvr)`` addresses it cluster-wide (a cluster-scoped resource, or a
+    namespaced one listed across namespaces); ``.namespace("ns")`` in one namespace. Lists are
+    the server's dict, ``items`` and all.
+    """
+
+    def __init__(self, client: Client, gvr: GroupVersionResource, namespace: str | None = None):
+        super().__init__(client, ResourceCore.dynamic(gvr, namespace))
+        self._gvr = gvr
+
+    def namespace(self, namespace: str) -> DynamicApi:
+        """The same resource in ``namespace``."""
+        return DynamicApi(self._client, self._gvr, namespace)
+
+
+class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
+    """The asyncio twin of :class:`DynamicApi`."""
+
+    def __init__(
+        self, client: AsyncClient, gvr: GroupVersionResource, namespace: str | None = None
+    ):
+        super().__init__(client, ResourceCore.dynamic(gvr, namespace))
+        self._gvr = gvr
+
+    def namespace(self, namespace: str) -> AsyncDynamicApi:
+        """The same resource in ``namespace``."""
+        return AsyncDynamicApi(self._client, self._gvr, namespace)
+
+
+class Dynamic:
+    """The dynamic client of a :class:`~rawkube.Client`: any resource, plain dicts."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def resource(self, gvr: GroupVersionResource) -> DynamicApi:
+        """Every verb of ``gvr``'s resource; ``.namespace("ns")`` narrows it to a namespace."""
+        return DynamicApi(self._client, gvr)
+
+
+class AsyncDynamic:
+    """The dynamic client of an :class:`~rawkube.AsyncClient`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def resource(self, gvr: GroupVersionResource) -> AsyncDynamicApi:
+        """As :meth:`Dynamic.resource`."""
+        return AsyncDynamicApi(self._client, gvr)

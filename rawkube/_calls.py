@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from rawkube._exceptions import GoneError
 from rawkube._request import RequestBuilder, Result, patch_content_type
-from rawkube._resource import ResourceInfo, check_segment
+from rawkube._resource import GroupVersionResource, ResourceInfo, check_segment
 
 if TYPE_CHECKING:
-    from rawkube.models import Resource
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import ListMeta, PartialObjectMetadataList, Status, Table
 
@@ -33,7 +32,8 @@ __all__ = [
     "ResourceCore",
 ]
 
-T = TypeVar("T", bound="Resource")
+T = TypeVar("T")  # an object: the resource's model, or a dict for the dynamic client
+L = TypeVar("L")  # a list answer: the resource's List model, or a dict
 T_co = TypeVar("T_co", covariant=True)
 
 PatchType = Literal["merge", "json", "strategic", "apply"]
@@ -90,28 +90,50 @@ def _dry_run(dry_run: bool) -> str | None:
     return "All" if dry_run else None
 
 
-class ResourceCore(Generic[T]):
-    """Plans every call of one resource (in one namespace) and reads the answers."""
+class ResourceCore(Generic[T, L]):
+    """Plans every call of one resource (in one namespace) and reads the answers.
+
+    Typed (:meth:`typed`), answers become the resource's model and its List model; dynamic
+    (:meth:`dynamic`, addressed by GroupVersionResource alone), they stay the server's dicts,
+    and nothing is checked that only discovery would know (scope, subresources, kind).
+    """
 
     def __init__(
-        self, model: type[T], namespace: str | AllNamespaces | None, default_namespace: str
+        self,
+        info: ResourceInfo,
+        model: type[Any] | None,
+        namespace: str | None,
+        all_namespaces: bool,
     ) -> None:
+        self.info = info
+        self.model = model
+        self.namespace = namespace
+        self.all_namespaces = all_namespaces
+
+    @classmethod
+    def typed(
+        cls, model: type[Any], namespace: str | AllNamespaces | None, default_namespace: str
+    ) -> ResourceCore[Any, Any]:
+        """The calls of ``model``'s resource; ``None`` is the config's namespace."""
         info: ResourceInfo | None = getattr(model, "__resource__", None)
         if info is None:
             raise TypeError(f"{model.__name__} is not a resource model: it has no __resource__")
-        self.model = model
-        self.info = info
         if not info.namespaced:
             if namespace is not None and namespace is not ALL:
                 raise ValueError(f"{info.plural} are cluster-scoped: they take no namespace")
-            self.namespace: str | None = None
-            self.all_namespaces = False
-        elif namespace is ALL:
-            self.namespace, self.all_namespaces = None, True
-        else:
-            name = default_namespace if namespace is None else namespace
-            self.namespace = check_segment("namespace", name)
-            self.all_namespaces = False
+            return cls(info, model, None, False)
+        if namespace is ALL:
+            return cls(info, model, None, True)
+        name = default_namespace if namespace is None else namespace
+        return cls(info, model, check_segment("namespace", name), False)
+
+    @classmethod
+    def dynamic(cls, gvr: GroupVersionResource, namespace: str | None) -> ResourceCore[Any, Any]:
+        """The calls of any resource, in ``namespace`` or (None) cluster-wide/all namespaces."""
+        plural = check_segment("resource", gvr.resource)
+        info = ResourceInfo(gvr.group, gvr.version, "", plural, namespace is not None)
+        where = None if namespace is None else check_segment("namespace", namespace)
+        return cls(info, None, where, namespace is None)
 
     def __repr__(self) -> str:
         where = "all namespaces" if self.all_namespaces else self.namespace or "cluster"
@@ -125,7 +147,7 @@ class ResourceCore(Generic[T]):
         if self.namespace is not None:
             if self.all_namespaces is False:
                 builder.namespace(self.namespace)
-        elif not call.whole_collection and self.info.namespaced:
+        elif not call.whole_collection and self.info.namespaced and self.model is not None:
             raise ValueError(
                 f"{self.info.plural}: name a namespace for this call; ALL only lists and watches"
             )
@@ -248,7 +270,7 @@ class ResourceCore(Generic[T]):
 
     def subresource(self, name: str, subresource: str) -> str:
         """``subresource`` of the named object, refused at once when the resource has none."""
-        if subresource not in self.info.subresources:
+        if self.model is not None and subresource not in self.info.subresources:
             raise ValueError(f"{self.info.plural} have no {subresource!r} subresource")
         return check_segment("name", name)
 
@@ -305,15 +327,25 @@ class ResourceCore(Generic[T]):
         return result.into(Status)
 
     def read(self, result: Result) -> T:
-        return result.into(self.model)
+        if self.model is None:
+            return result.json()  # type: ignore[no-any-return]
+        return result.into(self.model)  # type: ignore[no-any-return]
 
-    def read_list(self, result: Result) -> ObjectList[T]:
+    def read_list(self, result: Result) -> L:
+        if self.model is None:
+            return result.json()  # type: ignore[no-any-return]
         from rawkube.models import model_for
 
         list_model = model_for(self.info.api_version, f"{self.info.kind}List")
         if list_model is None:
             raise TypeError(f"no list model for {self.info.kind}")
         return result.into(list_model)  # type: ignore[return-value]
+
+    def read_items(self, result: Result) -> Sequence[T]:
+        """The objects of one page of a list."""
+        answer: Any = self.read_list(result)
+        items = answer.get("items") if self.model is None else answer.items
+        return list(items or [])
 
     def read_object_or_status(self, result: Result) -> T | Status:
         """A delete answers with the object (still finalising) or a Status (gone)."""
@@ -322,9 +354,9 @@ class ResourceCore(Generic[T]):
         data = result.json()
         if isinstance(data, dict) and data.get("kind") == "Status":
             return result.into(Status)
-        return result.into(self.model)
+        return self.read(result)
 
-    def read_list_or_status(self, result: Result) -> ObjectList[T] | Status:
+    def read_list_or_status(self, result: Result) -> L | Status:
         """A collection delete answers with the list of what it deleted, or a Status."""
         from rawkube.models.meta_v1 import Status
 
@@ -367,11 +399,12 @@ class ResourceCore(Generic[T]):
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _checked(self, obj: T | Mapping[str, Any]) -> T | dict[str, Any]:
+    def _checked(self, obj: T | Mapping[str, Any]) -> Any:
         if isinstance(obj, Mapping):
             return dict(obj)
-        if not isinstance(obj, self.model):
-            raise TypeError(f"expected a {self.model.__name__}, not {type(obj).__name__}")
+        if self.model is None or not isinstance(obj, self.model):
+            wanted = "a dict" if self.model is None else f"a {self.model.__name__} or a dict"
+            raise TypeError(f"expected {wanted}, not {type(obj).__name__}")
         return obj
 
     def _apply_body(
@@ -379,7 +412,13 @@ class ResourceCore(Generic[T]):
     ) -> dict[str, Any]:
         checked = self._checked(obj)
         body = checked if isinstance(checked, dict) else checked.to_dict()
-        body = {**body, "apiVersion": self.info.api_version, "kind": self.info.kind}
+        body = {
+            **body,
+            "apiVersion": self.info.api_version,
+            "kind": self.info.kind or body.get("kind"),
+        }
+        if not body["kind"]:
+            raise ValueError("server-side apply needs the object's kind")
         metadata = dict(body.get("metadata") or {})
         metadata.pop("managedFields", None)
         if not keep_resource_version:

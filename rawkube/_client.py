@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
-from rawkube._api import Api, AsyncApi
+from rawkube._api import Api, AsyncApi, AsyncDynamic, Dynamic
 from rawkube._calls import AllNamespaces
 from rawkube._clientset import AsyncGroupVersions, GroupVersions
 from rawkube._request import RequestBuilder, Result, patch_content_type
@@ -180,6 +180,11 @@ class Client(GroupVersions, _VerbStarters[Request]):
         """
         return Api(self, model, namespace)
 
+    @property
+    def dynamic(self) -> Dynamic:
+        """Any resource by GroupVersionResource, dicts in and out: ``.resource(gvr)``."""
+        return Dynamic(self)
+
     def rest(self, group_version: str) -> RESTClient:
         """Request builders bound to ``group_version`` (``client.rest("apps/v1").get()...``).
 
@@ -232,6 +237,11 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
     def api(self, model: type[T], namespace: str | AllNamespaces | None = None) -> AsyncApi[T]:
         """Every verb of ``model``'s resource, awaited; as :meth:`Client.api`."""
         return AsyncApi(self, model, namespace)
+
+    @property
+    def dynamic(self) -> AsyncDynamic:
+        """The dynamic client, awaited; as :attr:`Client.dynamic`."""
+        return AsyncDynamic(self)
 
     def rest(self, group_version: str) -> AsyncRESTClient:
         """Request builders bound to ``group_version``; raises as :meth:`Client.rest`."""

@@ -11,7 +11,7 @@ import pytest
 import respx
 
 import rawkube
-from rawkube._api import Api, AsyncApi
+from rawkube._api import AsyncApi, AsyncDynamicApi, DynamicApi, _AsyncVerbs, _Verbs
 from rawkube._calls import LineSplitter
 from rawkube._clock import FakeClock
 from rawkube.models.apps_v1 import Deployment
@@ -449,13 +449,14 @@ def public(cls: type) -> dict[str, inspect.Signature]:
 
 
 def test_async_api_has_the_same_methods_and_signatures():
-    sync, async_ = public(Api), public(AsyncApi)
+    sync, async_ = public(_Verbs), public(_AsyncVerbs)
     assert sorted(sync) == sorted(async_)
     for name, signature in sync.items():
         other = async_[name]
         assert list(signature.parameters) == list(other.parameters), name
-        assert inspect.iscoroutinefunction(vars(AsyncApi)[name]) or name == "iter", name
+        assert inspect.iscoroutinefunction(vars(_AsyncVerbs)[name]) or name == "iter", name
     assert inspect.isasyncgenfunction(AsyncApi.iter)
+    assert public(DynamicApi).keys() == public(AsyncDynamicApi).keys() == {"namespace"}
 
 
 @pytest.mark.anyio
@@ -472,3 +473,77 @@ async def test_async_api_gets_lists_and_pages():
     assert pod.metadata.name == "pod-1"
     assert len(names) == 6
     assert route.call_count == 3
+
+
+# --- the dynamic client --------------------------------------------------------------------------
+
+DEPLOY_GVR = rawkube.GroupVersionResource("apps", "v1", "deployments")
+
+
+@respx.mock
+def test_dynamic_and_typed_clients_agree_on_the_same_object(client):
+    respx.get(f"{SERVER}/api/v1/namespaces/team/pods/pod-1").mock(
+        return_value=recorded_response("pod_get")
+    )
+    pods = rawkube.GroupVersionResource("", "v1", "pods")
+    as_dict = client.dynamic.resource(pods).namespace("team").get("pod-1")
+    typed = client.core_v1.pods().get("pod-1")
+    assert isinstance(as_dict, dict)
+    assert as_dict == json.loads((RECORDED / "pod_get.body").read_bytes())
+    assert typed.to_dict() == as_dict
+
+
+@respx.mock
+def test_dynamic_verbs_send_what_the_typed_ones_send(client):
+    listed = respx.get(f"{SERVER}/apis/apps/v1/deployments").mock(
+        return_value=httpx.Response(200, json={"kind": "DeploymentList", "items": [{"a": 1}]})
+    )
+    apply = respx.patch(f"{SERVER}/apis/apps/v1/namespaces/web/deployments/site").mock(
+        return_value=httpx.Response(200, json={"kind": "Deployment"})
+    )
+    delete = respx.delete(f"{SERVER}/apis/apps/v1/namespaces/web/deployments/site").mock(
+        return_value=recorded("delete_configmap_200")
+    )
+    deployments = client.dynamic.resource(DEPLOY_GVR)
+    answer = deployments.list(label_selector="app=web", limit=10)
+    assert answer == {"kind": "DeploymentList", "items": [{"a": 1}]}
+    assert query(listed) == [("labelSelector", "app=web"), ("limit", "10")]
+    manifest = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "site", "resourceVersion": "3", "managedFields": []},
+    }
+    deployments.namespace("web").apply(manifest, field_manager="me")
+    assert body(apply) == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "site"},
+    }
+    gone = deployments.namespace("web").delete("site", propagation_policy="Background")
+    assert isinstance(gone, Status)
+    assert body(delete)["propagationPolicy"] == "Background"
+    with pytest.raises(ValueError, match="kind"):
+        deployments.namespace("web").apply({"metadata": {"name": "x"}}, field_manager="me")
+    with pytest.raises(TypeError, match="expected a dict"):
+        deployments.namespace("web").create(Pod())
+
+
+@respx.mock
+def test_dynamic_iter_pages_through_dicts(client):
+    route = respx.get(CONFIGMAPS).mock(side_effect=pages())
+    configmaps = rawkube.GroupVersionResource("", "v1", "configmaps")
+    items = list(client.dynamic.resource(configmaps).namespace("team").iter(limit=2))
+    assert route.call_count == 3
+    assert [item["metadata"]["name"] for item in items][-2:] == ["last-0", "last-1"]
+
+
+@pytest.mark.anyio
+async def test_async_dynamic_client_gets_dicts():
+    config = rawkube.Config(server=SERVER, namespace="team", clock=FakeClock())
+    with respx.mock:
+        respx.get(f"{SERVER}/apis/apps/v1/namespaces/web/deployments/site").mock(
+            return_value=httpx.Response(200, json={"kind": "Deployment", "spec": {"replicas": 2}})
+        )
+        async with rawkube.AsyncClient(config) as client:
+            got = await client.dynamic.resource(DEPLOY_GVR).namespace("web").get("site")
+    assert got == {"kind": "Deployment", "spec": {"replicas": 2}}

@@ -4,9 +4,12 @@
 imported on its own, so a program pays only for the group-versions it uses. This package
 offers the shared pieces: the model bases, the registry, and helpers for the API's scalar types
 (``Time``, ``Quantity``, ``IntOrString``, base64 data), which stay plain strings and ints in the
-models so that decoding costs nothing extra, and ``Lazy``, the mark of a nested-model field
-that an object decoded by ``Result.into()`` builds when it is first read.
+models so that decoding costs nothing extra; ``CustomResource``, the base of the models you
+write for a CRD's objects; and ``Lazy``, the mark of a nested-model field that an object
+decoded by ``Result.into()`` builds when it is first read.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
 from rawkube.models._lazy import Lazy
@@ -26,8 +29,22 @@ from rawkube.models._types import (
     quantity_equal,
 )
 
+if TYPE_CHECKING:
+    from rawkube.models._custom import CustomResource
+
+
+def __getattr__(name: str) -> Any:
+    # CustomResource needs the meta/v1 models; load them when it is first asked for.
+    if name == "CustomResource":
+        from rawkube.models._custom import CustomResource
+
+        return CustomResource
+    raise AttributeError(f"module 'rawkube.models' has no attribute {name!r}")
+
+
 __all__ = [
     "Base64",
+    "CustomResource",
     "IntOrString",
     "K8sModel",
     "Lazy",

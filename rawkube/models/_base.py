@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pydantic._internal import _repr
     from pydantic.main import TupleGenerator
 
-__all__ = ["K8sModel", "Resource", "TypedObject", "model_for"]
+__all__ = ["K8sModel", "Resource", "TypedObject", "model_for", "register"]
 
 _REGISTRY: dict[tuple[str, str], type[TypedObject]] = {}
 
@@ -101,13 +101,18 @@ class TypedObject(K8sModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         if cls.__kind__:
-            _REGISTRY[(cls.__api_version__, cls.__kind__)] = cls
+            register(cls)
 
 
 class Resource(TypedObject):
     """A top-level API resource; ``__resource__`` says its plural, scope, verbs and more."""
 
     __resource__: ClassVar[ResourceInfo]
+
+
+def register(cls: type[TypedObject]) -> None:
+    """Make ``model_for`` find ``cls`` by its ``__api_version__`` and ``__kind__``."""
+    _REGISTRY[(cls.__api_version__, cls.__kind__)] = cls
 
 
 def model_for(api_version: str, kind: str) -> type[TypedObject] | None:

@@ -1,17 +1,17 @@
 """Adapter: rawkube, for the shared side-by-side benchmark suite (see its clients/README.md)."""
 
 import rawkube
-from rawkube.models.core_v1 import Pod, PodList
 
 KIND = "client"
 DISTS = ["rawkube"]
 IMPORTS = ["rawkube"]
 NA = {"watch": "watch arrives with the watch issue"}
 NOTES = {
-    "list_typed": "client.get().namespace(ns).resource('pods').do().into(PodList)",
-    "list_dict": "client.get().namespace(ns).resource('pods').do().json()",
-    "get_many": "client.get()...name(n).do().into(Pod)",
+    "list_typed": "client.core_v1.pods(ns).list()",
+    "list_dict": "client.dynamic.resource(pods).namespace(ns).list()",
+    "get_many": "client.core_v1.pods(ns).get(name)",
 }
+PODS = rawkube.GroupVersionResource("", "v1", "pods")
 
 
 def setup(kubeconfig, namespace):
@@ -19,20 +19,21 @@ def setup(kubeconfig, namespace):
 
 
 def list_typed(client, namespace):
-    items = client.get().namespace(namespace).resource("pods").do().into(PodList).items
-    return sum(1 for pod in items if pod.metadata.name)
+    items = client.core_v1.pods(namespace).list().items or []
+    return sum(1 for pod in items if pod.metadata and pod.metadata.name)
 
 
 def list_dict(client, namespace):
-    items = client.get().namespace(namespace).resource("pods").do().json()["items"]
+    items = client.dynamic.resource(PODS).namespace(namespace).list()["items"]
     return sum(1 for pod in items if pod["metadata"]["name"])
 
 
 def get_many(client, namespace, name, count):
+    pods = client.core_v1.pods(namespace)
     hits = 0
     for _ in range(count):
-        pod = client.get().namespace(namespace).resource("pods").name(name).do().into(Pod)
-        hits += pod.metadata.name == name
+        pod = pods.get(name)
+        hits += pod.metadata is not None and pod.metadata.name == name
     return hits
 
 

@@ -39,7 +39,8 @@ from rawkube._exceptions import (
     UnsupportedMediaTypeError,
 )
 from rawkube._request import ApiRequest, RequestBuilder, Result
-from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource
+from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource, ResourceInfo
+from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
 from rawkube._selector import selector
 from rawkube._version import __version__
 from rawkube.config import (
@@ -53,28 +54,37 @@ from rawkube.config import (
 )
 
 if TYPE_CHECKING:
+    from rawkube._discovery import AsyncDiscovery, Discovery, GroupInfo
     from rawkube.models.meta_v1 import Status, StatusCause, StatusDetails
 
 _LAZY = {"Status", "StatusCause", "StatusDetails"}
+_DISCOVERY = {"AsyncDiscovery", "Discovery", "GroupInfo"}
 
 
 def __getattr__(name: str) -> Any:
-    # The Status models need pydantic, the slowest import; load them on first use only.
+    # The Status models need pydantic, the slowest import; discovery needs datetime, logging
+    # and more. Each loads on first use only.
     if name in _LAZY:
         from rawkube.models import meta_v1
 
         return getattr(meta_v1, name)
+    if name in _DISCOVERY:
+        from rawkube import _discovery
+
+        return getattr(_discovery, name)
     raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
 
 
 __all__ = [
     "ALL",
     "AlreadyExistsError",
+    "AmbiguousResourceError",
     "Api",
     "ApiError",
     "ApiRequest",
     "AsyncApi",
     "AsyncClient",
+    "AsyncDiscovery",
     "AsyncDynamicApi",
     "AsyncRESTClient",
     "AsyncRequest",
@@ -88,10 +98,12 @@ __all__ = [
     "ConnectError",
     "Credentials",
     "DecodeError",
+    "Discovery",
     "DynamicApi",
     "ForbiddenError",
     "GatewayTimeoutError",
     "GoneError",
+    "GroupInfo",
     "GroupVersion",
     "GroupVersionKind",
     "GroupVersionResource",
@@ -101,10 +113,13 @@ __all__ = [
     "MethodNotAllowedError",
     "NotFoundError",
     "RESTClient",
+    "RESTMapper",
     "RawkubeError",
     "Request",
     "RequestBuilder",
     "RequestTimeoutError",
+    "ResourceInfo",
+    "ResourceNotFoundError",
     "Result",
     "ServerTimeoutError",
     "ServiceUnavailableError",

@@ -19,6 +19,7 @@ from rawkube._transport import AsyncTransport, SyncTransport
 from rawkube.config import Config, load_config
 
 if TYPE_CHECKING:
+    from rawkube._discovery import AsyncDiscovery, Discovery
     from rawkube.models import Resource
 
 R = TypeVar("R", bound=RequestBuilder)
@@ -157,6 +158,7 @@ class Client(GroupVersions, _VerbStarters[Request]):
     ) -> None:
         self.config = config if config is not None else load_config()
         self._transport = SyncTransport(self.config, transport=transport, http2=http2)
+        self._discovery: Discovery | None = None
 
     @classmethod
     def from_kubeconfig(
@@ -179,6 +181,19 @@ class Client(GroupVersions, _VerbStarters[Request]):
         ``ValueError`` for a namespace given to a cluster-scoped one.
         """
         return Api(self, model, namespace)
+
+    @property
+    def discovery(self) -> Discovery:
+        """What the server serves (groups, resources, kubectl-style names), cached.
+
+        One per client, with the default TTL and disk cache; make a
+        ``rawkube.Discovery(client, ttl=..., disk_cache=False)`` for other settings.
+        """
+        if self._discovery is None:
+            from rawkube._discovery import Discovery
+
+            self._discovery = Discovery(self)
+        return self._discovery
 
     @property
     def dynamic(self) -> Dynamic:
@@ -220,6 +235,7 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
     ) -> None:
         self.config = config if config is not None else load_config()
         self._transport = AsyncTransport(self.config, transport=transport, http2=http2)
+        self._discovery: AsyncDiscovery | None = None
 
     @classmethod
     def from_kubeconfig(
@@ -237,6 +253,15 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
     def api(self, model: type[T], namespace: str | AllNamespaces | None = None) -> AsyncApi[T]:
         """Every verb of ``model``'s resource, awaited; as :meth:`Client.api`."""
         return AsyncApi(self, model, namespace)
+
+    @property
+    def discovery(self) -> AsyncDiscovery:
+        """What the server serves, awaited; as :attr:`Client.discovery`."""
+        if self._discovery is None:
+            from rawkube._discovery import AsyncDiscovery
+
+            self._discovery = AsyncDiscovery(self)
+        return self._discovery
 
     @property
     def dynamic(self) -> AsyncDynamic:

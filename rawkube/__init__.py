@@ -43,6 +43,7 @@ from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResour
 from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
 from rawkube._selector import selector
 from rawkube._version import __version__
+from rawkube._yaml import load_all_yaml
 from rawkube.config import (
     ClientCertificate,
     Config,
@@ -134,6 +135,7 @@ __all__ = [
     "__version__",
     "aretry_on_conflict",
     "incluster_config",
+    "load_all_yaml",
     "load_config",
     "retry_on_conflict",
     "selector",

@@ -100,7 +100,9 @@ class TypedObject(K8sModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        if cls.__kind__:
+        # Only a class that names its own kind stands for it: a subclass of Pod made for some
+        # other purpose must not become the model every Pod decodes into.
+        if cls.__kind__ and "__kind__" in cls.__dict__:
             register(cls)
 
 

@@ -190,3 +190,13 @@ def test_a_user_built_model_does_not_enforce_required_fields():
         "kind": "Pod",
         "spec": {"containers": [{"image": "nginx"}]},
     }
+
+
+def test_a_subclass_of_a_model_does_not_take_over_its_kind():
+    from rawkube.models.core_v1 import ConfigMap
+
+    class Noted(ConfigMap):
+        note: str | None = None
+
+    assert model_for("v1", "ConfigMap") is ConfigMap
+    assert Noted(note="x").to_dict()["kind"] == "ConfigMap"

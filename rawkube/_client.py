@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
-from rawkube._api import Api, AsyncApi, AsyncDynamic, Dynamic
+from rawkube._api import Api, AsyncApi, AsyncDynamic, AsyncDynamicApi, Dynamic, DynamicApi
 from rawkube._calls import AllNamespaces
 from rawkube._clientset import AsyncGroupVersions, GroupVersions
+from rawkube._exceptions import RawkubeError
+from rawkube._manifests import Source, located, manifests_of, namespace_for
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
 from rawkube._transport import AsyncTransport, SyncTransport
@@ -200,6 +202,42 @@ class Client(GroupVersions, _VerbStarters[Request]):
         """Any resource by GroupVersionResource, dicts in and out: ``.resource(gvr)``."""
         return Dynamic(self)
 
+    def apply_manifests(
+        self,
+        manifests: Source,
+        *,
+        field_manager: str,
+        force: bool = False,
+        namespace: str | None = None,
+    ) -> list[Any]:
+        """Server-side apply every object of YAML text (a file, a path) or of objects, in order.
+
+        Each object goes to its resource: a typed one by its model, a dict through discovery's
+        RESTMapper (a CRD's objects too); a namespaced one into its own namespace, else
+        ``namespace``, else the config's. Returns the applied objects (models, or dicts where
+        rawkube has no model). Stops at the first error, raised as it came (an
+        :class:`~rawkube.ApiError` subclass, :class:`~rawkube.ResourceNotFoundError`,
+        :class:`~rawkube.DecodeError`, ``ValueError``) with a message that starts with the
+        document's index, kind and name.
+        """
+        applied = []
+        for manifest in manifests_of(manifests):
+            try:
+                if manifest.model is not None:
+                    info = manifest.model.__resource__
+                else:
+                    info = self.discovery.resource_for(manifest.gvk)
+                where = namespace_for(manifest, info, namespace, self.config.namespace)
+                api: Api[Any] | DynamicApi = (
+                    Api(self, manifest.model, where)
+                    if manifest.model is not None
+                    else DynamicApi(self, info.gvr, where)
+                )
+                applied.append(api.apply(manifest.obj, field_manager=field_manager, force=force))
+            except (RawkubeError, ValueError) as exc:
+                raise located(exc, manifest) from exc
+        return applied
+
     def rest(self, group_version: str) -> RESTClient:
         """Request builders bound to ``group_version`` (``client.rest("apps/v1").get()...``).
 
@@ -267,6 +305,34 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
     def dynamic(self) -> AsyncDynamic:
         """The dynamic client, awaited; as :attr:`Client.dynamic`."""
         return AsyncDynamic(self)
+
+    async def apply_manifests(
+        self,
+        manifests: Source,
+        *,
+        field_manager: str,
+        force: bool = False,
+        namespace: str | None = None,
+    ) -> list[Any]:
+        """As :meth:`Client.apply_manifests`, awaited."""
+        applied = []
+        for manifest in manifests_of(manifests):
+            try:
+                if manifest.model is not None:
+                    info = manifest.model.__resource__
+                else:
+                    info = await self.discovery.resource_for(manifest.gvk)
+                where = namespace_for(manifest, info, namespace, self.config.namespace)
+                api: AsyncApi[Any] | AsyncDynamicApi = (
+                    AsyncApi(self, manifest.model, where)
+                    if manifest.model is not None
+                    else AsyncDynamicApi(self, info.gvr, where)
+                )
+                obj = manifest.obj
+                applied.append(await api.apply(obj, field_manager=field_manager, force=force))
+            except (RawkubeError, ValueError) as exc:
+                raise located(exc, manifest) from exc
+        return applied
 
     def rest(self, group_version: str) -> AsyncRESTClient:
         """Request builders bound to ``group_version``; raises as :meth:`Client.rest`."""

@@ -14,7 +14,10 @@ from rawkube.models.core_v1 import ConfigMap
 from rawkube.models.meta_v1 import ObjectMeta
 from tests.conftest import recorded_response
 from tests.test_discovery import AGGREGATED_V2, answer, body
-from tests.test_restmapper import apis_with, widget_group
+from tests.test_restmapper import aggregated_group, aggregated_resource, apis_with
+
+# A CRD no test registers a model for, so its objects stay dicts whatever ran before.
+GIZMOS = aggregated_group("gizmos.example.org", {"v1": [aggregated_resource("gizmos", "Gizmo")]})
 
 SERVER = "http://k8s.test:6443"
 
@@ -28,8 +31,8 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: shop}
 ---
-apiVersion: example.com/v1
-kind: Widget
+apiVersion: gizmos.example.org/v1
+kind: Gizmo
 metadata: {name: gizmo, namespace: shop}
 spec: {size: 3}
 ---
@@ -54,7 +57,7 @@ def echo(request: httpx.Request) -> httpx.Response:
 
 def serve_discovery() -> None:
     respx.get(f"{SERVER}/api").mock(return_value=answer(body("api_aggregated_v2"), AGGREGATED_V2))
-    respx.get(f"{SERVER}/apis").mock(return_value=answer(apis_with(widget_group()), AGGREGATED_V2))
+    respx.get(f"{SERVER}/apis").mock(return_value=answer(apis_with(GIZMOS), AGGREGATED_V2))
 
 
 @respx.mock
@@ -63,7 +66,7 @@ def test_each_object_goes_to_its_resource_and_namespace(client):
     routes = [
         respx.patch(f"{SERVER}/api/v1/namespaces/team/configmaps/settings").mock(side_effect=echo),
         respx.patch(f"{SERVER}/api/v1/namespaces/shop").mock(side_effect=echo),
-        respx.patch(f"{SERVER}/apis/example.com/v1/namespaces/shop/widgets/gizmo").mock(
+        respx.patch(f"{SERVER}/apis/gizmos.example.org/v1/namespaces/shop/gizmos/gizmo").mock(
             side_effect=echo
         ),
         respx.patch(f"{SERVER}/apis/apps/v1/namespaces/team/deployments/web").mock(
@@ -85,7 +88,7 @@ def test_each_object_goes_to_its_resource_and_namespace(client):
             ("force", "true"),
         ]
     assert json.loads(routes[2].calls.last.request.content)["spec"] == {"size": 3}
-    assert applied[2]["kind"] == "Widget"
+    assert applied[2]["kind"] == "Gizmo"
 
 
 @respx.mock
@@ -134,15 +137,21 @@ async def test_the_async_client_applies_the_same_way():
     config = rawkube.Config(server=SERVER, namespace="team", clock=FakeClock())
     with respx.mock:
         serve_discovery()
-        route = respx.patch(f"{SERVER}/apis/example.com/v1/namespaces/team/widgets/w").mock(
+        route = respx.patch(f"{SERVER}/apis/gizmos.example.org/v1/namespaces/team/gizmos/w").mock(
             side_effect=echo
         )
         async with rawkube.AsyncClient(config) as client:
             applied = await client.apply_manifests(
-                [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}],
+                [
+                    {
+                        "apiVersion": "gizmos.example.org/v1",
+                        "kind": "Gizmo",
+                        "metadata": {"name": "w"},
+                    }
+                ],
                 field_manager="deployer",
             )
     assert applied == [
-        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+        {"apiVersion": "gizmos.example.org/v1", "kind": "Gizmo", "metadata": {"name": "w"}}
     ]
     assert route.called

@@ -70,3 +70,25 @@ def recorded_response(name: str) -> httpx.Response:
         if key.strip().lower() not in _FRAMING_HEADERS:
             headers.append((key.strip(), value.strip()))
     return httpx.Response(status, headers=headers, content=(RECORDED / f"{name}.body").read_bytes())
+
+
+@pytest.fixture(params=["respx"])
+def backend(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A client on a backend with API server semantics (see ``tests/backends.py``).
+
+    Yields an object with ``client`` (namespace ``team``). The fake cluster joins the params
+    when it exists, and every behaviour test then runs on both.
+    """
+    import respx
+
+    import rawkube
+    from rawkube._clock import FakeClock
+    from tests.backends import NAMESPACE, RespxCluster
+
+    server = "http://behaviour.test"
+    cluster = RespxCluster(server)
+    config = rawkube.Config(server=server, namespace=NAMESPACE, clock=FakeClock())
+    with respx.mock(assert_all_called=False) as router, rawkube.Client(config) as client:
+        cluster.route(router)
+        cluster.client = client  # type: ignore[attr-defined]
+        yield cluster

@@ -1,6 +1,7 @@
 """Adapter: rawkube, for the shared side-by-side benchmark suite (see its clients/README.md)."""
 
 import rawkube
+import rawkube.models.core_v1  # the models used, imported up front as other adapters do
 
 KIND = "client"
 DISTS = ["rawkube"]

@@ -23,7 +23,11 @@
     │   ├── ConnectError             no connection could be made
     │   └── RequestTimeoutError      a connect, read, write or pool timeout
     ├── ConfigError                  a kubeconfig, in-cluster setting or credential plugin is bad
-    └── DecodeError                  a body could not be decoded into what was asked for
+    ├── DecodeError                  a body could not be decoded into what was asked for
+    ├── ResourceNotFoundError        discovery knows no such resource (also a LookupError)
+    └── AmbiguousResourceError       a name matches several resources of one group (LookupError)
+
+The two discovery errors live in ``rawkube._restmapper``, beside the mapper that raises them.
 
 Misuse of the API (a bad argument, a setter called twice) raises ``ValueError``, ``TypeError``
 or ``RuntimeError``, never one of these. httpx's own exceptions never escape unwrapped.

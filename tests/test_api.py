@@ -547,3 +547,26 @@ async def test_async_dynamic_client_gets_dicts():
         async with rawkube.AsyncClient(config) as client:
             got = await client.dynamic.resource(DEPLOY_GVR).namespace("web").get("site")
     assert got == {"kind": "Deployment", "spec": {"replicas": 2}}
+
+
+async def chunks(*parts: bytes):
+    for part in parts:
+        yield part
+
+
+@pytest.mark.anyio
+async def test_async_log_returns_text_or_follows_lines():
+    config = rawkube.Config(server=SERVER, namespace="team", clock=FakeClock())
+    with respx.mock:
+        route = respx.get(LOG)
+        route.side_effect = [
+            httpx.Response(200, text="a\nb\n"),
+            httpx.Response(200, content=chunks(b"one\ntw", b"o\n")),
+        ]
+        async with rawkube.AsyncClient(config) as client:
+            pods = client.core_v1.pods()
+            text = await pods.log("pod-1", tail_lines=2)
+            lines = [line async for line in await pods.log("pod-1", follow=True)]
+    assert text == "a\nb\n"
+    assert lines == ["one", "two"]
+    assert dict(route.calls.last.request.url.params.multi_items()) == {"follow": "true"}

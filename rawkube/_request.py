@@ -324,17 +324,14 @@ class Result:
         kind is refused: a Status raises its :class:`~rawkube.ApiError`, anything else a
         :class:`DecodeError`, as does a body that does not fit the model (naming the field).
         """
-        from pydantic import ValidationError  # free: ``model`` already imported pydantic
-
-        from rawkube.models._base import K8sModel
-        from rawkube.models._lazy import build, summarise
-
+        ValidationError, K8sModel, build, summarise = _model_decoding()
         try:
             if lazy and issubclass(model, K8sModel):
                 data = self._parse(fast=True, into=model.__name__)
                 if isinstance(data, dict):
                     self._check_kind(model, data.get("kind"), data.get("apiVersion"))
-                return build(model, data)
+                built: M = build(model, data)
+                return built
             if len(self._content) < BULK_BYTES:
                 decoded = model.model_validate_json(self._content)
             else:
@@ -366,3 +363,23 @@ class Result:
             f"{self._request.describe()}: the response is {api_version} {kind}, "
             f"not the {want_version} {want_kind} that {model.__name__} decodes"
         )
+
+
+_decoding: tuple[Any, Any, Any, Any] | None = None
+
+
+def _model_decoding() -> tuple[Any, Any, Any, Any]:
+    """What ``Result.into`` needs from pydantic and the models, imported on its first call.
+
+    Kept after that: an import statement per call, through pydantic's lazy module attributes,
+    cost a typed GET more than the rest of ``into`` did.
+    """
+    global _decoding
+    if _decoding is None:
+        from pydantic_core import ValidationError  # free: ``model`` already imported pydantic
+
+        from rawkube.models._base import K8sModel
+        from rawkube.models._lazy import build, summarise
+
+        _decoding = (ValidationError, K8sModel, build, summarise)
+    return _decoding

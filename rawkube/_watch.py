@@ -1,0 +1,222 @@
+"""The watch stream decoder: bytes in as they arrive, events out, the server's errors raised.
+
+Theory of operation
+-------------------
+A watch answer is a stream of JSON objects, one per line: ``{"type": "ADDED", "object": {...}}``.
+:class:`WatchDecoder` does no I/O. :meth:`WatchDecoder.feed` takes whatever bytes arrived (a
+chunk boundary may fall anywhere: inside a line, inside a UTF-8 character) and returns the
+events its complete lines make; :meth:`WatchDecoder.close` takes the end of the stream.
+
+* Lines are split on ``b"\\n"`` only. ``str.splitlines`` would also split on ``\\x85`` and
+  ``\\u2028``, which are valid inside JSON strings.
+* A line may not grow past ``max_event_bytes`` (the API server stores objects of at most
+  1.5 MiB; the default leaves room for any real one): past it the stream is refused with a
+  :class:`~rawkube.DecodeError` rather than buffered without end.
+* Each line is parsed, its ``type`` checked (``ADDED``, ``MODIFIED``, ``DELETED``,
+  ``BOOKMARK``, ``ERROR``) and only then its object decoded: into the model (built as
+  ``Result.into`` builds, nested models on first read) or kept as the server's dict.
+* An ``ERROR`` event carries a Status and is raised as its :class:`~rawkube.ApiError`
+  (``410`` Expired: :class:`~rawkube.GoneError`), never returned. A line that is not JSON, has
+  another type, or an object of another kind is a :class:`~rawkube.DecodeError` naming the
+  line. Events decoded before such a line in the same chunk are returned first; the error is
+  raised by the next ``feed`` or ``close``, so nothing the server sent is lost.
+* Bytes left without a final newline when the stream ends are decoded if they are a complete
+  event, else refused.
+* The decoder remembers the last ``resourceVersion`` it saw (objects and bookmarks alike), to
+  resume from, and whether the ``k8s.io/initial-events-end`` bookmark has come.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from rawkube._exceptions import ApiError, DecodeError, RawkubeError
+from rawkube._status import body_snippet, error_from_response
+
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "EVENT_TYPES",
+    "INITIAL_EVENTS_END",
+    "WatchDecoder",
+    "WatchEvent",
+]
+
+T = TypeVar("T")
+
+EventType = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]
+EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WatchEvent(Generic[T]):
+    """One change: ``type`` is ADDED, MODIFIED, DELETED or BOOKMARK; ``object`` the object."""
+
+    type: EventType
+    object: T
+
+
+class WatchDecoder(Generic[T]):
+    """Decodes a watch stream fed in chunks; see the module docstring.
+
+    ``decode`` turns an event's parsed object into what events carry (a model, or the dict
+    itself when None); ``kind`` is the kind the objects must have (None: any).
+    """
+
+    def __init__(
+        self,
+        decode: Callable[[dict[str, Any]], T] | None = None,
+        *,
+        kind: str | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        if max_event_bytes <= 0:
+            raise ValueError(f"max_event_bytes must be positive, not {max_event_bytes!r}")
+        self._decode = decode
+        self._kind = kind
+        self._max = max_event_bytes
+        self._pending = bytearray()
+        self._error: RawkubeError | None = None
+        self._lines = 0
+        self.resource_version: str | None = None
+        """The last resourceVersion seen, from an object or a bookmark (None before any)."""
+        self.initial_events_done = False
+        """Whether the bookmark marking the end of the initial events (sendInitialEvents) came."""
+
+    def feed(self, data: bytes) -> list[WatchEvent[T]]:
+        """The events the complete lines in ``data`` (and what came before) make.
+
+        Raises :class:`~rawkube.ApiError` for an ERROR event and
+        :class:`~rawkube.DecodeError` for a bad line, an oversized event, or a feed after one
+        of those was raised.
+        """
+        self._raise_pending()
+        self._pending += data
+        events: list[WatchEvent[T]] = []
+        start = 0
+        while True:
+            end = self._pending.find(b"\n", start)
+            if end < 0:
+                break
+            line = bytes(self._pending[start:end])
+            start = end + 1
+            try:
+                event = self._line(line)
+            except RawkubeError as exc:
+                if not events:
+                    del self._pending[:start]
+                    self._error = _spent(exc)
+                    raise
+                self._error = exc
+                break
+            if event is not None:
+                events.append(event)
+        del self._pending[:start]
+        if self._error is None and len(self._pending) > self._max:
+            self._error = DecodeError(
+                f"watch event {self._lines + 1} is larger than {self._max} bytes; "
+                f"it starts {body_snippet(bytes(self._pending[:200]))!r}"
+            )
+            if not events:
+                self._raise_pending()
+        return events
+
+    def close(self) -> list[WatchEvent[T]]:
+        """The last event, when the stream ended without a newline after it.
+
+        Raises as :meth:`feed`, and :class:`~rawkube.DecodeError` when the stream ended inside
+        an event.
+        """
+        self._raise_pending()
+        rest, self._pending = bytes(self._pending), bytearray()
+        if not rest.strip():
+            return []
+        try:
+            json.loads(rest)
+        except ValueError:
+            self._lines += 1
+            raise DecodeError(
+                f"watch event {self._lines}: the stream ended inside it; "
+                f"it starts {body_snippet(rest)!r}"
+            ) from None
+        event = self._line(rest)
+        return [] if event is None else [event]
+
+    def _raise_pending(self) -> None:
+        error = self._error
+        if error is not None:
+            self._error = _spent(error)
+            raise error
+
+    def _line(self, line: bytes) -> WatchEvent[T] | None:
+        if not line.strip():
+            return None  # a blank line is no event (the API server sends none)
+        self._lines += 1
+        where = f"watch event {self._lines}"
+        from pydantic_core import from_json  # as fast as orjson; already a dependency
+
+        try:
+            data = from_json(line)
+        except ValueError as exc:
+            raise DecodeError(
+                f"{where} is not JSON ({exc}); it starts {body_snippet(line)!r}"
+            ) from None
+        kind = data.get("type") if isinstance(data, dict) else None
+        obj = data.get("object") if isinstance(data, dict) else None
+        if kind not in EVENT_TYPES:
+            raise DecodeError(f"{where} has the unknown type {kind!r}")
+        if not isinstance(obj, dict):
+            raise DecodeError(f"{where} ({kind}) carries no object")
+        if kind == "ERROR":
+            code = obj.get("code")
+            raise error_from_response(
+                code if isinstance(code, int) else 500, json.dumps(obj).encode()
+            )
+        metadata = obj.get("metadata")
+        if isinstance(metadata, dict):
+            version = metadata.get("resourceVersion")
+            if isinstance(version, str) and version:
+                self.resource_version = version
+            annotations = metadata.get("annotations")
+            if (
+                kind == "BOOKMARK"
+                and isinstance(annotations, dict)
+                and annotations.get(INITIAL_EVENTS_END) == "true"
+            ):
+                self.initial_events_done = True
+        if self._kind is not None and obj.get("kind") not in (None, self._kind):
+            raise DecodeError(f"{where} ({kind}) is a {obj.get('kind')}, not a {self._kind}")
+        if self._decode is None:
+            return WatchEvent(kind, obj)  # type: ignore[arg-type]
+        try:
+            return WatchEvent(kind, self._decode(obj))
+        except ValueError as exc:  # pydantic's ValidationError is one
+            raise DecodeError(f"{where} ({kind}) does not decode: {_describe(exc)}") from None
+
+    @classmethod
+    def of(cls, model: type[T], **options: Any) -> WatchDecoder[T]:
+        """A decoder whose events carry ``model`` objects, built as ``Result.into`` builds them."""
+        from rawkube.models._lazy import build
+
+        kind = getattr(model, "__kind__", None) or None
+        return cls(lambda obj: build(model, obj), kind=kind, **options)  # type: ignore[type-var]
+
+
+def _describe(exc: ValueError) -> str:
+    """A validation error's fields and messages, without the values (they may be secrets)."""
+    if hasattr(exc, "errors"):
+        from rawkube.models._lazy import summarise
+
+        return summarise(exc)  # type: ignore[arg-type]
+    return str(exc)
+
+
+def _spent(error: RawkubeError) -> RawkubeError:
+    """What a decoder raises once an error ended its stream: it takes no more bytes."""
+    if isinstance(error, ApiError):
+        return DecodeError(f"the watch stream ended with an error: {error}")
+    return DecodeError(f"the watch stream was refused: {error}")

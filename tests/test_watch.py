@@ -1,0 +1,147 @@
+"""The watch stream decoder: any chunking, the server's errors raised, bad lines refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rawkube
+from rawkube._watch import WatchDecoder
+from rawkube.models.core_v1 import ConfigMap
+from tests.conftest import RECORDED
+
+BOOKMARKS = (RECORDED / "watch_configmaps_bookmarks.body").read_bytes()
+INITIAL = (RECORDED / "watch_sendinitialevents.body").read_bytes()
+TOO_OLD = (RECORDED / "err_410_watch_too_old_rv.body").read_bytes()
+
+
+def decode_all(data: bytes, decoder: WatchDecoder | None = None, chunk: int = 0) -> list:
+    decoder = decoder or WatchDecoder()
+    events = []
+    if chunk:
+        for start in range(0, len(data), chunk):
+            events += decoder.feed(data[start : start + chunk])
+    else:
+        events += decoder.feed(data)
+    return events + decoder.close()
+
+
+def test_a_recorded_stream_decodes_into_its_events():
+    decoder = WatchDecoder()
+    events = decode_all(BOOKMARKS, decoder)
+    expected = [json.loads(line) for line in BOOKMARKS.splitlines()]
+    assert [(e.type, e.object) for e in events] == [(x["type"], x["object"]) for x in expected]
+    assert [e.type for e in events].count("BOOKMARK") == 2
+    assert decoder.resource_version == expected[-1]["object"]["metadata"]["resourceVersion"]
+    assert decoder.initial_events_done
+
+
+def test_initial_events_end_is_noticed_only_from_its_bookmark():
+    lines = INITIAL.splitlines(keepends=True)
+    decoder = WatchDecoder()
+    decoder.feed(b"".join(lines[:-1]))
+    assert not decoder.initial_events_done
+    (bookmark,) = decoder.feed(lines[-1])
+    assert bookmark.type == "BOOKMARK"
+    assert decoder.initial_events_done
+
+
+@given(st.lists(st.integers(1, 400), min_size=1, max_size=60))
+def test_any_chunking_gives_the_same_events(cuts):
+    decoder = WatchDecoder()
+    events, position = [], 0
+    for size in cuts:
+        events += decoder.feed(BOOKMARKS[position : position + size])
+        position += size
+    events += decoder.feed(BOOKMARKS[position:])
+    events += decoder.close()
+    assert events == decode_all(BOOKMARKS)
+
+
+def test_a_character_split_across_chunks_survives():
+    line = (
+        json.dumps(
+            {
+                "type": "ADDED",
+                "object": {"kind": "ConfigMap", "data": {"k": "d\u00e9j\u00e0 \u2028 vu"}},
+            },
+            ensure_ascii=False,
+        ).encode()
+        + b"\n"
+    )
+    split = line.index("\u00e9".encode()) + 1  # inside the two bytes of the character
+    decoder = WatchDecoder()
+    assert decoder.feed(line[:split]) == []
+    (event,) = decoder.feed(line[split:])
+    assert event.object["data"]["k"] == "d\u00e9j\u00e0 \u2028 vu"  # \u2028 splits no line
+
+
+def test_typed_events_carry_models():
+    decoder = WatchDecoder.of(ConfigMap)
+    events = decode_all(BOOKMARKS, decoder, chunk=97)
+    assert all(isinstance(e.object, ConfigMap) for e in events)
+    assert events[0].object.metadata.name == "cm-1"
+    wrong = b'{"type":"ADDED","object":{"kind":"Secret","metadata":{"name":"s"}}}\n'
+    with pytest.raises(
+        rawkube.DecodeError, match="watch event 1 \\(ADDED\\) is a Secret, not a ConfigMap"
+    ):
+        WatchDecoder.of(ConfigMap).feed(wrong)
+
+
+def test_an_error_event_is_raised_as_its_api_error_never_returned():
+    with pytest.raises(rawkube.GoneError, match="too old resource version"):
+        WatchDecoder().feed(TOO_OLD)
+
+
+def test_events_before_an_error_come_first_and_the_error_next():
+    first = BOOKMARKS.splitlines(keepends=True)[0]
+    decoder = WatchDecoder()
+    events = decoder.feed(first + TOO_OLD + first)
+    assert [e.type for e in events] == ["ADDED"]
+    with pytest.raises(rawkube.GoneError):
+        decoder.feed(b"")
+    with pytest.raises(rawkube.DecodeError, match="ended with an error"):
+        decoder.feed(first)
+
+
+@pytest.mark.parametrize(
+    ("stream", "message"),
+    [
+        (b"<html>proxy error</html>\n", r"watch event 1 is not JSON .*it starts '<html>proxy"),
+        (b'{"type":"SYNC","object":{}}\n', r"watch event 1 has the unknown type 'SYNC'"),
+        (b'{"type":"ADDED"}\n', r"watch event 1 \(ADDED\) carries no object"),
+        (b"[1, 2]\n", r"watch event 1 has the unknown type None"),
+    ],
+)
+def test_a_bad_line_is_a_decode_error_naming_it(stream, message):
+    with pytest.raises(rawkube.DecodeError, match=message):
+        WatchDecoder().feed(stream)
+
+
+def test_an_event_past_the_size_cap_is_refused():
+    decoder = WatchDecoder(max_event_bytes=1000)
+    with pytest.raises(rawkube.DecodeError, match="watch event 1 is larger than 1000 bytes"):
+        decoder.feed(b'{"type":"ADDED","object":{"data":"' + b"x" * 2000)
+    with pytest.raises(ValueError, match="max_event_bytes"):
+        WatchDecoder(max_event_bytes=0)
+
+
+def test_the_last_event_may_lack_its_newline_but_not_its_end():
+    last = BOOKMARKS.splitlines()[-1]
+    decoder = WatchDecoder()
+    assert decoder.feed(last) == []
+    (event,) = decoder.close()
+    assert event.type == "BOOKMARK"
+    cut = WatchDecoder()
+    cut.feed(last[:-5])
+    with pytest.raises(rawkube.DecodeError, match="the stream ended inside it"):
+        cut.close()
+    assert WatchDecoder().close() == []
+
+
+def test_blank_lines_are_no_events():
+    first = BOOKMARKS.splitlines(keepends=True)[0]
+    assert [e.type for e in decode_all(b"\n" + first + b"\r\n\n")] == ["ADDED"]

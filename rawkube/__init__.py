@@ -43,6 +43,8 @@ from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResour
 from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
 from rawkube._selector import selector
 from rawkube._version import __version__
+from rawkube._watch import WatchEvent
+from rawkube._watches import AsyncWatch, Watch
 from rawkube._yaml import load_all_yaml
 from rawkube.config import (
     ClientCertificate,
@@ -89,6 +91,7 @@ __all__ = [
     "AsyncDynamicApi",
     "AsyncRESTClient",
     "AsyncRequest",
+    "AsyncWatch",
     "BadRequestError",
     "Client",
     "ClientCertificate",
@@ -132,6 +135,8 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
+    "Watch",
+    "WatchEvent",
     "__version__",
     "aretry_on_conflict",
     "incluster_config",

@@ -13,6 +13,7 @@ from rawkube._calls import (
     ALL,
     METADATA_ACCEPT,
     TABLE_ACCEPT,
+    WATCH_METADATA_ACCEPT,
     AllNamespaces,
     Call,
     LineSplitter,
@@ -23,12 +24,25 @@ from rawkube._calls import (
 from rawkube._exceptions import GoneError
 from rawkube._request import Result
 from rawkube._resource import GroupVersionResource
+from rawkube._watch import WatchDecoder
+from rawkube._watches import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_WATCH_TIMEOUT,
+    AsyncWatch,
+    Watch,
+    read_timeout,
+)
 
 if TYPE_CHECKING:
     from rawkube._client import AsyncClient, Client
     from rawkube.models import Resource
     from rawkube.models.autoscaling_v1 import Scale
-    from rawkube.models.meta_v1 import PartialObjectMetadataList, Status, Table
+    from rawkube.models.meta_v1 import (
+        PartialObjectMetadata,
+        PartialObjectMetadataList,
+        Status,
+        Table,
+    )
 
 __all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic", "DynamicApi"]
 
@@ -431,6 +445,61 @@ class _Verbs(Generic[T, L]):
                 yield from lines.feed(chunk)
         yield from lines.close()
 
+    def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        allow_watch_bookmarks: bool = True,
+        timeout_seconds: int = DEFAULT_WATCH_TIMEOUT,
+        send_initial_events: bool | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> Watch[T]:
+        """The changes to the objects, as a :class:`~rawkube.Watch` (iterate it; ``with`` closes).
+
+        ``send_initial_events=True`` starts with the current objects and a bookmark marking
+        their end (it also sends the ``resourceVersionMatch=NotOlderThan`` the server needs).
+        Reads wait at most ``idle_timeout`` (with bookmarks) or ``timeout_seconds`` plus a
+        margin, so a dead connection ends the iteration with a TransportError.
+        """
+        call = self._core.watch(
+            resource_version=resource_version,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            timeout_seconds=timeout_seconds,
+            send_initial_events=send_initial_events,
+        )
+        request = self._core.apply_to(self._client.get(), call)
+        request.idle_timeout(read_timeout(timeout_seconds, allow_watch_bookmarks, idle_timeout))
+        return Watch(request, self._core.watch_decoder())  # type: ignore[arg-type]
+
+    def watch_metadata(
+        self,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        timeout_seconds: int = DEFAULT_WATCH_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> Watch[PartialObjectMetadata]:
+        """As :meth:`watch`, with only the objects' metadata (PartialObjectMetadata)."""
+        from rawkube.models.meta_v1 import PartialObjectMetadata
+
+        call = self._core.watch(
+            resource_version=resource_version,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            allow_watch_bookmarks=True,
+            timeout_seconds=timeout_seconds,
+            send_initial_events=None,
+            accept=WATCH_METADATA_ACCEPT,
+        )
+        request = self._core.apply_to(self._client.get(), call)
+        request.idle_timeout(read_timeout(timeout_seconds, True, idle_timeout))
+        return Watch(request, WatchDecoder.of(PartialObjectMetadata))  # type: ignore[arg-type]
+
 
 class _AsyncVerbs(Generic[T, L]):
     """The asyncio twin of :class:`Api`: the same methods, awaited (``iter`` is async)."""
@@ -817,6 +886,55 @@ class _AsyncVerbs(Generic[T, L]):
                     yield line
         for line in lines.close():
             yield line
+
+    def watch(
+        self,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        allow_watch_bookmarks: bool = True,
+        timeout_seconds: int = DEFAULT_WATCH_TIMEOUT,
+        send_initial_events: bool | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> AsyncWatch[T]:
+        """As :meth:`Api.watch`: an :class:`~rawkube.AsyncWatch` (``async for``, ``async with``)."""
+        call = self._core.watch(
+            resource_version=resource_version,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            allow_watch_bookmarks=allow_watch_bookmarks,
+            timeout_seconds=timeout_seconds,
+            send_initial_events=send_initial_events,
+        )
+        request = self._core.apply_to(self._client.get(), call)
+        request.idle_timeout(read_timeout(timeout_seconds, allow_watch_bookmarks, idle_timeout))
+        return AsyncWatch(request, self._core.watch_decoder())  # type: ignore[arg-type]
+
+    def watch_metadata(
+        self,
+        *,
+        resource_version: str | None = None,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        timeout_seconds: int = DEFAULT_WATCH_TIMEOUT,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> AsyncWatch[PartialObjectMetadata]:
+        """As :meth:`Api.watch_metadata`."""
+        from rawkube.models.meta_v1 import PartialObjectMetadata
+
+        call = self._core.watch(
+            resource_version=resource_version,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            allow_watch_bookmarks=True,
+            timeout_seconds=timeout_seconds,
+            send_initial_events=None,
+            accept=WATCH_METADATA_ACCEPT,
+        )
+        request = self._core.apply_to(self._client.get(), call)
+        request.idle_timeout(read_timeout(timeout_seconds, True, idle_timeout))
+        return AsyncWatch(request, WatchDecoder.of(PartialObjectMetadata))  # type: ignore[arg-type]
 
 
 class Api(_Verbs[R, ObjectList[R]]):

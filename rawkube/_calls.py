@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 from rawkube._exceptions import GoneError
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersionResource, ResourceInfo, check_segment
+from rawkube._watch import WatchDecoder
 
 if TYPE_CHECKING:
     from rawkube.models.autoscaling_v1 import Scale
@@ -24,6 +25,7 @@ __all__ = [
     "ALL",
     "METADATA_ACCEPT",
     "TABLE_ACCEPT",
+    "WATCH_METADATA_ACCEPT",
     "AllNamespaces",
     "Call",
     "LineSplitter",
@@ -39,6 +41,9 @@ T_co = TypeVar("T_co", covariant=True)
 PatchType = Literal["merge", "json", "strategic", "apply"]
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
+WATCH_METADATA_ACCEPT = (
+    "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io, application/json"
+)
 METADATA_ACCEPT = (
     "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io, application/json"
 )
@@ -198,6 +203,43 @@ class ResourceCore(Generic[T, L]):
         if continue_:
             params += (("continue", continue_),)
         return Call("GET", params=params, accept=accept, whole_collection=True)
+
+    def watch(
+        self,
+        *,
+        resource_version: str | None,
+        label_selector: str | Mapping[str, str] | None,
+        field_selector: str | Mapping[str, str] | None,
+        allow_watch_bookmarks: bool,
+        timeout_seconds: int,
+        send_initial_events: bool | None,
+        accept: str | None = None,
+    ) -> Call:
+        from rawkube._selector import field_selector as fields
+        from rawkube._selector import label_selector as labels
+
+        if isinstance(timeout_seconds, bool) or timeout_seconds <= 0:
+            raise ValueError(f"timeout_seconds must be positive, not {timeout_seconds!r}")
+        if send_initial_events and not allow_watch_bookmarks:
+            raise ValueError("send_initial_events needs bookmarks: it ends with one")
+        params = _query(
+            watch=1,
+            resourceVersion=resource_version,
+            # The server requires NotOlderThan with sendInitialEvents.
+            resourceVersionMatch="NotOlderThan" if send_initial_events else None,
+            labelSelector=labels(label_selector),
+            fieldSelector=fields(field_selector),
+            allowWatchBookmarks=True if allow_watch_bookmarks else None,
+            sendInitialEvents=send_initial_events,
+            timeoutSeconds=timeout_seconds,
+        )
+        return Call("GET", params=params, accept=accept, whole_collection=True)
+
+    def watch_decoder(self) -> WatchDecoder[T]:
+        """The decoder of this resource's watch events: models, or the server's dicts."""
+        if self.model is None:
+            return WatchDecoder()
+        return WatchDecoder.of(self.model)
 
     def write_options(
         self, dry_run: bool, field_manager: str | None, field_validation: str | None

@@ -41,6 +41,7 @@ class ApiRequest:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     timeout: float | None = None
+    stream_read_timeout: float | None = None  # a streamed body's limit between two reads
 
     def describe(self) -> str:
         """``GET /api/v1/namespaces/x/pods``: how errors name this request."""
@@ -80,6 +81,14 @@ def encode_body(body: object) -> tuple[bytes, str]:
     )
 
 
+def _positive_seconds(what: str, seconds: object) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds, not {type(seconds).__name__}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds, not {seconds!r}")
+    return float(seconds)
+
+
 def _param_value(key: str, value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -114,6 +123,7 @@ class RequestBuilder:
         self._body: bytes | None = None
         self._body_set = False
         self._timeout: float | None = None
+        self._idle_timeout: float | None = None
         self._content_type = content_type
 
     def _set_once(self, attr: str, what: str, value: Any) -> None:
@@ -203,11 +213,15 @@ class RequestBuilder:
 
     def timeout(self: B, seconds: float) -> B:
         """An overall limit for this request, also sent to the server as ``timeout``."""
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            raise TypeError(f"timeout must be a number of seconds, not {type(seconds).__name__}")
-        if not math.isfinite(seconds) or seconds <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, not {seconds!r}")
-        self._set_once("_timeout", "timeout", float(seconds))
+        self._set_once("_timeout", "timeout", _positive_seconds("timeout", seconds))
+        return self
+
+    def idle_timeout(self: B, seconds: float) -> B:
+        """For a streamed body (a watch): the longest it may stay silent before reading fails.
+
+        Streams have no read timeout otherwise, since a followed log may rightly be quiet.
+        """
+        self._set_once("_idle_timeout", "idle_timeout", _positive_seconds("idle_timeout", seconds))
         return self
 
     def build(self) -> ApiRequest:
@@ -242,6 +256,7 @@ class RequestBuilder:
             headers=tuple(headers.values()),
             body=self._body,
             timeout=self._timeout,
+            stream_read_timeout=self._idle_timeout,
         )
 
 

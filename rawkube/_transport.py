@@ -192,7 +192,15 @@ class TransportCore:
 
     def request_options(self, request: ApiRequest, *, stream: bool) -> dict[str, Any]:
         """Keyword arguments for ``build_request`` of one ApiRequest."""
-        if stream:
+        if stream and request.stream_read_timeout is not None:
+            # A watch: no read may take longer than the server's bookmarks and timeout allow.
+            timeout = httpx.Timeout(
+                connect=self.config.connect_timeout,
+                read=request.stream_read_timeout,
+                write=self.config.read_timeout,
+                pool=None,
+            )
+        elif stream:
             timeout = self.stream_timeout
         elif request.timeout is not None:
             timeout = httpx.Timeout(

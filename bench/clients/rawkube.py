@@ -6,11 +6,12 @@ import rawkube.models.core_v1  # the models used, imported up front as other ada
 KIND = "client"
 DISTS = ["rawkube"]
 IMPORTS = ["rawkube"]
-NA = {"watch": "watch arrives with the watch issue"}
+NA = {}
 NOTES = {
     "list_typed": "client.core_v1.pods(ns).list()",
     "list_dict": "client.dynamic.resource(pods).namespace(ns).list()",
     "get_many": "client.core_v1.pods(ns).get(name)",
+    "watch": "client.core_v1.pods(ns).watch()",
 }
 PODS = rawkube.GroupVersionResource("", "v1", "pods")
 
@@ -36,6 +37,13 @@ def get_many(client, namespace, name, count):
         pod = pods.get(name)
         hits += pod.metadata is not None and pod.metadata.name == name
     return hits
+
+
+def watch(client, namespace):
+    with client.core_v1.pods(namespace).watch() as events:
+        for event in events:
+            _ = event.object.metadata.name
+            yield event.type
 
 
 def teardown(client):

@@ -37,6 +37,9 @@ def python_blocks() -> list[str]:
 
 def answer(request: httpx.Request) -> httpx.Response:
     """One generic object that has every field the examples read; 404 for "missing"."""
+    if request.url.params.get("watch"):
+        event = {"type": "ADDED", "object": {"kind": "Pod", "metadata": {"name": "web-0"}}}
+        return httpx.Response(200, content=json.dumps(event).encode() + b"\n")
     if request.method == "GET" and request.url.path == "/api/v1/namespaces/default/pods":
         return httpx.Response(200, json={"apiVersion": "v1", "kind": "PodList", "items": [
             {"metadata": {"name": "web-0"}, "status": {"phase": "Running"}}]})  # fmt: skip

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import httpx
 
@@ -18,6 +18,8 @@ from rawkube._manifests import Source, located, manifests_of, namespace_for
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
 from rawkube._transport import AsyncTransport, SyncTransport
+from rawkube._watch import WatchDecoder
+from rawkube._watches import DEFAULT_IDLE_TIMEOUT, AsyncWatch, Watch
 from rawkube.config import Config, load_config
 
 if TYPE_CHECKING:
@@ -25,11 +27,14 @@ if TYPE_CHECKING:
     from rawkube.models import Resource
 
 R = TypeVar("R", bound=RequestBuilder)
+M = TypeVar("M")
 T = TypeVar("T", bound="Resource")
 
 
 class Request(RequestBuilder):
-    """A request on a :class:`Client`; ends in :meth:`do`, :meth:`do_raw` or :meth:`stream`."""
+    """A request on a :class:`Client`; ends in :meth:`do`, :meth:`do_raw`, :meth:`stream`, or
+    :meth:`watch`.
+    """
 
     def __init__(
         self, transport: SyncTransport, method: str, *, content_type: str | None = None
@@ -57,6 +62,22 @@ class Request(RequestBuilder):
         """
         return self._transport.stream(self.build())
 
+    @overload
+    def watch(self, model: None = None) -> Watch[dict[str, Any]]: ...
+
+    @overload
+    def watch(self, model: type[M]) -> Watch[M]: ...
+
+    def watch(self, model: type[Any] | None = None) -> Watch[Any]:
+        """This request as a watch: its events, objects decoded into ``model`` (else dicts).
+
+        Adds ``watch=1`` and, unless set, an :meth:`idle_timeout` of 90 s; the caller names
+        any ``timeoutSeconds`` and ``allowWatchBookmarks`` it wants (see :meth:`Api.watch`,
+        which sets them all). Raises as :class:`~rawkube.Watch` does while iterating.
+        """
+        self._as_watch(DEFAULT_IDLE_TIMEOUT)
+        return Watch(self, _decoder(model))
+
 
 class AsyncRequest(RequestBuilder):
     """A request being built on an :class:`AsyncClient`; its terminals are awaited."""
@@ -78,6 +99,21 @@ class AsyncRequest(RequestBuilder):
     def stream(self) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Async twin of :meth:`Request.stream`: the body in chunks, with the same errors."""
         return self._transport.stream(self.build())
+
+    @overload
+    def watch(self, model: None = None) -> AsyncWatch[dict[str, Any]]: ...
+
+    @overload
+    def watch(self, model: type[M]) -> AsyncWatch[M]: ...
+
+    def watch(self, model: type[Any] | None = None) -> AsyncWatch[Any]:
+        """As :meth:`Request.watch`: an :class:`~rawkube.AsyncWatch`."""
+        self._as_watch(DEFAULT_IDLE_TIMEOUT)
+        return AsyncWatch(self, _decoder(model))
+
+
+def _decoder(model: type[Any] | None) -> WatchDecoder[Any]:
+    return WatchDecoder() if model is None else WatchDecoder.of(model)
 
 
 class _VerbStarters(Generic[R]):

@@ -224,6 +224,13 @@ class RequestBuilder:
         self._set_once("_idle_timeout", "idle_timeout", _positive_seconds("idle_timeout", seconds))
         return self
 
+    def _as_watch(self, idle_timeout: float) -> None:
+        """Make this request a watch: ``watch=1`` unless given, and a read limit unless set."""
+        if not any(key == "watch" for key, _ in self._params):
+            self.param("watch", 1)
+        if self._idle_timeout is None:
+            self.idle_timeout(idle_timeout)
+
     def build(self) -> ApiRequest:
         """The request as it will be sent. Raises ``ValueError`` for a name without a resource."""
         if (self._name is not None or self._subresource is not None) and self._resource is None:

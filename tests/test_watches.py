@@ -147,3 +147,17 @@ async def test_the_async_watch_is_an_async_iterator_and_context_manager():
             seen = [event async for event in events]
     assert isinstance(seen[0].object, ConfigMap)
     assert [e.type for e in seen].count("DELETED") == 2
+
+
+@respx.mock
+def test_the_builder_watch_terminal_decodes_any_request(client):
+    route = respx.get(CONFIGMAPS).mock(return_value=stream(BOOKMARKS))
+    request = client.get().namespace("team").resource("configmaps").param("timeoutSeconds", 30)
+    events = list(request.watch(ConfigMap))
+    assert isinstance(events[0].object, ConfigMap)
+    assert list(sent(route).url.params.multi_items()) == [("timeoutSeconds", "30"), ("watch", "1")]
+    assert sent(route).extensions["timeout"]["read"] == 90.0
+    raw = client.get().namespace("team").resource("configmaps").param("watch", "true").watch()
+    assert next(raw).object["metadata"]["name"] == "cm-1"
+    raw.close()
+    assert list(sent(route).url.params.multi_items()) == [("watch", "true")]

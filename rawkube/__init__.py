@@ -55,6 +55,7 @@ from rawkube.config import (
     incluster_config,
     load_config,
 )
+from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
 
 if TYPE_CHECKING:
     from rawkube._discovery import AsyncDiscovery, Discovery, GroupInfo
@@ -91,6 +92,7 @@ __all__ = [
     "AsyncDynamicApi",
     "AsyncRESTClient",
     "AsyncRequest",
+    "AsyncRetryWatcher",
     "AsyncWatch",
     "BadRequestError",
     "Client",
@@ -125,6 +127,7 @@ __all__ = [
     "ResourceInfo",
     "ResourceNotFoundError",
     "Result",
+    "RetryWatcher",
     "ServerTimeoutError",
     "ServiceUnavailableError",
     "Status",

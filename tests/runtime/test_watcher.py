@@ -1,0 +1,134 @@
+"""RetryWatcher: resumes from the last resourceVersion, waits on the clock, stops when it must."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import httpx
+import pytest
+import respx
+
+import rawkube
+from rawkube._clock import FakeClock
+from rawkube.models.core_v1 import ConfigMap
+from rawkube.runtime import AsyncRetryWatcher, RetryWatcher
+from tests.conftest import RECORDED
+
+SERVER = "http://k8s.test"
+CONFIGMAPS = f"{SERVER}/api/v1/namespaces/team/configmaps"
+TOO_OLD = (RECORDED / "err_410_watch_too_old_rv.body").read_bytes()
+
+
+def event(kind: str, name: str, version: str) -> bytes:
+    obj = {
+        "kind": "ConfigMap",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "resourceVersion": version},
+    }
+    return json.dumps({"type": kind, "object": obj}).encode() + b"\n"
+
+
+def stream(*lines: bytes) -> httpx.Response:
+    return httpx.Response(200, content=b"".join(lines))
+
+
+def status(code: int, reason: str, retry_after: str | None = None) -> httpx.Response:
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "reason": reason,
+        "code": code,
+    }
+    return httpx.Response(code, json=body, headers=headers)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client(clock):
+    config = rawkube.Config(server=SERVER, namespace="team", clock=clock)
+    with rawkube.Client(config) as client:
+        yield client
+
+
+def versions(route: respx.Route) -> list[str | None]:
+    return [dict(c.request.url.params.multi_items()).get("resourceVersion") for c in route.calls]
+
+
+@respx.mock
+def test_it_resumes_from_the_last_version_after_each_end_and_failure(client, clock):
+    route = respx.get(CONFIGMAPS).mock(
+        side_effect=[
+            stream(event("ADDED", "a", "11"), event("MODIFIED", "a", "12")),  # then EOF
+            httpx.ReadTimeout("silent peer"),
+            status(500, "InternalError"),
+            status(429, "TooManyRequests", retry_after="7"),
+            stream(event("BOOKMARK", "", "20")),
+            stream(b'{"type":"ADDED","object":{"metadata":{"name":"b","res'),  # cut mid-event
+            stream(event("DELETED", "a", "21"), event("ADDED", "c", "22")),
+        ]
+    )
+    with RetryWatcher(client.core_v1.config_maps(), resource_version="10") as watcher:
+        seen = list(itertools.islice(watcher, 4))
+    assert [(e.type, e.object.metadata.name) for e in seen] == [
+        ("ADDED", "a"),
+        ("MODIFIED", "a"),
+        ("DELETED", "a"),
+        ("ADDED", "c"),
+    ]
+    assert all(isinstance(e.object, ConfigMap) for e in seen)
+    assert versions(route) == ["10", "12", "12", "12", "12", "20", "20"]
+    assert clock.sleeps == [1.0, 1.0, 1.0, 7.0, 1.0, 1.0]
+    assert watcher.resource_version == "22"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (stream(TOO_OLD), rawkube.GoneError),
+        (status(410, "Expired"), rawkube.GoneError),
+        (status(401, "Unauthorized"), rawkube.UnauthorizedError),
+        (status(403, "Forbidden"), rawkube.ForbiddenError),
+        (status(404, "NotFound"), rawkube.NotFoundError),
+    ],
+)
+@respx.mock
+def test_it_stops_where_retrying_cannot_help(client, clock, answer, error):
+    respx.get(CONFIGMAPS).mock(side_effect=[stream(event("ADDED", "a", "11")), answer])
+    watcher = RetryWatcher(client.core_v1.config_maps(), resource_version="10")
+    assert next(watcher).object.metadata.name == "a"
+    with pytest.raises(error):
+        next(watcher)
+
+
+def test_a_starting_version_that_means_any_is_refused(client):
+    for version in ("", "0"):
+        with pytest.raises(ValueError, match="list first"):
+            RetryWatcher(client.core_v1.config_maps(), resource_version=version)
+
+
+@pytest.mark.anyio
+async def test_the_async_watcher_resumes_the_same_way():
+    clock = FakeClock()
+    config = rawkube.Config(server=SERVER, namespace="team", clock=clock)
+    with respx.mock:
+        route = respx.get(CONFIGMAPS).mock(
+            side_effect=[
+                stream(event("ADDED", "a", "11")),
+                status(503, "ServiceUnavailable"),
+                stream(event("ADDED", "b", "12")),
+            ]
+        )
+        async with rawkube.AsyncClient(config) as client:
+            watcher = AsyncRetryWatcher(client.core_v1.config_maps(), resource_version="10")
+            async with watcher:
+                names = [(await watcher.__anext__()).object.metadata.name for _ in range(2)]
+    assert names == ["a", "b"]
+    assert versions(route) == ["10", "11", "11"]
+    assert clock.sleeps == [1.0, 1.0]

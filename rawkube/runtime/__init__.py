@@ -1,5 +1,5 @@
 """The long-running parts: watches that resume by themselves (informers and workqueues to come)."""
 
-from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
+from rawkube.runtime.watcher import AsyncRetryWatcher, ListThenWatch, RetryWatcher, list_then_watch
 
-__all__ = ["AsyncRetryWatcher", "RetryWatcher"]
+__all__ = ["AsyncRetryWatcher", "ListThenWatch", "RetryWatcher", "list_then_watch"]

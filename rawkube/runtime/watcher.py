@@ -43,7 +43,15 @@ if TYPE_CHECKING:
     from rawkube._clock import Clock
     from rawkube._watches import AsyncWatch, Watch
 
-__all__ = ["MIN_RETRY_DELAY", "AsyncRetryWatcher", "ResumeState", "RetryWatcher"]
+__all__ = [
+    "MIN_RETRY_DELAY",
+    "AsyncRetryWatcher",
+    "KnownObjects",
+    "ListThenWatch",
+    "ResumeState",
+    "RetryWatcher",
+    "list_then_watch",
+]
 
 T = TypeVar("T")
 
@@ -223,3 +231,143 @@ class AsyncRetryWatcher(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _key(obj: Any) -> tuple[str, str]:
+    if isinstance(obj, Mapping):
+        metadata = obj.get("metadata") or {}
+        return metadata.get("namespace") or "", metadata.get("name") or ""
+    metadata = getattr(obj, "metadata", None)
+    return getattr(metadata, "namespace", None) or "", getattr(metadata, "name", None) or ""
+
+
+def _page(answer: Any) -> tuple[list[Any], str | None, str | None]:
+    """A list answer's items, resourceVersion and continue token, typed or a dict."""
+    if isinstance(answer, Mapping):
+        metadata = answer.get("metadata") or {}
+        return (
+            list(answer.get("items") or []),
+            metadata.get("resourceVersion"),
+            metadata.get("continue"),
+        )
+    metadata = answer.metadata
+    version = metadata.resource_version if metadata is not None else None
+    token = metadata.continue_ if metadata is not None else None
+    return list(answer.items or []), version, token
+
+
+class KnownObjects:
+    """What a list-then-watch has reported so far, and the events a fresh list makes of it."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], Any] = {}
+
+    def relisted(self, items: list[Any]) -> list[WatchEvent[Any]]:
+        """ADDED, MODIFIED and DELETED events that bring the known objects to ``items``."""
+        fresh = {_key(item): item for item in items}
+        events: list[WatchEvent[Any]] = []
+        for key, item in fresh.items():
+            old = self.objects.get(key)
+            if old is None:
+                events.append(WatchEvent("ADDED", item))
+            elif _resource_version(old) != _resource_version(item):
+                events.append(WatchEvent("MODIFIED", item))
+        events += [
+            WatchEvent("DELETED", old) for key, old in self.objects.items() if key not in fresh
+        ]
+        self.objects = fresh
+        return events
+
+    def seen(self, event: WatchEvent[Any]) -> None:
+        """Keep the known objects up to date with a watch event."""
+        if event.type == "DELETED":
+            self.objects.pop(_key(event.object), None)
+        elif event.type != "BOOKMARK":
+            self.objects[_key(event.object)] = event.object
+
+
+class ListThenWatch(Generic[T]):
+    """Every object, then every change, however long it runs.
+
+    Lists (``page_size`` at a time) and reports each object as ADDED, then watches from the
+    list's resourceVersion with a :class:`RetryWatcher`. When the watch's resourceVersion has
+    become too old (410), it lists again and reports what changed meanwhile (ADDED, MODIFIED,
+    DELETED, the last as the object it knew) before watching on. ``options`` are
+    :meth:`~rawkube.Api.watch`'s; selectors apply to the lists and the watches alike. Raises
+    what :class:`RetryWatcher` raises, but for 410.
+    """
+
+    def __init__(
+        self,
+        api: _Verbs[T, Any],
+        *,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        page_size: int = 500,
+        **options: Any,
+    ) -> None:
+        self._api = api
+        self._selectors = {"label_selector": label_selector, "field_selector": field_selector}
+        self._page_size = page_size
+        self._options = options
+        self.known = KnownObjects()
+        self._watcher: RetryWatcher[T] | None = None
+        self._closed = False
+        self._events: Iterator[WatchEvent[T]] | None = None
+
+    def __iter__(self) -> Iterator[WatchEvent[T]]:
+        return self
+
+    def __next__(self) -> WatchEvent[T]:
+        if self._events is None:
+            self._events = self._run()
+        return next(self._events)
+
+    def _list(self) -> tuple[list[Any], str]:
+        items: list[Any] = []
+        version, token = None, None
+        while True:
+            answer = self._api.list(limit=self._page_size, continue_=token, **self._selectors)
+            page, page_version, token = _page(answer)
+            items += page
+            version = version or page_version
+            if not token:
+                return items, version or ""
+
+    def _run(self) -> Iterator[WatchEvent[T]]:
+        while not self._closed:
+            items, version = self._list()
+            yield from self.known.relisted(items)
+            self._watcher = RetryWatcher(
+                self._api, resource_version=version, **self._selectors, **self._options
+            )
+            try:
+                for event in self._watcher:
+                    self.known.seen(event)
+                    yield event
+            except GoneError:
+                continue  # too old to resume: list again
+
+    def close(self) -> None:
+        """Stop: close the current watch; iteration then ends."""
+        self._closed = True
+        if self._watcher is not None:
+            self._watcher.close()
+        if self._events is not None and hasattr(self._events, "close"):
+            self._events.close()
+
+    def __enter__(self) -> ListThenWatch[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def list_then_watch(api: _Verbs[T, Any], **options: Any) -> ListThenWatch[T]:
+    """Every object of ``api``, then every change: a :class:`ListThenWatch`."""
+    return ListThenWatch(api, **options)

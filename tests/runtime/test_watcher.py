@@ -10,6 +10,7 @@ import pytest
 import respx
 
 import rawkube
+import rawkube.runtime
 from rawkube._clock import FakeClock
 from rawkube.models.core_v1 import ConfigMap
 from rawkube.runtime import AsyncRetryWatcher, RetryWatcher
@@ -24,7 +25,7 @@ def event(kind: str, name: str, version: str) -> bytes:
     obj = {
         "kind": "ConfigMap",
         "apiVersion": "v1",
-        "metadata": {"name": name, "resourceVersion": version},
+        "metadata": {"name": name, "namespace": "team", "resourceVersion": version},
     }
     return json.dumps({"type": kind, "object": obj}).encode() + b"\n"
 
@@ -132,3 +133,57 @@ async def test_the_async_watcher_resumes_the_same_way():
     assert names == ["a", "b"]
     assert versions(route) == ["10", "11", "11"]
     assert clock.sleeps == [1.0, 1.0]
+
+
+def cm_list(
+    version: str, *names_versions: tuple[str, str], token: str | None = None
+) -> httpx.Response:
+    metadata = {"resourceVersion": version, **({"continue": token} if token else {})}
+    items = [
+        {
+            "kind": "ConfigMap",
+            "apiVersion": "v1",
+            "metadata": {"name": n, "namespace": "team", "resourceVersion": v},
+        }
+        for n, v in names_versions
+    ]
+    return httpx.Response(
+        200,
+        json={"kind": "ConfigMapList", "apiVersion": "v1", "metadata": metadata, "items": items},
+    )
+
+
+@respx.mock
+def test_list_then_watch_lists_watches_and_reports_what_a_relist_changed(client):
+    lists = respx.get(CONFIGMAPS, params={"limit": "2"}).mock(
+        side_effect=[
+            cm_list("30", ("a", "1"), ("b", "2"), token="next"),
+            cm_list("30", ("c", "3")),
+            cm_list("50", ("a", "1"), ("c", "44"), ("d", "45")),  # after the 410
+        ]
+    )
+    watches = respx.get(CONFIGMAPS, params={"watch": "1"}).mock(
+        side_effect=[
+            stream(event("MODIFIED", "b", "31"), TOO_OLD),
+            stream(event("ADDED", "e", "51")),
+        ]
+    )
+    with rawkube.runtime.list_then_watch(client.core_v1.config_maps(), page_size=2) as changes:
+        seen = [(e.type, e.object.metadata.name) for e in itertools.islice(changes, 8)]
+    assert seen == [
+        ("ADDED", "a"),
+        ("ADDED", "b"),
+        ("ADDED", "c"),
+        ("MODIFIED", "b"),  # from the watch
+        ("MODIFIED", "c"),  # the relist after 410: c changed, d came, b went
+        ("ADDED", "d"),
+        ("DELETED", "b"),
+        ("ADDED", "e"),
+    ]
+    assert versions(watches) == ["30", "50"]
+    assert [dict(c.request.url.params.multi_items()).get("continue") for c in lists.calls] == [
+        None,
+        "next",
+        None,
+    ]
+    assert sorted(name for _, name in changes.known.objects) == ["a", "c", "d", "e"]

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Status,
         Table,
     )
+    from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
 
 __all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic", "DynamicApi"]
 
@@ -445,6 +446,34 @@ class _Verbs(Generic[T, L]):
                 yield from lines.feed(chunk)
         yield from lines.close()
 
+    @overload
+    def watch(
+        self,
+        *,
+        resource_version: str | None = ...,
+        label_selector: str | Mapping[str, str] | None = ...,
+        field_selector: str | Mapping[str, str] | None = ...,
+        allow_watch_bookmarks: bool = ...,
+        timeout_seconds: int = ...,
+        send_initial_events: bool | None = ...,
+        idle_timeout: float = ...,
+        retry: Literal[False] = ...,
+    ) -> Watch[T]: ...
+
+    @overload
+    def watch(
+        self,
+        *,
+        resource_version: str | None = ...,
+        label_selector: str | Mapping[str, str] | None = ...,
+        field_selector: str | Mapping[str, str] | None = ...,
+        allow_watch_bookmarks: bool = ...,
+        timeout_seconds: int = ...,
+        send_initial_events: bool | None = ...,
+        idle_timeout: float = ...,
+        retry: Literal[True],
+    ) -> RetryWatcher[T]: ...
+
     def watch(
         self,
         *,
@@ -455,14 +484,28 @@ class _Verbs(Generic[T, L]):
         timeout_seconds: int = DEFAULT_WATCH_TIMEOUT,
         send_initial_events: bool | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-    ) -> Watch[T]:
+        retry: bool = False,
+    ) -> Watch[T] | RetryWatcher[T]:
         """The changes to the objects, as a :class:`~rawkube.Watch` (iterate it; ``with`` closes).
 
         ``send_initial_events=True`` starts with the current objects and a bookmark marking
         their end (it also sends the ``resourceVersionMatch=NotOlderThan`` the server needs).
         Reads wait at most ``idle_timeout`` (with bookmarks) or ``timeout_seconds`` plus a
         margin, so a dead connection ends the iteration with a TransportError.
+        ``retry=True`` gives a :class:`~rawkube.RetryWatcher` from ``resource_version`` instead.
         """
+        if retry:
+            from rawkube.runtime.watcher import RetryWatcher
+
+            return RetryWatcher(
+                self,
+                resource_version=resource_version or "",
+                label_selector=label_selector,
+                field_selector=field_selector,
+                allow_watch_bookmarks=allow_watch_bookmarks,
+                timeout_seconds=timeout_seconds,
+                idle_timeout=idle_timeout,
+            )
         call = self._core.watch(
             resource_version=resource_version,
             label_selector=label_selector,
@@ -887,6 +930,34 @@ class _AsyncVerbs(Generic[T, L]):
         for line in lines.close():
             yield line
 
+    @overload
+    def watch(
+        self,
+        *,
+        resource_version: str | None = ...,
+        label_selector: str | Mapping[str, str] | None = ...,
+        field_selector: str | Mapping[str, str] | None = ...,
+        allow_watch_bookmarks: bool = ...,
+        timeout_seconds: int = ...,
+        send_initial_events: bool | None = ...,
+        idle_timeout: float = ...,
+        retry: Literal[False] = ...,
+    ) -> AsyncWatch[T]: ...
+
+    @overload
+    def watch(
+        self,
+        *,
+        resource_version: str | None = ...,
+        label_selector: str | Mapping[str, str] | None = ...,
+        field_selector: str | Mapping[str, str] | None = ...,
+        allow_watch_bookmarks: bool = ...,
+        timeout_seconds: int = ...,
+        send_initial_events: bool | None = ...,
+        idle_timeout: float = ...,
+        retry: Literal[True],
+    ) -> AsyncRetryWatcher[T]: ...
+
     def watch(
         self,
         *,
@@ -897,8 +968,21 @@ class _AsyncVerbs(Generic[T, L]):
         timeout_seconds: int = DEFAULT_WATCH_TIMEOUT,
         send_initial_events: bool | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-    ) -> AsyncWatch[T]:
+        retry: bool = False,
+    ) -> AsyncWatch[T] | AsyncRetryWatcher[T]:
         """As :meth:`Api.watch`: an :class:`~rawkube.AsyncWatch` (``async for``, ``async with``)."""
+        if retry:
+            from rawkube.runtime.watcher import AsyncRetryWatcher
+
+            return AsyncRetryWatcher(
+                self,
+                resource_version=resource_version or "",
+                label_selector=label_selector,
+                field_selector=field_selector,
+                allow_watch_bookmarks=allow_watch_bookmarks,
+                timeout_seconds=timeout_seconds,
+                idle_timeout=idle_timeout,
+            )
         call = self._core.watch(
             resource_version=resource_version,
             label_selector=label_selector,

@@ -187,3 +187,17 @@ def test_list_then_watch_lists_watches_and_reports_what_a_relist_changed(client)
         None,
     ]
     assert sorted(name for _, name in changes.known.objects) == ["a", "c", "d", "e"]
+
+
+@respx.mock
+def test_watch_with_retry_is_a_retry_watcher(client, clock):
+    route = respx.get(CONFIGMAPS).mock(
+        side_effect=[stream(event("ADDED", "a", "11")), stream(event("ADDED", "b", "12"))]
+    )
+    watcher = client.core_v1.config_maps().watch(resource_version="10", retry=True)
+    assert isinstance(watcher, RetryWatcher)
+    with watcher:
+        assert [next(watcher).object.metadata.name for _ in range(2)] == ["a", "b"]
+    assert versions(route) == ["10", "11"]
+    with pytest.raises(ValueError, match="list first"):
+        client.core_v1.config_maps().watch(retry=True)

@@ -1,5 +1,17 @@
 """The long-running parts: watches that resume by themselves (informers and workqueues to come)."""
 
-from rawkube.runtime.watcher import AsyncRetryWatcher, ListThenWatch, RetryWatcher, list_then_watch
+from rawkube.runtime.watcher import (
+    AsyncListThenWatch,
+    AsyncRetryWatcher,
+    ListThenWatch,
+    RetryWatcher,
+    list_then_watch,
+)
 
-__all__ = ["AsyncRetryWatcher", "ListThenWatch", "RetryWatcher", "list_then_watch"]
+__all__ = [
+    "AsyncListThenWatch",
+    "AsyncRetryWatcher",
+    "ListThenWatch",
+    "RetryWatcher",
+    "list_then_watch",
+]

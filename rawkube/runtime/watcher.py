@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_RETRY_DELAY",
+    "AsyncListThenWatch",
     "AsyncRetryWatcher",
     "KnownObjects",
     "ListThenWatch",
@@ -366,6 +367,81 @@ class ListThenWatch(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class AsyncListThenWatch(Generic[T]):
+    """The asyncio twin of :class:`ListThenWatch`: ``async for`` and ``async with``."""
+
+    def __init__(
+        self,
+        api: _AsyncVerbs[T, Any],
+        *,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        page_size: int = 500,
+        **options: Any,
+    ) -> None:
+        self._api = api
+        self._selectors = {"label_selector": label_selector, "field_selector": field_selector}
+        self._page_size = page_size
+        self._options = options
+        self.known = KnownObjects()
+        self._watcher: AsyncRetryWatcher[T] | None = None
+        self._closed = False
+        self._events: AsyncIterator[WatchEvent[T]] | None = None
+
+    def __aiter__(self) -> AsyncIterator[WatchEvent[T]]:
+        return self
+
+    async def __anext__(self) -> WatchEvent[T]:
+        if self._events is None:
+            self._events = self._run()
+        return await self._events.__anext__()
+
+    async def _list(self) -> tuple[list[Any], str]:
+        items: list[Any] = []
+        version, token = None, None
+        while True:
+            answer = await self._api.list(limit=self._page_size, continue_=token, **self._selectors)
+            page, page_version, token = _page(answer)
+            items += page
+            version = version or page_version
+            if not token:
+                return items, version or ""
+
+    async def _run(self) -> AsyncIterator[WatchEvent[T]]:
+        while not self._closed:
+            items, version = await self._list()
+            for change in self.known.relisted(items):
+                yield change
+            self._watcher = AsyncRetryWatcher(
+                self._api, resource_version=version, **self._selectors, **self._options
+            )
+            try:
+                async for event in self._watcher:
+                    self.known.seen(event)
+                    yield event
+            except GoneError:
+                continue  # too old to resume: list again
+
+    async def aclose(self) -> None:
+        """Stop: close the current watch; iteration then ends."""
+        self._closed = True
+        if self._watcher is not None:
+            await self._watcher.aclose()
+        if self._events is not None and hasattr(self._events, "aclose"):
+            await self._events.aclose()
+
+    async def __aenter__(self) -> AsyncListThenWatch[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 def list_then_watch(api: _Verbs[T, Any], **options: Any) -> ListThenWatch[T]:

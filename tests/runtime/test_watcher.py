@@ -201,3 +201,26 @@ def test_watch_with_retry_is_a_retry_watcher(client, clock):
     assert versions(route) == ["10", "11"]
     with pytest.raises(ValueError, match="list first"):
         client.core_v1.config_maps().watch(retry=True)
+
+
+@pytest.mark.anyio
+async def test_the_async_list_then_watch_behaves_the_same():
+    config = rawkube.Config(server=SERVER, namespace="team", clock=FakeClock())
+    with respx.mock:
+        respx.get(CONFIGMAPS, params={"limit": "500"}).mock(
+            side_effect=[cm_list("30", ("a", "1")), cm_list("50", ("b", "2"))]
+        )
+        respx.get(CONFIGMAPS, params={"watch": "1"}).mock(
+            side_effect=[stream(event("ADDED", "c", "31"), TOO_OLD), stream()]
+        )
+        async with rawkube.AsyncClient(config) as client:
+            changes = rawkube.runtime.AsyncListThenWatch(client.core_v1.config_maps())
+            async with changes:
+                seen = [await changes.__anext__() for _ in range(5)]
+    assert [(e.type, e.object.metadata.name) for e in seen] == [
+        ("ADDED", "a"),
+        ("ADDED", "c"),
+        ("ADDED", "b"),
+        ("DELETED", "a"),
+        ("DELETED", "c"),
+    ]

@@ -145,3 +145,25 @@ def test_the_last_event_may_lack_its_newline_but_not_its_end():
 def test_blank_lines_are_no_events():
     first = BOOKMARKS.splitlines(keepends=True)[0]
     assert [e.type for e in decode_all(b"\n" + first + b"\r\n\n")] == ["ADDED"]
+
+
+STREAMS = {"bookmarks": BOOKMARKS, "initial": INITIAL}
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_every_recorded_stream_in_every_chunk_size_gives_the_same_events(name):
+    data = STREAMS[name]
+    whole = decode_all(data)
+    for size in [*range(1, 65), len(data) - 1, len(data)]:
+        assert decode_all(data, chunk=size) == whole, size
+    for size in (1, 7, 64, len(TOO_OLD) - 1, len(TOO_OLD)):
+        decoder = WatchDecoder()
+        with pytest.raises(rawkube.GoneError):
+            decode_all(TOO_OLD, decoder, chunk=size)
+
+
+def test_raw_line_separators_inside_strings_stay_one_event():
+    text = "a\u2028b\x85c"
+    line = json.dumps({"type": "ADDED", "object": {"data": {"k": text}}}, ensure_ascii=False)
+    (event,) = decode_all(line.encode() + b"\n", chunk=3)
+    assert event.object["data"]["k"] == text

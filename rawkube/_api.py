@@ -35,6 +35,7 @@ from rawkube._watches import (
 
 if TYPE_CHECKING:
     from rawkube._client import AsyncClient, Client
+    from rawkube.config import Config
     from rawkube.models import Resource
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (
@@ -62,6 +63,11 @@ class _Verbs(Generic[T, L]):
     def __init__(self, client: Client, core: ResourceCore[T, L]) -> None:
         self._client = client
         self._core = core
+
+    @property
+    def config(self) -> Config:
+        """The configuration of the client this interface sends with."""
+        return self._client.config
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core!r}>"
@@ -550,6 +556,11 @@ class _AsyncVerbs(Generic[T, L]):
     def __init__(self, client: AsyncClient, core: ResourceCore[T, L]) -> None:
         self._client = client
         self._core = core
+
+    @property
+    def config(self) -> Config:
+        """The configuration of the client this interface sends with."""
+        return self._client.config
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core!r}>"

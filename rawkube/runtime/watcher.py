@@ -120,7 +120,7 @@ class RetryWatcher(Generic[T]):
         self._open: Callable[[str], Watch[T]] = lambda version: api.watch(
             resource_version=version, **options
         )
-        self._clock: Clock = api._client.config.clock
+        self._clock: Clock = api.config.clock
         self._events: Iterator[WatchEvent[T]] | None = None
         self._watch: Watch[T] | None = None
         self._closed = False
@@ -181,7 +181,7 @@ class AsyncRetryWatcher(Generic[T]):
         self._open: Callable[[str], AsyncWatch[T]] = lambda version: api.watch(
             resource_version=version, **options
         )
-        self._clock: Clock = api._client.config.clock
+        self._clock: Clock = api.config.clock
         self._events: AsyncIterator[WatchEvent[T]] | None = None
         self._watch: AsyncWatch[T] | None = None
         self._closed = False

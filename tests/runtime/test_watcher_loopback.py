@@ -12,7 +12,7 @@ import pytest
 
 import rawkube
 from rawkube._clock import FakeClock
-from rawkube.runtime import RetryWatcher
+from rawkube.runtime import AsyncRetryWatcher, RetryWatcher
 
 
 def event(kind: str, name: str, version: str) -> bytes:
@@ -129,5 +129,28 @@ def test_each_misbehaviour_resumes_from_the_last_event_or_stops_on_410(misbehavi
     # No event lost or repeated: the half-sent "b" comes whole from the resumed watch.
     assert delivered == [("ADDED", "a"), ("ADDED", "b"), ("MODIFIED", "b")]
     # Each resume starts from the last resourceVersion delivered.
+    assert seen == ["10", "11", "11", "11", "12"]
+    assert clock.sleeps == [1.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.anyio
+async def test_the_async_watcher_resumes_the_same_way_over_the_same_server(misbehaving_server):
+    url, seen = misbehaving_server
+    clock = FakeClock()
+    config = rawkube.Config(server=url, namespace="team", clock=clock)
+    delivered = []
+    async with rawkube.AsyncClient(config) as client:
+        watcher = AsyncRetryWatcher(
+            client.core_v1.config_maps(), resource_version="10", idle_timeout=0.3
+        )
+
+        async def consume() -> None:
+            async with watcher:
+                async for change in watcher:
+                    delivered.append((change.type, change.object.metadata.name))
+
+        with pytest.raises(rawkube.GoneError, match="too old resource version"):
+            await consume()
+    assert delivered == [("ADDED", "a"), ("ADDED", "b"), ("MODIFIED", "b")]
     assert seen == ["10", "11", "11", "11", "12"]
     assert clock.sleeps == [1.0, 1.0, 1.0, 1.0]

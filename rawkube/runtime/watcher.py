@@ -23,6 +23,7 @@ another from the last resourceVersion it saw, so no event is skipped or delivere
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("rawkube")
 
 MIN_RETRY_DELAY = 1.0
 
@@ -93,6 +96,12 @@ class ResumeState:
         if isinstance(error, (TransportError, DecodeError)):
             return MIN_RETRY_DELAY
         raise error
+
+
+def _log_resume(version: str, delay: float, error: Exception | None) -> None:
+    # A watch that keeps failing should show in the logs, not only as a quiet retry loop.
+    why = "the watch ended" if error is None else f"{type(error).__name__}: {error}"
+    logger.info("watch resuming from resourceVersion %s in %.0f s (%s)", version, delay, why)
 
 
 def _resource_version(obj: Any) -> str | None:
@@ -151,7 +160,9 @@ class RetryWatcher(Generic[T]):
                 error = exc
             if self._closed:
                 return
-            self._clock.sleep(self._state.delay_after(error))
+            delay = self._state.delay_after(error)
+            _log_resume(self._state.resource_version, delay, error)
+            self._clock.sleep(delay)
 
     def close(self) -> None:
         """Stop: close the current watch; iteration then ends."""
@@ -212,7 +223,9 @@ class AsyncRetryWatcher(Generic[T]):
                 error = exc
             if self._closed:
                 return
-            await self._clock.asleep(self._state.delay_after(error))
+            delay = self._state.delay_after(error)
+            _log_resume(self._state.resource_version, delay, error)
+            await self._clock.asleep(delay)
 
     async def aclose(self) -> None:
         """Stop: close the current watch; iteration then ends."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 
 import httpx
 import pytest
@@ -223,4 +224,20 @@ async def test_the_async_list_then_watch_behaves_the_same():
         ("ADDED", "b"),
         ("DELETED", "a"),
         ("DELETED", "c"),
+    ]
+
+
+@respx.mock
+def test_each_resume_is_logged_with_its_reason(client, caplog):
+    respx.get(CONFIGMAPS).mock(
+        side_effect=[status(503, "ServiceUnavailable"), stream(event("ADDED", "a", "11"))]
+    )
+    with (
+        caplog.at_level(logging.INFO, logger="rawkube"),
+        RetryWatcher(client.core_v1.config_maps(), resource_version="10") as watcher,
+    ):
+        next(watcher)
+    assert [r.getMessage() for r in caplog.records] == [
+        "watch resuming from resourceVersion 10 in 1 s (ServiceUnavailableError: 503 "
+        "ServiceUnavailable: HTTP 503)"
     ]

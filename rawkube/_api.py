@@ -113,17 +113,9 @@ class _Verbs(Generic[T, L]):
         try:
             return self._core.read_list(self._send(call))
         except GoneError:
-            if limit is None or not continue_:
+            full = self._core.full_list(call)
+            if full is None:
                 raise
-            full = self._core.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                limit=None,
-                continue_=None,
-                resource_version=resource_version,
-                resource_version_match=resource_version_match,
-                timeout_seconds=timeout_seconds,
-            )
             return self._core.read_list(self._send(full))
 
     def iter(
@@ -606,17 +598,9 @@ class _AsyncVerbs(Generic[T, L]):
         try:
             return self._core.read_list(await self._send(call))
         except GoneError:
-            if limit is None or not continue_:
+            full = self._core.full_list(call)
+            if full is None:
                 raise
-            full = self._core.list(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                limit=None,
-                continue_=None,
-                resource_version=resource_version,
-                resource_version_match=resource_version_match,
-                timeout_seconds=timeout_seconds,
-            )
             return self._core.read_list(await self._send(full))
 
     async def iter(

@@ -241,6 +241,15 @@ class ResourceCore(Generic[T, L]):
             return WatchDecoder()
         return WatchDecoder.of(self.model)
 
+    def full_list(self, call: Call) -> Call | None:
+        """What a paged list whose continue token expired (410) asks instead: one full list,
+        as client-go's pager does; None when ``call`` was not continuing a paged list."""
+        keys = {key for key, _ in call.params}
+        if not {"limit", "continue"} <= keys:
+            return None
+        params = tuple(p for p in call.params if p[0] not in ("limit", "continue"))
+        return Call(call.method, params=params, accept=call.accept, whole_collection=True)
+
     def write_options(
         self, dry_run: bool, field_manager: str | None, field_validation: str | None
     ) -> tuple[tuple[str, str | int | bool], ...]:

@@ -94,36 +94,60 @@ class WatchDecoder(Generic[T]):
         :class:`~rawkube.DecodeError` for a bad line, an oversized event, or a feed after one
         of those was raised.
         """
-        self._raise_pending()
-        self._pending += data
         events: list[WatchEvent[T]] = []
-        start = 0
-        while True:
-            end = self._pending.find(b"\n", start)
-            if end < 0:
-                break
-            line = bytes(self._pending[start:end])
-            start = end + 1
+        for line in self.split(data):
             try:
-                event = self._line(line)
+                event = self.decode(line)
             except RawkubeError as exc:
                 if not events:
-                    del self._pending[:start]
-                    self._error = _spent(exc)
                     raise
-                self._error = exc
+                self._error = exc  # raised by the next call, after these events
                 break
             if event is not None:
                 events.append(event)
-        del self._pending[:start]
-        if self._error is None and len(self._pending) > self._max:
-            self._error = DecodeError(
-                f"watch event {self._lines + 1} is larger than {self._max} bytes; "
-                f"it starts {body_snippet(bytes(self._pending[:200]))!r}"
-            )
-            if not events:
-                self._raise_pending()
         return events
+
+    def split(self, data: bytes) -> list[bytes]:
+        """The complete lines in ``data`` (and what came before), not yet decoded.
+
+        :meth:`feed` is ``split`` then :meth:`decode` of each line. A caller handing events
+        out one at a time decodes each line as it is asked for, so a chunk's events do not all
+        live at once (the collector would walk them again and again). Raises as :meth:`feed`
+        for an oversized event, after returning the lines before it.
+        """
+        self._raise_pending()
+        pending = self._pending
+        pending += data
+        lines: list[bytes] = []
+        start = 0
+        while True:
+            end = pending.find(b"\n", start)
+            if end < 0:
+                break
+            lines.append(bytes(pending[start:end]))
+            start = end + 1
+        del pending[:start]
+        if len(pending) > self._max:
+            number = self._lines + sum(1 for line in lines if line.strip()) + 1
+            self._error = DecodeError(
+                f"watch event {number} is larger than {self._max} "
+                f"bytes; it starts {body_snippet(bytes(pending[:200]))!r}"
+            )
+            if not lines:
+                self._raise_pending()
+        return lines
+
+    def decode(self, line: bytes) -> WatchEvent[T] | None:
+        """The event one line makes (None for a blank line); raises as :meth:`feed`.
+
+        After it raised, the stream is spent: the next :meth:`feed`, :meth:`split` or
+        :meth:`close` raises a :class:`~rawkube.DecodeError` saying so.
+        """
+        try:
+            return self._line(line)
+        except RawkubeError as exc:
+            self._error = _spent(exc)
+            raise
 
     def close(self) -> list[WatchEvent[T]]:
         """The last event, when the stream ended without a newline after it.

@@ -82,10 +82,14 @@ class Watch(Generic[T]):
         return next(self._events)
 
     def _run(self) -> Iterator[WatchEvent[T]]:
+        decoder = self._decoder
         with self._request.stream() as chunks:
             for chunk in chunks:
-                yield from self._decoder.feed(chunk)
-        yield from self._decoder.close()
+                for line in decoder.split(chunk):
+                    event = decoder.decode(line)
+                    if event is not None:
+                        yield event
+        yield from decoder.close()
 
     def close(self) -> None:
         """Close the connection; iteration then ends."""
@@ -133,11 +137,14 @@ class AsyncWatch(Generic[T]):
         return await self._events.__anext__()
 
     async def _run(self) -> AsyncIterator[WatchEvent[T]]:
+        decoder = self._decoder
         async with self._request.stream() as chunks:
             async for chunk in chunks:
-                for event in self._decoder.feed(chunk):
-                    yield event
-        for event in self._decoder.close():
+                for line in decoder.split(chunk):
+                    event = decoder.decode(line)
+                    if event is not None:
+                        yield event
+        for event in decoder.close():
             yield event
 
     async def aclose(self) -> None:

@@ -107,6 +107,26 @@ def test_events_before_an_error_come_first_and_the_error_next():
         decoder.feed(first)
 
 
+def test_split_then_decode_one_line_at_a_time_matches_feed():
+    first, second = BOOKMARKS.splitlines(keepends=True)[:2]
+    decoder = WatchDecoder()
+    lines = decoder.split(first + second[:10])
+    assert lines == [first.rstrip(b"\n")]
+    assert decoder.resource_version is None  # split decodes nothing
+    (event,) = [decoder.decode(line) for line in lines]
+    assert event.object == json.loads(first)["object"]
+    assert decoder.split(second[10:]) == [second.rstrip(b"\n")]
+
+
+def test_a_line_that_fails_to_decode_spends_the_stream():
+    decoder = WatchDecoder()
+    (line,) = decoder.split(TOO_OLD)
+    with pytest.raises(rawkube.GoneError):
+        decoder.decode(line)
+    with pytest.raises(rawkube.DecodeError, match="ended with an error"):
+        decoder.split(BOOKMARKS)
+
+
 @pytest.mark.parametrize(
     ("stream", "message"),
     [

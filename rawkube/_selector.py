@@ -212,6 +212,21 @@ def _check_label_value(value: str) -> None:
 
 
 @dataclass(frozen=True)
+class _Requirement:
+    """One requirement of a parsed label selector, as labels.Parse builds it.
+
+    ``operator`` is the operator as written (``=``, ``==``, ``!=``, ``in``, ``notin``, ``>``,
+    ``<``), or ``exists`` for a bare ``key`` and ``!exists`` for ``!key``. ``values`` holds
+    what the server compares against: empty for the two existence tests, one value for the
+    others but ``in`` and ``notin``.
+    """
+
+    key: str
+    operator: str
+    values: frozenset[str]
+
+
+@dataclass(frozen=True)
 class _Token:
     kind: str  # "word", "end", or the symbol itself: "=", "==", "!=", "!", "(", ")", ",", ">", "<"
     text: str
@@ -268,18 +283,19 @@ class _LabelParser:
     def error(self, token: _Token, problem: str) -> ValueError:
         return ValueError(f"label selector {self.text!r}, position {token.pos}: {problem}")
 
-    def parse(self) -> None:
+    def parse(self) -> list[_Requirement]:
+        requirements: list[_Requirement] = []
         if self.peek().kind == "end":
-            return
+            return requirements
         while True:
-            self.requirement()
+            requirements.append(self.requirement())
             token = self.take()
             if token.kind == "end":
-                return
+                return requirements
             if token.kind != ",":
                 raise self.error(token, f"expected ',' or end of string, found {token}")
 
-    def requirement(self) -> None:
+    def requirement(self) -> _Requirement:
         token = self.take()
         negated = token.kind == "!"
         if negated:
@@ -288,52 +304,60 @@ class _LabelParser:
             after = "after '!'" if negated else "or '!'"
             raise self.error(token, f"expected a label key {after}, found {token}")
         self.check(token, _check_label_key)
-        if negated or self.peek().kind in ("end", ","):
-            return
+        if negated:
+            return _Requirement(token.text, "!exists", frozenset())
+        if self.peek().kind in ("end", ","):
+            return _Requirement(token.text, "exists", frozenset())
         operator = self.take()
         if operator.kind == "word" and operator.text in ("in", "notin"):
-            self.value_set(operator)
-        elif operator.kind in _OPERATORS:
-            self.exact_value(operator)
-        else:
-            raise self.error(
-                operator,
-                f"expected an operator ({', '.join(_OPERATORS)}) after key {token.text!r}, "
-                f"found {operator}",
-            )
+            return _Requirement(token.text, operator.text, self.value_set(operator))
+        if operator.kind in _OPERATORS:
+            return _Requirement(token.text, operator.kind, frozenset({self.exact_value(operator)}))
+        raise self.error(
+            operator,
+            f"expected an operator ({', '.join(_OPERATORS)}) after key {token.text!r}, "
+            f"found {operator}",
+        )
 
-    def value_set(self, operator: _Token) -> None:
+    def value_set(self, operator: _Token) -> frozenset[str]:
         token = self.take()
         if token.kind != "(":
             raise self.error(token, f"expected '(' after {operator.text!r}, found {token}")
-        # Empty values count, as the server reads them: "()", "(,a)" and "(a,,b)" are valid.
-        # Its parser swallows the comma after an empty value, so "(a,,)" fails there while
-        # "(a,,,)" passes; this loop follows it step by step to agree on every input.
+        # Empty values count, as the server reads them: "()", "(,a)" and "(a,,b)" are valid
+        # and hold the value "". Its parser swallows the comma after an empty value, so "(a,,)"
+        # fails there while "(a,,,)" passes; this loop follows it step by step to agree on
+        # every input, including which empty values it records.
         if self.peek().kind == ")":
             self.take()
-            return
+            return frozenset({""})
+        values: set[str] = set()
         while True:
             token = self.take()
             if token.kind == "word":
                 self.check(token, _check_label_value)
+                values.add(token.text)
                 after = self.peek()
                 if after.kind == ")":
                     self.take()
-                    return
+                    return frozenset(values)
                 if after.kind != ",":
                     raise self.error(
                         after, f"expected ',' or ')' after value {token.text!r}, found {after}"
                     )
             elif token.kind == ",":
+                if not values:
+                    values.add("")  # "(,"
                 if self.peek().kind == ")":
                     self.take()
-                    return
+                    values.add("")  # ",)"
+                    return frozenset(values)
                 if self.peek().kind == ",":
                     self.take()
+                    values.add("")  # ",,"
             else:
                 raise self.error(token, f"expected a value, ',' or ')', found {token}")
 
-    def exact_value(self, operator: _Token) -> None:
+    def exact_value(self, operator: _Token) -> str:
         token = self.peek()
         if token.kind in ("end", ","):
             value = _Token("word", "", token.pos)  # "key=" compares with the empty value
@@ -350,6 +374,7 @@ class _LabelParser:
                     f"expected a non-negative integer after {operator.text!r}, found {value}",
                 )
         self.check(value, _check_label_value)
+        return value.text
 
     def check(self, token: _Token, check: Callable[[str], None]) -> None:
         try:

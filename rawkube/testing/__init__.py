@@ -1,0 +1,1 @@
+"""Testing helpers: an in-memory fake Kubernetes API server and its parts."""

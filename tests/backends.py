@@ -1,4 +1,4 @@
-"""Backends the behaviour tests run on: a stateful respx stand-in now, the fake cluster later.
+"""Backends the behaviour tests run on: a stateful respx stand-in beside rawkube's fake cluster.
 
 A behaviour test takes the ``backend`` fixture (``tests/conftest.py``) and asserts only what a
 user of a real server would see: no recorded uids or resourceVersions. ``RespxCluster`` keeps

@@ -72,18 +72,31 @@ def recorded_response(name: str) -> httpx.Response:
     return httpx.Response(status, headers=headers, content=(RECORDED / f"{name}.body").read_bytes())
 
 
-@pytest.fixture(params=["respx"])
+@pytest.fixture(params=["respx", "fake"])
 def backend(request: pytest.FixtureRequest) -> Iterator[object]:
     """A client on a backend with API server semantics (see ``tests/backends.py``).
 
-    Yields an object with ``client`` (namespace ``team``). The fake cluster joins the params
-    when it exists, and every behaviour test then runs on both.
+    Yields an object with ``client`` (namespace ``team``): once over respx routes, once over
+    rawkube's own fake cluster, so every behaviour test runs on both.
     """
-    import respx
-
     import rawkube
     from rawkube._clock import FakeClock
     from tests.backends import NAMESPACE, RespxCluster
+
+    if request.param == "fake":
+        from types import SimpleNamespace
+
+        from rawkube.testing import FakeCluster
+
+        fake = FakeCluster(
+            [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}],
+            clock=FakeClock(),
+        )
+        with fake.client(NAMESPACE) as client:
+            yield SimpleNamespace(client=client, cluster=fake)
+        return
+
+    import respx
 
     server = "http://behaviour.test"
     cluster = RespxCluster(server)

@@ -1,1 +1,11 @@
-"""Testing helpers: an in-memory fake Kubernetes API server and its parts."""
+"""Testing helpers: :class:`FakeCluster`, an in-memory Kubernetes API server, and its parts."""
+
+from rawkube._clock import FakeClock
+from rawkube.testing._cluster import FakeCluster
+from rawkube.testing._http import Action
+from rawkube.testing._server import FakeServer
+
+__all__ = ["Action", "FakeClock", "FakeCluster", "FakeServer"]
+
+for _name in ("Action", "FakeCluster", "FakeServer"):
+    globals()[_name].__module__ = "rawkube.testing"

@@ -1,0 +1,929 @@
+"""The fake cluster's HTTP API: a request in, the API server's answer out, no sockets.
+
+:class:`Router` reads a request as the API server does (path, verb, query options, content
+types), calls the store, and lays out the answer: objects, lists, Tables, partial metadata,
+discovery, OpenAPI, Status errors, or a watch session for the transports to stream. Every
+request is recorded as an :class:`Action`, as client-go's fake records them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from rawkube.testing._catalog import VERSION, ResourceType
+from rawkube.testing._errors import FakeApiError, bad_request
+from rawkube.testing._store import Obj, Store, timestamp
+from rawkube.testing._watchstream import WatchSession
+
+if TYPE_CHECKING:
+    from rawkube.testing._cluster import FakeCluster
+
+__all__ = ["Action", "FakeRequest", "FakeResponse", "Router"]
+
+JSON = "application/json"
+_PATCH_TYPES = {
+    "application/merge-patch+json": "merge",
+    "application/json-patch+json": "json",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+    "application/apply-patch+cbor": "unsupported",
+}
+_NOT_FOUND = FakeApiError(404, "NotFound", "the server could not find the requested resource", {})
+_NOT_ALLOWED = FakeApiError(
+    405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+)
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    """An HTTP request as the fake sees it; header names lower case."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def params(self) -> dict[str, str]:
+        """The query options (the last value of a repeated one wins, as in Go's Get)."""
+        return dict(parse_qsl(self.query, keep_blank_values=True))
+
+
+@dataclass
+class FakeResponse:
+    """The answer: status, headers, and a body or a watch session to stream."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    watch: WatchSession | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One request the fake served: ``verb`` as RBAC names it, and what it was about."""
+
+    verb: str
+    resource: str
+    namespace: str | None = None
+    name: str | None = None
+    subresource: str | None = None
+    body: Any = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+def _json(status: int, body: Any, content_type: str = JSON) -> FakeResponse:
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    return FakeResponse(status, {"Content-Type": content_type}, payload)
+
+
+def _error(exc: FakeApiError) -> FakeResponse:
+    return _json(exc.code, exc.status())
+
+
+@dataclass
+class _Target:
+    resource: ResourceType
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+
+
+class Router:
+    """Answers requests against a cluster's store (see the module docstring)."""
+
+    def __init__(self, cluster: FakeCluster) -> None:
+        self._cluster = cluster
+        self._store: Store = cluster.store
+        self.actions: list[Action] = []
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        """The fake's answer to one request; never raises for a bad request."""
+        try:
+            return self._handle(request)
+        except FakeApiError as exc:
+            return _error(exc)
+
+    def _handle(self, request: FakeRequest) -> FakeResponse:
+        path = request.path.rstrip("/") or "/"
+        parts = [p for p in path.split("/") if p]
+        accept = request.headers.get("accept", "")
+        if path == "/version":
+            return _json(200, VERSION)
+        if path in ("/healthz", "/livez", "/readyz"):
+            return FakeResponse(200, {"Content-Type": "text/plain; charset=utf-8"}, b"ok")
+        if parts[:1] == ["openapi"]:
+            return self._openapi(request, parts[1:])
+        catalog = self._store.catalog
+        if parts == ["api"] or parts == ["apis"]:
+            if "as=APIGroupDiscoveryList" in accept:
+                with self._store.lock:
+                    body = catalog.aggregated(legacy=parts == ["api"])
+                return _json(
+                    200,
+                    body,
+                    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+                )
+            with self._store.lock:
+                document = catalog.api_versions() if parts == ["api"] else catalog.api_group_list()
+            return _json(200, document)
+        if parts[:1] == ["api"] and len(parts) >= 2:
+            group, version, rest = "", parts[1], parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) >= 3:
+            group, version, rest = parts[1], parts[2], parts[3:]
+        elif parts[:1] == ["apis"] and len(parts) == 2:
+            return self._group(parts[1])
+        else:
+            raise _NOT_FOUND
+        if not rest:
+            with self._store.lock:
+                found = catalog.resource_list(group, version)
+            if found is None:
+                raise _NOT_FOUND
+            return _json(200, found)
+        target = self._target(group, version, rest)
+        return self._serve(request, target)
+
+    def _group(self, group: str) -> FakeResponse:
+        with self._store.lock:
+            for entry in self._store.catalog.api_group_list()["groups"]:
+                if entry["name"] == group:
+                    return _json(200, {"kind": "APIGroup", "apiVersion": "v1", **entry})
+        raise _NOT_FOUND
+
+    def _openapi(self, request: FakeRequest, parts: list[str]) -> FakeResponse:
+        from rawkube.testing import _openapi
+
+        crds = self._cluster.custom_schemas()
+        if parts == ["v2"]:
+            if "protobuf" in request.headers.get("accept", ""):
+                # kubectl reads v2 only as protobuf; a document with no definitions makes it
+                # leave validation to the server (fieldValidation=Strict) instead of failing.
+                # Its own media type is no valid Content-Type for client-go, hence octet-stream.
+                return FakeResponse(
+                    200,
+                    {"Content-Type": "application/octet-stream"},
+                    _openapi.openapi_v2_protobuf(),
+                )
+            return _json(200, _openapi.openapi_v2(crds))
+        if parts == ["v3"]:
+            versions = {f"{c.group}/{c.version}" for c in crds}
+            return _json(200, _openapi.openapi_v3_index(versions, extra=crds))
+        if parts[:1] == ["v3"]:
+            document = _openapi.openapi_v3_document("/".join(parts[1:]), crds)
+            if document is not None:
+                return _json(200, document)
+        raise _NOT_FOUND
+
+    def _target(self, group: str, version: str, rest: list[str]) -> _Target:
+        catalog = self._store.catalog
+        with self._store.lock:
+            if rest[0] == "namespaces" and len(rest) >= 3:
+                resource = catalog.lookup(group, version, rest[2])
+                if resource is not None and resource.namespaced:
+                    name = rest[3] if len(rest) > 3 else None
+                    sub = rest[4] if len(rest) > 4 else None
+                    if len(rest) > 5:
+                        raise _NOT_FOUND
+                    return self._checked(_Target(resource, rest[1], name, sub))
+            resource = catalog.lookup(group, version, rest[0])
+            if resource is None or len(rest) > 3:
+                raise _NOT_FOUND
+            name = rest[1] if len(rest) > 1 else None
+            sub = rest[2] if len(rest) > 2 else None
+            # A namespaced resource listed across namespaces: /api/v1/pods.
+            return self._checked(_Target(resource, None, name, sub))
+
+    def _checked(self, target: _Target) -> _Target:
+        resource = target.resource
+        pod_only = (resource.group, resource.plural) == ("", "pods") and target.subresource in (
+            "log",
+            "eviction",
+            "binding",
+        )
+        if target.subresource and target.subresource not in resource.subresources and not pod_only:
+            raise _NOT_FOUND
+        if target.resource.namespaced and target.namespace is None and target.name:
+            raise _NOT_FOUND
+        return target
+
+    # --- verbs --------------------------------------------------------------------------------
+
+    def _serve(self, request: FakeRequest, target: _Target) -> FakeResponse:
+        params = request.params()
+        method = request.method.upper()
+        resource = target.resource
+        watching = params.get("watch") in ("1", "true")
+        if method == "GET":
+            verb = "get" if target.name else ("watch" if watching else "list")
+        elif method == "POST":
+            verb = "create"
+        elif method == "PUT":
+            verb = "update"
+        elif method == "PATCH":
+            verb = "patch"
+        elif method == "DELETE":
+            verb = "delete" if target.name else "deletecollection"
+        else:
+            raise _NOT_ALLOWED
+        body = _parse_body(request, resource) if verb in ("create", "update") else None
+        self._record(verb, target, body, params, request)
+        if target.subresource is None and verb not in resource.verbs:
+            raise _NOT_ALLOWED
+        if verb == "create" and target.name and target.subresource is None:
+            raise _NOT_ALLOWED
+        handler: Callable[[FakeRequest, _Target, dict[str, str], Any], FakeResponse] = getattr(
+            self, f"_{verb}"
+        )
+        return handler(request, target, params, body)
+
+    def _record(
+        self,
+        verb: str,
+        target: _Target,
+        body: Any,
+        params: Mapping[str, str],
+        request: FakeRequest,
+    ) -> None:
+        if verb == "patch":
+            try:
+                body = json.loads(request.body or b"null")
+            except ValueError:
+                body = request.body.decode("utf-8", "replace")
+        action = Action(
+            verb,
+            target.resource.plural,
+            target.namespace,
+            target.name,
+            target.subresource,
+            copy.deepcopy(body),
+            dict(params),
+        )
+        with self._store.lock:
+            self.actions.append(action)
+
+    def _get(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any
+    ) -> FakeResponse:
+        assert target.name is not None
+        namespace = target.namespace or ""
+        if target.subresource == "log":
+            text = self._cluster.logs_of(namespace, target.name, params.get("container"))
+            self._store.get(target.resource, namespace, target.name)
+            return FakeResponse(200, {"Content-Type": "text/plain"}, text.encode())
+        obj = self._store.get(target.resource, namespace, target.name)
+        if target.subresource == "scale":
+            return _json(200, _scale_of(obj))
+        return self._object(request, target.resource, obj)
+
+    def _object(
+        self, request: FakeRequest, resource: ResourceType, obj: Obj, status: int = 200
+    ) -> FakeResponse:
+        accept = request.headers.get("accept", "")
+        if "as=Table" in accept:
+            return self._table(request, resource, [obj], {})
+        if "as=PartialObjectMetadata" in accept:
+            return _json(status, _partial(obj))
+        return _json(status, obj)
+
+    def _list(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any
+    ) -> FakeResponse:
+        resource = target.resource
+        selects = self._selector(resource, params)
+        try:
+            limit = int(params.get("limit") or 0)
+        except ValueError:
+            raise bad_request(f"invalid limit: {params['limit']}") from None
+        page = self._store.page(
+            resource,
+            target.namespace,
+            selects,
+            limit=limit,
+            continue_token=params.get("continue") or None,
+            resource_version=params.get("resourceVersion"),
+            version_match=params.get("resourceVersionMatch"),
+            counts_remaining=not params.get("labelSelector") and not params.get("fieldSelector"),
+        )
+        metadata: dict[str, Any] = {"resourceVersion": str(page.version)}
+        if page.continue_token:
+            metadata["continue"] = page.continue_token
+        if page.remaining is not None:
+            metadata["remainingItemCount"] = page.remaining
+        accept = request.headers.get("accept", "")
+        if "as=Table" in accept:
+            return self._table(request, resource, page.items, metadata)
+        if "as=PartialObjectMetadataList" in accept:
+            items = [_partial(item) for item in page.items]
+            return _json(
+                200,
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": metadata,
+                    "items": items,
+                },
+            )
+        for item in page.items:
+            item.pop("apiVersion", None)
+            item.pop("kind", None)
+        body = {
+            "kind": f"{resource.kind}List",
+            "apiVersion": resource.api_version,
+            "metadata": metadata,
+            "items": page.items,
+        }
+        return _json(200, body)
+
+    def _table(
+        self,
+        request: FakeRequest,
+        resource: ResourceType,
+        items: list[Obj],
+        metadata: dict[str, Any],
+    ) -> FakeResponse:
+        return _json(200, self._table_body(request, resource, items, metadata))
+
+    def _table_body(
+        self,
+        request: FakeRequest,
+        resource: ResourceType,
+        items: list[Obj],
+        metadata: dict[str, Any],
+    ) -> Obj:
+        from rawkube.testing._tables import table
+
+        params = request.params()
+        try:
+            return table(
+                items,
+                kind=resource.kind,
+                group=resource.group,
+                include_object=params.get("includeObject") or "Metadata",
+                now=self._store.clock.now(),
+                list_metadata=metadata,
+                printer_columns=resource.printer_columns,
+            )
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+
+    def _selector(self, resource: ResourceType, params: Mapping[str, str]) -> Callable[[Obj], bool]:
+        from rawkube.testing._match import FieldSelector, LabelSelector, supported_fields
+
+        try:
+            labels = LabelSelector.parse(params.get("labelSelector") or "")
+            fields = FieldSelector.parse(
+                params.get("fieldSelector") or "",
+                supported_fields(resource.group, resource.plural),
+            )
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+
+        def selects(obj: Obj) -> bool:
+            metadata = obj.get("metadata") or {}
+            return labels.matches(metadata.get("labels")) and fields.matches(obj)
+
+        return selects
+
+    def _watch(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any
+    ) -> FakeResponse:
+        selects = self._selector(target.resource, params)
+        version = params.get("resourceVersion") or ""
+        initial = params.get("sendInitialEvents") in ("1", "true")
+        if initial and params.get("resourceVersionMatch") != "NotOlderThan":
+            raise FakeApiError(
+                422,
+                "Invalid",
+                'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            )
+        if version in ("", "0") or initial:
+            start = None
+        else:
+            try:
+                start = int(version)
+            except ValueError:
+                raise bad_request(f"invalid resource version: {version}") from None
+        try:
+            timeout = float(params.get("timeoutSeconds") or self._cluster.watch_timeout)
+        except ValueError:
+            raise bad_request(f"invalid timeoutSeconds: {params['timeoutSeconds']}") from None
+        accept = request.headers.get("accept", "")
+        render: Callable[[Obj], Obj] | None = None
+        if "as=Table" in accept:
+            resource = target.resource
+
+            def render(obj: Obj) -> Obj:
+                metadata = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+                return self._table_body(request, resource, [obj], metadata)
+
+        elif "as=PartialObjectMetadata" in accept:
+            render = _partial
+        session = WatchSession(
+            self._store,
+            target.resource,
+            target.namespace,
+            selects,
+            start=start,
+            send_initial_events=initial,
+            bookmarks=params.get("allowWatchBookmarks") in ("1", "true"),
+            timeout=timeout,
+            bookmark_interval=self._cluster.bookmark_interval,
+            render=render,
+        )
+        headers = {"Content-Type": JSON, "Transfer-Encoding": "chunked"}
+        return FakeResponse(200, headers, watch=session)
+
+    def _create(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], body: Any
+    ) -> FakeResponse:
+        resource = target.resource
+        namespace = target.namespace or ""
+        dry_run = params.get("dryRun") == "All"
+        if target.subresource == "eviction":
+            assert target.name is not None
+            self._store.delete(resource, namespace, target.name, dry_run=dry_run)
+            return _json(201, _success())
+        if target.subresource == "binding":
+            assert target.name is not None
+            return self._bind(resource, namespace, target.name, body, dry_run)
+        if target.subresource is not None:
+            raise _NOT_ALLOWED
+        _check_namespace(body, namespace, resource)
+        manager = self._manager(request, params)
+        body, warnings = self._prune(params, resource, body)
+        with self._store.lock:
+            body = self._record_fields(None, body, manager, resource, None)
+            created = self._store.create(resource, namespace, body, dry_run=dry_run)
+        return _warn(self._object(request, resource, created, 201), warnings)
+
+    def _bind(
+        self, resource: ResourceType, namespace: str, name: str, body: Any, dry_run: bool
+    ) -> FakeResponse:
+        node = ((body or {}).get("target") or {}).get("name")
+        with self._store.lock:
+            pod = self._store.get(resource, namespace, name)
+            if (pod.get("spec") or {}).get("nodeName"):
+                raise FakeApiError(
+                    409,
+                    "Conflict",
+                    f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} is '
+                    f'already assigned to node "{pod["spec"]["nodeName"]}"',
+                    {"name": name, "kind": "pods/binding"},
+                )
+            pod.setdefault("spec", {})["nodeName"] = node
+            self._store.update(resource, namespace, name, pod, dry_run=dry_run)
+        return _json(201, _success())
+
+    def _update(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], body: Any
+    ) -> FakeResponse:
+        assert target.name is not None
+        resource = target.resource
+        namespace = target.namespace or ""
+        dry_run = params.get("dryRun") == "All"
+        with self._store.lock:
+            if target.subresource == "scale":
+                obj = self._store.get(resource, namespace, target.name)
+                _apply_scale(obj, body)
+                updated = self._store.update(resource, namespace, target.name, obj, dry_run=dry_run)
+                return _json(200, _scale_of(updated))
+            _check_namespace(body, namespace, resource)
+            body, warnings = self._prune(params, resource, body)
+            live = self._store.get(resource, namespace, target.name)
+            manager = self._manager(request, params)
+            body = self._record_fields(live, body, manager, resource, target.subresource)
+            updated = self._store.update(
+                resource,
+                namespace,
+                target.name,
+                body,
+                subresource=target.subresource,
+                dry_run=dry_run,
+            )
+        return _warn(self._object(request, resource, updated), warnings)
+
+    def _patch(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any
+    ) -> FakeResponse:
+        from rawkube.testing import _patch
+
+        assert target.name is not None
+        resource = target.resource
+        namespace = target.namespace or ""
+        dry_run = params.get("dryRun") == "All"
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        kind = _PATCH_TYPES.get(content_type)
+        if kind is None or kind == "unsupported":
+            raise FakeApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+        patch = _parse_patch(request.body, kind)
+        manager = self._manager(request, params)
+        with self._store.lock:
+            if kind == "apply":
+                if not params.get("fieldManager"):
+                    raise FakeApiError(
+                        422,
+                        "Invalid",
+                        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value:'
+                        " is required for apply patch",
+                    )
+                return self._apply(request, target, params, patch, dry_run)
+            live = self._store.get(resource, namespace, target.name)
+            if target.subresource == "scale":
+                scale = _scale_of(live)
+                patched_scale = self._patched(
+                    resource, scale, patch, kind, "io.k8s.api.autoscaling.v1.Scale"
+                )
+                _apply_scale(live, patched_scale)
+                updated = self._store.update(
+                    resource, namespace, target.name, live, dry_run=dry_run
+                )
+                return _json(200, _scale_of(updated))
+            patched = self._patched(resource, live, patch, kind, resource.definition)
+            patched, warnings = self._prune(params, resource, patched)
+            patched.setdefault("metadata", {})
+            # A patch that names no resourceVersion applies to what is stored now.
+            if (
+                not (patch if isinstance(patch, dict) else {})
+                .get("metadata", {})
+                .get("resourceVersion")
+                or kind == "json"
+            ):
+                patched["metadata"].setdefault(
+                    "resourceVersion", live["metadata"]["resourceVersion"]
+                )
+            patched = self._record_fields(live, patched, manager, resource, target.subresource)
+            try:
+                updated = self._store.update(
+                    resource,
+                    namespace,
+                    target.name,
+                    patched,
+                    subresource=target.subresource,
+                    dry_run=dry_run,
+                )
+            except _patch.PatchError as exc:
+                raise _patch_failure(exc) from None
+        return _warn(self._object(request, resource, updated), warnings)
+
+    def _patched(
+        self, resource: ResourceType, live: Obj, patch: Any, kind: str, definition: str | None
+    ) -> Obj:
+        from rawkube.testing import _patch
+
+        try:
+            if kind == "merge":
+                if patch is None:
+                    raise bad_request("Invalid JSON Patch")
+                patched = _patch.merge_patch(live, patch)
+            elif kind == "json":
+                patched = _patch.json_patch(live, patch)
+            else:
+                if not isinstance(patch, dict):
+                    raise bad_request("the patch is not a JSON object")
+                patched = _patch.strategic_merge_patch(live, patch, definition)
+        except _patch.PatchError as exc:
+            raise _patch_failure(exc) from None
+        if not isinstance(patched, dict):
+            raise FakeApiError(422, "Invalid", "the patched object is not a JSON object")
+        return patched
+
+    def _apply(
+        self,
+        request: FakeRequest,
+        target: _Target,
+        params: dict[str, str],
+        applied: Any,
+        dry_run: bool,
+    ) -> FakeResponse:
+        from rawkube.testing import _patch
+
+        assert target.name is not None
+        resource = target.resource
+        namespace = target.namespace or ""
+        if not isinstance(applied, dict):
+            raise bad_request("the applied configuration is not an object")
+        if applied.get("kind") not in (None, resource.kind) and target.subresource is None:
+            raise bad_request(
+                f"the kind in the applied configuration ({applied.get('kind')}) does not match "
+                f"the resource ({resource.kind})"
+            )
+        key_name = (applied.get("metadata") or {}).get("name") or target.name
+        if key_name != target.name:
+            raise bad_request(
+                f"the name of the object ({key_name}) does not match the name on the URL "
+                f"({target.name})"
+            )
+        applied, warnings = self._prune(params, resource, applied)
+        store = self._store
+        objects = store.objects(resource)
+        live_raw = objects.get((namespace if resource.namespaced else "", target.name))
+        live = store.get(resource, namespace, target.name) if live_raw is not None else None
+        try:
+            merged = _patch.server_side_apply(
+                live,
+                applied,
+                manager=params["fieldManager"],
+                force=params.get("force") in ("1", "true"),
+                definition=resource.definition,
+                api_version=resource.api_version,
+                now=timestamp(store.clock.now()),
+                subresource=target.subresource,
+            )
+        except _patch.PatchError as exc:
+            raise _patch_failure(exc) from None
+        if live is None:
+            merged.setdefault("metadata", {})["name"] = target.name
+            created = store.create(resource, namespace, merged, dry_run=dry_run)
+            return _warn(self._object(request, resource, created, 201), warnings)
+        updated = store.update(
+            resource,
+            namespace,
+            target.name,
+            merged,
+            subresource=target.subresource,
+            dry_run=dry_run,
+        )
+        return _warn(self._object(request, resource, updated), warnings)
+
+    def _delete(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any
+    ) -> FakeResponse:
+        assert target.name is not None
+        options = _delete_options(request, params)
+        obj, gone = self._store.delete(
+            target.resource,
+            target.namespace or "",
+            target.name,
+            propagation=options.get("propagationPolicy"),
+            preconditions=options.get("preconditions"),
+            dry_run=_dry_run(options, params),
+        )
+        # As the server's registries do: a pod deleted answers the pod, anything else a Status.
+        if gone and (target.resource.group, target.resource.plural) != ("", "pods"):
+            details = {
+                "name": target.name,
+                "kind": target.resource.plural,
+                "uid": obj["metadata"]["uid"],
+            }
+            if target.resource.group:
+                details["group"] = target.resource.group
+            return _json(200, {**_success(), "details": details})
+        return self._object(request, target.resource, obj)
+
+    def _deletecollection(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any
+    ) -> FakeResponse:
+        options = _delete_options(request, params)
+        selects = self._selector(target.resource, params)
+        with self._store.lock:
+            page = self._store.page(target.resource, target.namespace, selects)
+            for item in page.items:
+                namespace, name = item["metadata"].get("namespace", ""), item["metadata"]["name"]
+                self._store.delete(
+                    target.resource,
+                    namespace,
+                    name,
+                    propagation=options.get("propagationPolicy"),
+                    dry_run=_dry_run(options, params),
+                )
+        for item in page.items:
+            item.pop("apiVersion", None)
+            item.pop("kind", None)
+        body = {
+            "kind": f"{target.resource.kind}List",
+            "apiVersion": target.resource.api_version,
+            "metadata": {"resourceVersion": str(self._store.version)},
+            "items": page.items,
+        }
+        return _json(200, body)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _prune(
+        self, params: Mapping[str, str], resource: ResourceType, obj: Any
+    ) -> tuple[Any, list[str]]:
+        """``obj`` without unknown fields, and the warnings to send (``fieldValidation``)."""
+        from rawkube.testing._fields import prune_unknown
+
+        if not isinstance(obj, dict):
+            return obj, []
+        mode = params.get("fieldValidation") or "Warn"
+        if mode not in ("Strict", "Warn", "Ignore"):
+            raise bad_request(
+                f"fieldValidation must be one of Ignore, Warn or Strict, not {mode!r}"
+            )
+        pruned, unknown = prune_unknown(obj, resource.definition, resource.schema)
+        if not unknown or mode == "Ignore":
+            return pruned, []
+        if mode == "Strict":
+            listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+            raise bad_request(
+                f'{resource.kind} in version "{resource.version}" cannot be handled as a '
+                f"{resource.kind}: strict decoding error: {listed}"
+            )
+        return pruned, [f'unknown field "{path}"' for path in unknown]
+
+    def _manager(self, request: FakeRequest, params: Mapping[str, str]) -> str:
+        manager = params.get("fieldManager")
+        if manager:
+            return manager
+        agent = request.headers.get("user-agent", "unknown")
+        return agent.split("/")[0] or "unknown"
+
+    def _record_fields(
+        self,
+        live: Obj | None,
+        obj: Any,
+        manager: str,
+        resource: ResourceType,
+        subresource: str | None,
+    ) -> Any:
+        from rawkube.testing import _patch
+
+        if not isinstance(obj, dict):
+            return obj
+        try:
+            return _patch.record_update(
+                live,
+                obj,
+                manager=manager,
+                api_version=resource.api_version,
+                now=timestamp(self._store.clock.now()),
+                subresource=subresource,
+            )
+        except _patch.PatchError as exc:
+            raise _patch_failure(exc) from None
+
+
+_REASONS = {
+    400: "BadRequest",
+    409: "Conflict",
+    413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+    500: "InternalError",
+}
+
+
+def _patch_failure(exc: Exception) -> FakeApiError:
+    """A patch module refusal as the Status the server sends (its causes kept)."""
+    code: int = getattr(exc, "code", 422)
+    causes = getattr(exc, "causes", None)
+    details = {"causes": causes} if causes else None
+    return FakeApiError(code, _REASONS.get(code, "Invalid"), str(exc), details)
+
+
+def _warn(response: FakeResponse, warnings: list[str]) -> FakeResponse:
+    """Add the API server's ``Warning: 299`` header for each warning."""
+    if warnings:
+        quoted = (json.dumps(text) for text in warnings)
+        response.headers["Warning"] = ", ".join(f"299 - {text}" for text in quoted)
+    return response
+
+
+def _success() -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+
+
+def _partial(obj: Obj) -> Obj:
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata") or {},
+    }
+
+
+def _scale_of(obj: Obj) -> Obj:
+    metadata = obj["metadata"]
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    selector = (spec.get("selector") or {}).get("matchLabels") or {}
+    scale_status: dict[str, Any] = {"replicas": status.get("replicas", 0)}
+    if selector:
+        scale_status["selector"] = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            key: metadata[key]
+            for key in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if key in metadata
+        },
+        "spec": {"replicas": spec.get("replicas", 1)},
+        "status": scale_status,
+    }
+
+
+def _apply_scale(obj: Obj, scale: Any) -> None:
+    replicas = ((scale or {}).get("spec") or {}).get("replicas")
+    if not isinstance(replicas, int) or replicas < 0:
+        raise FakeApiError(
+            422,
+            "Invalid",
+            f'Scale.autoscaling "{obj["metadata"]["name"]}" is invalid: spec.replicas: Invalid '
+            f"value: {replicas}: must be greater than or equal to 0",
+        )
+    wanted = ((scale or {}).get("metadata") or {}).get("resourceVersion")
+    if wanted:
+        obj["metadata"]["resourceVersion"] = wanted
+    obj.setdefault("spec", {})["replicas"] = replicas
+
+
+def _parse_body(request: FakeRequest, resource: ResourceType) -> Any:
+    content_type = request.headers.get("content-type", JSON).split(";")[0].strip()
+    if content_type == "application/yaml":
+        return _parse_yaml_body(request, resource)
+    if content_type not in (JSON, "", "*/*"):
+        # Protobuf and CBOR bodies (kubectl's typed generators send protobuf) are not decoded.
+        raise FakeApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: "
+            f"{JSON}, application/yaml",
+            {},
+        )
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError as exc:
+        snippet = request.body[:30].decode("utf-8", "replace")
+        raise bad_request(
+            f"the object provided is unrecognized (must be of type {resource.kind}): couldn't get "
+            f"version/kind; json parse error: {exc} ({snippet} ...)"
+        ) from None
+    if not isinstance(body, dict):
+        raise bad_request(
+            f"the object provided is unrecognized (must be of type {resource.kind}): couldn't get "
+            "version/kind; json parse error: not an object"
+        )
+    return body
+
+
+def _parse_yaml_body(request: FakeRequest, resource: ResourceType) -> Any:
+    import yaml
+
+    try:
+        body = yaml.safe_load(request.body.decode("utf-8"))
+    except Exception as exc:  # yaml's errors share no base with ValueError
+        raise bad_request(f"error decoding YAML: {exc}") from None
+    if not isinstance(body, dict):
+        raise bad_request(f"the object provided is unrecognized (must be of type {resource.kind})")
+    return body
+
+
+def _parse_patch(data: bytes, kind: str) -> Any:
+    try:
+        if kind == "apply":
+            import yaml
+
+            return yaml.safe_load(data.decode("utf-8"))
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"error decoding patch: {exc}") from None
+    except Exception as exc:  # yaml's errors share no base with ValueError
+        raise bad_request(f"error decoding YAML: {exc}") from None
+
+
+def _check_namespace(body: Any, namespace: str, resource: ResourceType) -> None:
+    if not isinstance(body, dict):
+        return
+    given = (body.get("metadata") or {}).get("namespace")
+    if resource.namespaced and given and given != namespace:
+        raise bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
+    api_version, kind = body.get("apiVersion"), body.get("kind")
+    if api_version and api_version != resource.api_version:
+        raise bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API "
+            f"version ({resource.api_version})"
+        )
+    if kind and kind != resource.kind:
+        raise bad_request(
+            f"the kind in the data ({kind}) does not match the expected kind ({resource.kind})"
+        )
+
+
+def _delete_options(request: FakeRequest, params: Mapping[str, str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if request.body.strip():
+        try:
+            options = json.loads(request.body)
+        except ValueError as exc:
+            raise bad_request(f"error decoding DeleteOptions: {exc}") from None
+        if not isinstance(options, dict):
+            raise bad_request("DeleteOptions must be an object")
+    if "propagationPolicy" in params:
+        options["propagationPolicy"] = params["propagationPolicy"]
+    if params.get("orphanDependents") == "true" or options.get("orphanDependents") is True:
+        options["propagationPolicy"] = "Orphan"
+    return options
+
+
+def _dry_run(options: Mapping[str, Any], params: Mapping[str, str]) -> bool:
+    return params.get("dryRun") == "All" or "All" in (options.get("dryRun") or ())

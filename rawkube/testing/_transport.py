@@ -1,0 +1,88 @@
+"""httpx transports that hand requests to the fake cluster in process: no sockets, no threads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
+
+import httpx
+
+from rawkube.testing._http import FakeRequest, FakeResponse
+from rawkube.testing._watchstream import async_lines, sync_lines
+
+if TYPE_CHECKING:
+    from rawkube.testing._cluster import FakeCluster
+
+__all__ = ["FakeAsyncTransport", "FakeTransport"]
+
+
+def _request(request: httpx.Request, body: bytes) -> FakeRequest:
+    headers = {
+        key.decode("latin-1").lower(): value.decode("latin-1") for key, value in request.headers.raw
+    }
+    return FakeRequest(
+        request.method,
+        request.url.path,
+        request.url.query.decode("ascii"),
+        headers,
+        body,
+    )
+
+
+def _headers(response: FakeResponse) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k.lower() != "transfer-encoding"}
+
+
+class _WatchBytes(httpx.SyncByteStream):
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self._lines = lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._lines
+
+    def close(self) -> None:
+        close = getattr(self._lines, "close", None)
+        if close is not None:
+            close()
+
+
+class _AsyncWatchBytes(httpx.AsyncByteStream):
+    def __init__(self, lines: AsyncIterator[bytes]) -> None:
+        self._lines = lines
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._lines
+
+    async def aclose(self) -> None:
+        close = getattr(self._lines, "aclose", None)
+        if close is not None:
+            await close()
+
+
+class FakeTransport(httpx.BaseTransport):
+    """Answers a sync httpx client from a :class:`~rawkube.testing.FakeCluster`."""
+
+    def __init__(self, cluster: FakeCluster) -> None:
+        self._cluster = cluster
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        answer = self._cluster.router.handle(_request(request, request.read()))
+        if answer.watch is not None:
+            stream = _WatchBytes(sync_lines(answer.watch, self._cluster.store))
+            return httpx.Response(answer.status, headers=_headers(answer), stream=stream)
+        return httpx.Response(answer.status, headers=_headers(answer), content=answer.body)
+
+
+class FakeAsyncTransport(httpx.AsyncBaseTransport):
+    """Answers an async httpx client from a :class:`~rawkube.testing.FakeCluster`."""
+
+    def __init__(self, cluster: FakeCluster) -> None:
+        self._cluster = cluster
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        answer = self._cluster.router.handle(_request(request, body))
+        if answer.watch is not None:
+            stream = _AsyncWatchBytes(async_lines(answer.watch, self._cluster.store))
+            return httpx.Response(answer.status, headers=_headers(answer), stream=stream)
+        return httpx.Response(answer.status, headers=_headers(answer), content=answer.body)

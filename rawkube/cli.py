@@ -1,10 +1,12 @@
-"""The ``rawkube`` command: ``rawkube version`` prints rawkube's version and the server's."""
+"""The ``rawkube`` command: ``version``, ``demo`` and ``fake-apiserver``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rawkube._client import Client
 from rawkube._exceptions import ConfigError, RawkubeError
@@ -30,6 +32,49 @@ def _version(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fake_apiserver(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from rawkube.testing import FakeCluster
+
+    cluster = FakeCluster()
+    for path in args.load or ():
+        try:
+            cluster.load_yaml(Path(path))
+        except (OSError, ValueError, RawkubeError) as exc:
+            print(f"rawkube fake-apiserver: {path}: {exc}", file=sys.stderr)
+            return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with cluster.serve(args.host, args.port) as server:
+        if args.write_kubeconfig:
+            server.write_kubeconfig(args.write_kubeconfig)
+        print(f"fake API server at {server.url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from rawkube import demo
+
+    real = not args.fake and (args.kubeconfig or args.context)
+    try:
+        if real:
+            with Client(load_config(args.kubeconfig, context=args.context)) as client:
+                demo.run(client, fake=False)
+        else:
+            from rawkube.testing import FakeCluster
+
+            with FakeCluster().client() as client:
+                demo.run(client, fake=True)
+    except (RawkubeError, TimeoutError) as exc:
+        print(f"rawkube demo: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     parser = argparse.ArgumentParser(prog="rawkube", description=__doc__)
@@ -40,6 +85,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     version = commands.add_parser("version", help="print rawkube's and the server's version")
     version.set_defaults(run=_version)
+    demo = commands.add_parser(
+        "demo",
+        help="a short tour: namespace, deployment, pods, service, table, watch, patch, cleanup",
+        description="Runs on an embedded fake cluster unless --kubeconfig or --context names "
+        "a real one, where it works in a namespace of its own and deletes it at the end.",
+    )
+    demo.add_argument("--fake", action="store_true", help="use the embedded fake cluster")
+    for option, text in (("--kubeconfig", "kubeconfig file"), ("--context", "context to use")):
+        demo.add_argument(option, default=argparse.SUPPRESS, help=f"{text}: a real cluster")
+    demo.set_defaults(run=_demo)
+    fake = commands.add_parser(
+        "fake-apiserver",
+        help="serve an in-memory fake Kubernetes API server on loopback until interrupted",
+    )
+    fake.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    fake.add_argument("--port", type=int, default=0, help="port (0: any free one)")
+    fake.add_argument(
+        "--kubeconfig",
+        dest="write_kubeconfig",
+        metavar="PATH",
+        help="write a kubeconfig pointing at the server to PATH",
+    )
+    fake.add_argument(
+        "--load", action="append", metavar="FILE", help="YAML manifests to store first"
+    )
+    fake.set_defaults(run=_fake_apiserver)
     return parser
 
 

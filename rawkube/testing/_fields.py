@@ -8,11 +8,11 @@ default), dropped silently with ``Ignore``. A custom resource is pruned against 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from rawkube.testing import _facts
+from rawkube.testing._store import clone
 
 __all__ = ["prune_unknown"]
 
@@ -39,7 +39,7 @@ def prune_unknown(
     else:
         return obj, []
     unknown: list[str] = []
-    pruned = _walk(copy.deepcopy(obj), root, "", unknown)
+    pruned = _walk(clone(obj), root, "", unknown)
     return pruned, unknown
 
 

@@ -8,7 +8,6 @@ request is recorded as an :class:`Action`, as client-go's fake records them.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from rawkube.testing._catalog import VERSION, ResourceType
 from rawkube.testing._errors import FakeApiError, bad_request
-from rawkube.testing._store import Obj, Store, timestamp
+from rawkube.testing._store import Obj, Store, clone, timestamp
 from rawkube.testing._watchstream import WatchSession
 
 if TYPE_CHECKING:
@@ -78,7 +77,9 @@ class Action:
 
 
 def _json(status: int, body: Any, content_type: str = JSON) -> FakeResponse:
-    payload = json.dumps(body, separators=(",", ":")).encode()
+    from pydantic_core import to_json  # three times quicker than json.dumps on a big list
+
+    payload = to_json(body)
     return FakeResponse(status, {"Content-Type": content_type}, payload)
 
 
@@ -261,7 +262,7 @@ class Router:
             target.namespace,
             target.name,
             target.subresource,
-            copy.deepcopy(body),
+            clone(body),
             dict(params),
         )
         with self._store.lock:

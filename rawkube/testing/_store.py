@@ -13,7 +13,6 @@ everything; a condition wakes waiting watches after each write.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import random
 import threading
@@ -36,7 +35,7 @@ from rawkube.testing._errors import (
 )
 from rawkube.testing._names import name_problem
 
-__all__ = ["Change", "ListPage", "Store", "object_key", "timestamp"]
+__all__ = ["Change", "ListPage", "Store", "clone", "object_key", "timestamp"]
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped objects
@@ -50,6 +49,19 @@ _EXPIRED_CONTINUE = (
     "results in an inconsistent list - objects that were created, modified, or deleted "
     "between the time the first chunk was returned and now may show up in the list."
 )
+
+
+def clone(value: Any) -> Any:
+    """A copy of a JSON value: dicts and lists anew, the immutable leaves shared.
+
+    Several times quicker than ``copy.deepcopy``, which a store copying every object in and
+    out spends most of its time in otherwise.
+    """
+    if isinstance(value, dict):
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
+    return value
 
 
 def timestamp(moment: datetime) -> str:
@@ -76,7 +88,11 @@ class Change:
 
 @dataclass(frozen=True)
 class ListPage:
-    """What a list answers: the items, the list's resourceVersion, and where the rest starts."""
+    """What a list answers: the items, the list's resourceVersion, and where the rest starts.
+
+    The items are shallow copies sharing their nested values with the store: read them, never
+    change what they hold.
+    """
 
     items: list[Obj]
     version: int
@@ -120,7 +136,7 @@ class Store:
             return self._out(resource, found)
 
     def _out(self, resource: ResourceType, obj: Obj) -> Obj:
-        copied = copy.deepcopy(obj)
+        copied: Obj = clone(obj)
         copied["apiVersion"] = resource.api_version
         copied["kind"] = resource.kind
         return copied
@@ -163,7 +179,9 @@ class Store:
             )
             keys = [key for key in keys if _key_text(key) > start] if start else keys
             page, rest = (keys[:limit], keys[limit:]) if limit > 0 else (keys, [])
-            items = [self._out(resource, snapshot[key]) for key in page]
+            # Shallow copies: the caller serializes them at once, under no lock of ours, and
+            # copying every nested value of a big list would cost more than the rest together.
+            items = [dict(snapshot[key]) for key in page]
             token = _continue_token(at, _key_text(page[-1]) + "\x00") if rest else None
             # The server counts what remains only when no selector could make the count a guess.
             remaining = len(rest) if rest and counts_remaining else None
@@ -259,7 +277,7 @@ class Store:
     ) -> Obj:
         """Store a new object: name (or generateName), uid, timestamps, generation, version."""
         with self.lock:
-            obj = copy.deepcopy(obj)
+            obj = clone(obj)
             metadata = obj.setdefault("metadata", {})
             if not isinstance(metadata, dict):
                 raise bad_request("metadata must be an object")
@@ -357,7 +375,7 @@ class Store:
             stored = self.objects(resource).get(key)
             if stored is None:
                 raise not_found(resource.group_resource, name)
-            obj = copy.deepcopy(obj)
+            obj = clone(obj)
             metadata = obj.get("metadata")
             if not isinstance(metadata, dict):
                 metadata = obj["metadata"] = {}
@@ -372,7 +390,7 @@ class Store:
             if wanted and wanted != current:
                 raise conflict(resource.group_resource, name)
             if subresource == "status":
-                new = copy.deepcopy(stored)
+                new = clone(stored)
                 if "status" in obj:
                     new["status"] = obj["status"]
                 else:
@@ -464,7 +482,7 @@ class Store:
             if finalizers:
                 if meta.get("deletionTimestamp") and finalizers == meta.get("finalizers"):
                     return self._out(resource, stored), False
-                new = copy.deepcopy(stored)
+                new = clone(stored)
                 new["metadata"]["finalizers"] = finalizers
                 new["metadata"].setdefault("deletionTimestamp", timestamp(self.clock.now()))
                 new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
@@ -492,7 +510,7 @@ class Store:
 
     def _remove(self, resource: ResourceType, key: Key) -> None:
         stored = self.objects(resource)[key]
-        gone = copy.deepcopy(stored)
+        gone = clone(stored)
         self._commit(resource, "DELETED", key, gone, stored, remove=True)
 
     def _commit(
@@ -583,7 +601,7 @@ class Store:
     def _orphan(self, uid: str) -> None:
         for resource, key in list(self._dependents_of(uid)):
             stored = self.objects(resource)[key]
-            new = copy.deepcopy(stored)
+            new = clone(stored)
             refs = [r for r in new["metadata"]["ownerReferences"] if r.get("uid") != uid]
             if refs:
                 new["metadata"]["ownerReferences"] = refs
@@ -631,7 +649,7 @@ class Store:
                 finalizers = meta.get("finalizers") or []
                 if "foregroundDeletion" not in finalizers or self._dependents.get(meta["uid"]):
                     continue
-                new = copy.deepcopy(stored)
+                new = clone(stored)
                 rest = [f for f in finalizers if f != "foregroundDeletion"]
                 if rest:
                     new["metadata"]["finalizers"] = rest

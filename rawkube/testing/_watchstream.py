@@ -14,14 +14,13 @@ a fake cluster sees its timeouts and bookmarks at once rather than never.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from rawkube._clock import Clock
 from rawkube.testing._catalog import ResourceType
 from rawkube.testing._errors import FakeApiError
-from rawkube.testing._store import Change, Store, object_key
+from rawkube.testing._store import Change, Store
 
 __all__ = ["IDLE_WAIT", "WatchSession", "async_lines", "sync_lines"]
 
@@ -108,7 +107,7 @@ class WatchSession:
         store = self._store
         self._position = store.version
         lines = [
-            _line("ADDED", self._shown(store.get(self._resource, *object_key(obj))))
+            _line("ADDED", self._shown(self._typed(obj)))
             for key, obj in sorted(store.objects(self._resource).items())
             if (self._namespace is None or key[0] == self._namespace) and self._selects(obj)
         ]
@@ -134,9 +133,13 @@ class WatchSession:
             kind = "DELETED" if was_in else None  # it left the selection
         if kind is None:
             return None
-        obj = dict(change.object)
-        obj["apiVersion"], obj["kind"] = self._resource.api_version, self._resource.kind
-        return _line(kind, self._shown(obj))
+        return _line(kind, self._shown(self._typed(change.object)))
+
+    def _typed(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A shallow copy carrying apiVersion and kind, serialized at once under the lock."""
+        typed = dict(obj)
+        typed["apiVersion"], typed["kind"] = self._resource.api_version, self._resource.kind
+        return typed
 
     def _shown(self, obj: dict[str, Any]) -> dict[str, Any]:
         """The object as the watch's Accept asks for it (a Table row, partial metadata)."""
@@ -155,7 +158,9 @@ class WatchSession:
 
 
 def _line(kind: str, obj: dict[str, Any]) -> bytes:
-    return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+    from pydantic_core import to_json
+
+    return to_json({"type": kind, "object": obj}) + b"\n"
 
 
 def _is_real(clock: Clock) -> bool:

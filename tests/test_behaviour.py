@@ -87,3 +87,18 @@ def test_delete_answers_a_status_and_the_object_is_gone(backend):
         configmaps.get("settings")
     with pytest.raises(rawkube.NotFoundError):
         configmaps.delete("settings")
+
+
+def test_the_dynamic_client_sees_what_the_typed_one_wrote(backend):
+    typed = backend.client.core_v1.config_maps()
+    typed.create(settings("shared", app="web"))
+    dynamic = backend.client.dynamic.resource(
+        rawkube.GroupVersionResource("", "v1", "configmaps")
+    ).namespace("team")
+    got = dynamic.get("shared")
+    assert got["data"] == {"level": "info"}
+    assert got["metadata"]["uid"] == typed.get("shared").metadata.uid
+    dynamic.patch("shared", {"data": {"level": "debug"}})
+    assert typed.get("shared").data == {"level": "debug"}
+    listed = dynamic.list(label_selector={"app": "web"})
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["shared"]

@@ -1,12 +1,10 @@
-"""The pytest fixtures rawkube registers, used as a user's test suite would use them."""
+"""The pytest fixtures rawkube registers (pytest11 entry point), used as a user's suite would."""
 
 from __future__ import annotations
 
 import pytest
 
 from rawkube.models.core_v1 import ConfigMap
-
-pytest_plugins = ["rawkube.testing.pytest_plugin"]  # also registered by the pytest11 entry point
 
 
 def test_fake_client_talks_to_fake_cluster(fake_cluster, fake_client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -21,6 +22,10 @@ class Clock:
         """Block the calling thread for ``seconds``."""
         if seconds > 0:
             time.sleep(seconds)
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Block until ``event`` is set or ``seconds`` pass; whether it was set."""
+        return event.wait(max(seconds, 0.0))
 
     async def asleep(self, seconds: float) -> None:
         """Suspend the calling task for ``seconds``."""
@@ -56,6 +61,12 @@ class FakeClock(Clock):
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.advance(max(seconds, 0.0))
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        if event.is_set():
+            return True
+        self.sleep(seconds)
+        return event.is_set()
 
     async def asleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

@@ -13,6 +13,7 @@ without ``Retry-After`` is not retried. At most ``MAX_RETRIES`` retries per requ
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import socket
@@ -412,7 +413,7 @@ class SyncTransport:
             if response.status_code >= 300:
                 raise self.core.error(response.status_code, response.headers, response.content)
             self.core.warnings(response)
-            yield self._chunks(request, response)
+            yield BodyChunks(self._chunks(request, response), response)
         finally:
             response.close()
 
@@ -427,6 +428,34 @@ class SyncTransport:
         for http in [*self._retired, self._http]:
             http.close()
         self._retired.clear()
+
+
+class BodyChunks(Iterator[bytes]):
+    """A streamed body's chunks; :meth:`interrupt` ends a read blocked in another thread."""
+
+    def __init__(self, chunks: Iterator[bytes], response: httpx.Response) -> None:
+        self._chunks = chunks
+        self._response = response
+
+    def __iter__(self) -> BodyChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def interrupt(self) -> None:
+        """Make the reading thread's wait end now, with a :class:`~rawkube.TransportError`.
+
+        Closing a socket does not wake a thread blocked reading it; shutting it down does. A
+        transport with no socket (the fake cluster's) ends its stream when closed.
+        """
+        stream = self._response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            self._response.close()
+            return
+        with contextlib.suppress(OSError):  # already shut or closed: nothing left to wake
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class AsyncTransport:

@@ -62,6 +62,8 @@ class Watch(Generic[T]):
         self._request = request
         self._decoder = decoder
         self._events: Iterator[WatchEvent[T]] | None = None
+        self._chunks: Iterator[bytes] | None = None
+        self._interrupted = False
 
     @property
     def resource_version(self) -> str | None:
@@ -83,7 +85,12 @@ class Watch(Generic[T]):
 
     def _run(self) -> Iterator[WatchEvent[T]]:
         decoder = self._decoder
+        if self._interrupted:
+            return
         with self._request.stream() as chunks:
+            self._chunks = chunks
+            if self._interrupted:  # interrupt() came while the request was on its way
+                return
             for chunk in chunks:
                 for line in decoder.split(chunk):
                     event = decoder.decode(line)
@@ -97,6 +104,17 @@ class Watch(Generic[T]):
             self._events = iter(())
         elif hasattr(self._events, "close"):
             self._events.close()
+
+    def interrupt(self) -> None:
+        """From another thread: end the iteration now, even while it waits for the server.
+
+        The iterating thread's ``next()`` then raises :class:`~rawkube.TransportError` (or
+        the iteration ends); :meth:`close` from that thread still closes the connection.
+        """
+        self._interrupted = True
+        interrupt = getattr(self._chunks, "interrupt", None)
+        if interrupt is not None:
+            interrupt()
 
     def __enter__(self) -> Watch[T]:
         return self

@@ -24,7 +24,9 @@ another from the last resourceVersion it saw, so no event is skipped or delivere
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -50,6 +52,7 @@ __all__ = [
     "AsyncRetryWatcher",
     "KnownObjects",
     "ListThenWatch",
+    "Listed",
     "ResumeState",
     "RetryWatcher",
     "list_then_watch",
@@ -119,20 +122,31 @@ class RetryWatcher(Generic[T]):
 
     ``RetryWatcher(client.core_v1.pods("web"), resource_version=listed.metadata.resource_version,
     label_selector=...)``: the options are :meth:`~rawkube.Api.watch`'s. Iterate it for
-    events (no bookmarks); ``with`` or :meth:`close` stops it. Raises, while iterating,
-    :class:`~rawkube.GoneError` (list again), :class:`~rawkube.UnauthorizedError`,
-    :class:`~rawkube.ForbiddenError` or another 4xx :class:`~rawkube.ApiError`.
+    events (no bookmarks); ``with`` or :meth:`close` stops it, and :meth:`interrupt` stops it
+    from another thread. ``metadata_only=True`` watches with :meth:`~rawkube.Api.watch_metadata`.
+    Raises, while iterating, :class:`~rawkube.GoneError` (list again),
+    :class:`~rawkube.UnauthorizedError`, :class:`~rawkube.ForbiddenError` or another 4xx
+    :class:`~rawkube.ApiError`.
     """
 
-    def __init__(self, api: _Verbs[T, Any], *, resource_version: str, **options: Any) -> None:
+    def __init__(
+        self,
+        api: _Verbs[T, Any],
+        *,
+        resource_version: str,
+        metadata_only: bool = False,
+        **options: Any,
+    ) -> None:
         self._state = ResumeState(resource_version)
-        self._open: Callable[[str], Watch[T]] = lambda version: api.watch(
+        watch = api.watch_metadata if metadata_only else api.watch
+        self._open: Callable[[str], Watch[Any]] = lambda version: watch(
             resource_version=version, **options
         )
         self._clock: Clock = api.config.clock
         self._events: Iterator[WatchEvent[T]] | None = None
-        self._watch: Watch[T] | None = None
+        self._watch: Watch[Any] | None = None
         self._closed = False
+        self._stopped = threading.Event()
 
     @property
     def resource_version(self) -> str:
@@ -162,7 +176,8 @@ class RetryWatcher(Generic[T]):
                 return
             delay = self._state.delay_after(error)
             _log_resume(self._state.resource_version, delay, error)
-            self._clock.sleep(delay)
+            if self._clock.wait(self._stopped, delay):
+                return
 
     def close(self) -> None:
         """Stop: close the current watch; iteration then ends."""
@@ -171,6 +186,13 @@ class RetryWatcher(Generic[T]):
             self._watch.close()
         if self._events is not None and hasattr(self._events, "close"):
             self._events.close()
+
+    def interrupt(self) -> None:
+        """From another thread: end the iteration now, even while it waits or backs off."""
+        self._closed = True
+        self._stopped.set()
+        if self._watch is not None:
+            self._watch.interrupt()
 
     def __enter__(self) -> RetryWatcher[T]:
         return self
@@ -187,14 +209,22 @@ class RetryWatcher(Generic[T]):
 class AsyncRetryWatcher(Generic[T]):
     """The asyncio twin of :class:`RetryWatcher`: ``async for`` and ``async with``."""
 
-    def __init__(self, api: _AsyncVerbs[T, Any], *, resource_version: str, **options: Any) -> None:
+    def __init__(
+        self,
+        api: _AsyncVerbs[T, Any],
+        *,
+        resource_version: str,
+        metadata_only: bool = False,
+        **options: Any,
+    ) -> None:
         self._state = ResumeState(resource_version)
-        self._open: Callable[[str], AsyncWatch[T]] = lambda version: api.watch(
+        watch = api.watch_metadata if metadata_only else api.watch
+        self._open: Callable[[str], AsyncWatch[Any]] = lambda version: watch(
             resource_version=version, **options
         )
         self._clock: Clock = api.config.clock
         self._events: AsyncIterator[WatchEvent[T]] | None = None
-        self._watch: AsyncWatch[T] | None = None
+        self._watch: AsyncWatch[Any] | None = None
         self._closed = False
 
     @property
@@ -270,6 +300,14 @@ def _page(answer: Any) -> tuple[list[Any], str | None, str | None]:
     return list(answer.items or []), version, token
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A complete (re)list: every object there is, and the resourceVersion it was read at."""
+
+    items: list[Any]
+    resource_version: str
+
+
 class KnownObjects:
     """What a list-then-watch has reported so far, and the events a fresh list makes of it."""
 
@@ -318,11 +356,13 @@ class ListThenWatch(Generic[T]):
         label_selector: Any = None,
         field_selector: Any = None,
         page_size: int = 500,
+        metadata_only: bool = False,
         **options: Any,
     ) -> None:
         self._api = api
         self._selectors = {"label_selector": label_selector, "field_selector": field_selector}
         self._page_size = page_size
+        self._metadata_only = metadata_only
         self._options = options
         self.known = KnownObjects()
         self._watcher: RetryWatcher[T] | None = None
@@ -340,27 +380,43 @@ class ListThenWatch(Generic[T]):
     def _list(self) -> tuple[list[Any], str]:
         items: list[Any] = []
         version, token = None, None
+        list_ = self._api.list_metadata if self._metadata_only else self._api.list
         while True:
-            answer = self._api.list(limit=self._page_size, continue_=token, **self._selectors)
+            answer = list_(limit=self._page_size, continue_=token, **self._selectors)
             page, page_version, token = _page(answer)
             items += page
             version = version or page_version
             if not token:
                 return items, version or ""
 
-    def _run(self) -> Iterator[WatchEvent[T]]:
+    def changes(self) -> Iterator[Listed | WatchEvent[T]]:
+        """The state machine itself: each (re)list whole, as :class:`Listed`, then the events.
+
+        For a consumer that applies a list at once (an informer's cache swaps its content in
+        one step) rather than as the ADDED/MODIFIED/DELETED events iteration makes of it.
+        """
         while not self._closed:
             items, version = self._list()
-            yield from self.known.relisted(items)
+            yield Listed(items, version)
             self._watcher = RetryWatcher(
-                self._api, resource_version=version, **self._selectors, **self._options
+                self._api,
+                resource_version=version,
+                metadata_only=self._metadata_only,
+                **self._selectors,
+                **self._options,
             )
             try:
-                for event in self._watcher:
-                    self.known.seen(event)
-                    yield event
+                yield from self._watcher
             except GoneError:
                 continue  # too old to resume: list again
+
+    def _run(self) -> Iterator[WatchEvent[T]]:
+        for change in self.changes():
+            if isinstance(change, Listed):
+                yield from self.known.relisted(change.items)
+            else:
+                self.known.seen(change)
+                yield change
 
     def close(self) -> None:
         """Stop: close the current watch; iteration then ends."""
@@ -369,6 +425,12 @@ class ListThenWatch(Generic[T]):
             self._watcher.close()
         if self._events is not None and hasattr(self._events, "close"):
             self._events.close()
+
+    def interrupt(self) -> None:
+        """From another thread: end the iteration now (a list under way still completes)."""
+        self._closed = True
+        if self._watcher is not None:
+            self._watcher.interrupt()
 
     def __enter__(self) -> ListThenWatch[T]:
         return self
@@ -392,11 +454,13 @@ class AsyncListThenWatch(Generic[T]):
         label_selector: Any = None,
         field_selector: Any = None,
         page_size: int = 500,
+        metadata_only: bool = False,
         **options: Any,
     ) -> None:
         self._api = api
         self._selectors = {"label_selector": label_selector, "field_selector": field_selector}
         self._page_size = page_size
+        self._metadata_only = metadata_only
         self._options = options
         self.known = KnownObjects()
         self._watcher: AsyncRetryWatcher[T] | None = None
@@ -414,28 +478,41 @@ class AsyncListThenWatch(Generic[T]):
     async def _list(self) -> tuple[list[Any], str]:
         items: list[Any] = []
         version, token = None, None
+        list_ = self._api.list_metadata if self._metadata_only else self._api.list
         while True:
-            answer = await self._api.list(limit=self._page_size, continue_=token, **self._selectors)
+            answer = await list_(limit=self._page_size, continue_=token, **self._selectors)
             page, page_version, token = _page(answer)
             items += page
             version = version or page_version
             if not token:
                 return items, version or ""
 
-    async def _run(self) -> AsyncIterator[WatchEvent[T]]:
+    async def changes(self) -> AsyncIterator[Listed | WatchEvent[T]]:
+        """As :meth:`ListThenWatch.changes`."""
         while not self._closed:
             items, version = await self._list()
-            for change in self.known.relisted(items):
-                yield change
+            yield Listed(items, version)
             self._watcher = AsyncRetryWatcher(
-                self._api, resource_version=version, **self._selectors, **self._options
+                self._api,
+                resource_version=version,
+                metadata_only=self._metadata_only,
+                **self._selectors,
+                **self._options,
             )
             try:
                 async for event in self._watcher:
-                    self.known.seen(event)
                     yield event
             except GoneError:
                 continue  # too old to resume: list again
+
+    async def _run(self) -> AsyncIterator[WatchEvent[T]]:
+        async for change in self.changes():
+            if isinstance(change, Listed):
+                for event in self.known.relisted(change.items):
+                    yield event
+            else:
+                self.known.seen(change)
+                yield change
 
     async def aclose(self) -> None:
         """Stop: close the current watch; iteration then ends."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import httpx
 
 from rawkube.testing._http import FakeRequest, FakeResponse
-from rawkube.testing._watchstream import async_lines, sync_lines
+from rawkube.testing._store import Store
+from rawkube.testing._watchstream import WatchSession, async_lines, sync_lines
 
 if TYPE_CHECKING:
     from rawkube.testing._cluster import FakeCluster
@@ -34,16 +37,21 @@ def _headers(response: FakeResponse) -> dict[str, str]:
 
 
 class _WatchBytes(httpx.SyncByteStream):
-    def __init__(self, lines: Iterator[bytes]) -> None:
-        self._lines = lines
+    """A watch's body; closing it from any thread ends the stream, as a closed socket would."""
+
+    def __init__(self, session: WatchSession, store: Store) -> None:
+        self._closed = threading.Event()
+        self._store = store
+        self._lines = sync_lines(session, store, self._closed.is_set)
 
     def __iter__(self) -> Iterator[bytes]:
         return self._lines
 
     def close(self) -> None:
-        close = getattr(self._lines, "close", None)
-        if close is not None:
-            close()
+        self._closed.set()
+        self._store.notify()  # wake the stream if it waits for a write
+        with contextlib.suppress(ValueError):  # running in another thread: it ends by itself
+            self._lines.close()
 
 
 class _AsyncWatchBytes(httpx.AsyncByteStream):
@@ -68,7 +76,7 @@ class FakeTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self._cluster.router.handle(_request(request, request.read()))
         if answer.watch is not None:
-            stream = _WatchBytes(sync_lines(answer.watch, self._cluster.store))
+            stream = _WatchBytes(answer.watch, self._cluster.store)
             return httpx.Response(answer.status, headers=_headers(answer), stream=stream)
         return httpx.Response(answer.status, headers=_headers(answer), content=answer.body)
 

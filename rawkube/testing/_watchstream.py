@@ -14,7 +14,7 @@ a fake cluster sees its timeouts and bookmarks at once rather than never.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
 from rawkube._clock import Clock
@@ -176,7 +176,7 @@ def _jump(clock: Clock, wake: float) -> None:
 
 def sync_lines(
     session: WatchSession, store: Store, stopped: Callable[[], bool] = lambda: False
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Drive a session from a thread: its lines as they are due, until it ends or ``stopped()``."""
     clock = store.clock
     while not stopped():

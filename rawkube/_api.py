@@ -69,6 +69,13 @@ class _Verbs(Generic[T, L]):
         """The configuration of the client this interface sends with."""
         return self._client.config
 
+    @property
+    def address(self) -> tuple[GroupVersionResource, str | None]:
+        """The resource addressed and its namespace (None: cluster-scoped or all namespaces)."""
+        info = self._core.info
+        gvr = GroupVersionResource(info.group, info.version, info.plural)
+        return gvr, None if self._core.all_namespaces else self._core.namespace
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core!r}>"
 
@@ -553,6 +560,13 @@ class _AsyncVerbs(Generic[T, L]):
     def config(self) -> Config:
         """The configuration of the client this interface sends with."""
         return self._client.config
+
+    @property
+    def address(self) -> tuple[GroupVersionResource, str | None]:
+        """The resource addressed and its namespace (None: cluster-scoped or all namespaces)."""
+        info = self._core.info
+        gvr = GroupVersionResource(info.group, info.version, info.plural)
+        return gvr, None if self._core.all_namespaces else self._core.namespace
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core!r}>"

@@ -201,6 +201,12 @@ class FakeCluster:
         advance(seconds)
         self.store.notify()
 
+    def drop_watches(self) -> None:
+        """End every open watch at once, as a dropped connection would (no final bookmark)."""
+        with self.store.lock:
+            self.store.cuts += 1
+        self.store.notify()
+
     def set_logs(self, namespace: str, pod: str, text: str, container: str | None = None) -> None:
         """What ``pods/log`` answers for a pod (a container's, or the pod's whole log)."""
         with self._lock:

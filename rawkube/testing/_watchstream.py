@@ -63,6 +63,7 @@ class WatchSession:
         self._next_bookmark = now + bookmark_interval
         self._position = 0
         self._started = False
+        self._cuts = store.cuts
         self.ended = False
 
     def poll(self) -> tuple[list[bytes], float | None]:
@@ -70,7 +71,8 @@ class WatchSession:
 
         Call with the store's lock held, so no write slips between this and the wait.
         """
-        if self.ended:
+        if self.ended or self._store.cuts != self._cuts:
+            self.ended = True  # dropped: the stream just ends, with no final bookmark
             return [], None
         lines: list[bytes] = []
         if not self._started:

@@ -1,4 +1,4 @@
-"""Label and field selector matching for the fake API server's list and watch."""
+"""Label and field selectors matched against objects, as the API server matches them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,200 @@
+"""Shared informer factories: one informer, one watch, per resource, namespace and selector.
+
+``factory.core_v1.pods()`` (or ``factory.informer(client.core_v1.pods("web"))``,
+``factory.for_resource(gvr)``) returns the informer for that resource and namespace, made on
+first request and shared by every later one with the same options, as client-go's
+SharedInformerFactory shares them. ``start()`` starts those not yet running; ``stop()``
+stops them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from rawkube._calls import ALL
+from rawkube._resource import GroupVersionResource
+from rawkube.runtime.cache import IndexFunc
+from rawkube.runtime.informer import AsyncSharedInformer, SharedInformer
+
+if TYPE_CHECKING:
+    from rawkube._client import AsyncClient, Client
+
+__all__ = ["AsyncSharedInformerFactory", "SharedInformerFactory"]
+
+_Key = tuple[GroupVersionResource, "str | None", Any, Any, bool]
+
+
+class _GroupVersion:
+    """``factory.core_v1``: the client's accessors, returning informers instead of APIs."""
+
+    def __init__(self, accessors: Any, make: Callable[[Any], Any], namespace: Any) -> None:
+        self._accessors = accessors
+        self._make = make
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        accessor = getattr(self._accessors, name)
+
+        def informer(namespace: Any = None, **options: Any) -> Any:
+            where = namespace if namespace is not None else self._namespace
+            try:
+                api = accessor(where) if where is not None else accessor()
+            except (TypeError, ValueError):  # a cluster-scoped resource takes no namespace
+                api = accessor()
+            return self._make(api, **options)
+
+        return informer
+
+
+class SharedInformerFactory:
+    """Informers for one :class:`~rawkube.Client`, shared by resource, namespace and options.
+
+    ``namespace`` (default: all namespaces) and ``resync_period`` apply to the informers it
+    makes unless a call names its own.
+    """
+
+    def __init__(
+        self, client: Client, *, namespace: str | None = None, resync_period: float = 0.0
+    ) -> None:
+        self._client = client
+        self._namespace = namespace if namespace is not None else ALL
+        self._resync_period = resync_period
+        self._informers: dict[_Key, SharedInformer[Any]] = {}
+        self._started: set[_Key] = set()
+
+    def __getattr__(self, name: str) -> _GroupVersion:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _GroupVersion(getattr(self._client, name), self.informer, self._namespace)
+
+    def informer(
+        self,
+        api: Any,
+        *,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        metadata_only: bool = False,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        resync_period: float | None = None,
+    ) -> SharedInformer[Any]:
+        """The shared informer of ``api``'s resource and namespace with these options."""
+        gvr, namespace = api.address
+        key = (gvr, namespace, _frozen(label_selector), _frozen(field_selector), metadata_only)
+        found = self._informers.get(key)
+        if found is None:
+            found = SharedInformer(
+                api,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                metadata_only=metadata_only,
+                resync_period=self._resync_period if resync_period is None else resync_period,
+            )
+            self._informers[key] = found
+        if indexers:
+            found.indexer.add_indexers(indexers)
+        return found
+
+    def for_resource(
+        self, gvr: GroupVersionResource, namespace: str | None = None, **options: Any
+    ) -> SharedInformer[Any]:
+        """The shared informer of any resource, as dicts (the dynamic client)."""
+        resources = self._client.dynamic.resource(gvr)
+        api = resources.namespace(namespace) if namespace is not None else resources
+        return self.informer(api, **options)
+
+    def start(self) -> None:
+        """Start every informer made so far that is not running yet."""
+        for key, informer in list(self._informers.items()):
+            if key not in self._started:
+                self._started.add(key)
+                informer.start()
+
+    def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """Wait until every started informer has synced; whether all did within ``timeout``."""
+        return all(self._informers[key].wait_for_cache_sync(timeout) for key in self._started)
+
+    def stop(self) -> None:
+        """Stop every started informer; returns when all have stopped."""
+        for key in list(self._started):
+            self._informers[key].stop()
+        self._started.clear()
+
+
+class AsyncSharedInformerFactory:
+    """The asyncio twin of :class:`SharedInformerFactory`."""
+
+    def __init__(
+        self, client: AsyncClient, *, namespace: str | None = None, resync_period: float = 0.0
+    ) -> None:
+        self._client = client
+        self._namespace = namespace if namespace is not None else ALL
+        self._resync_period = resync_period
+        self._informers: dict[_Key, AsyncSharedInformer[Any]] = {}
+        self._started: set[_Key] = set()
+
+    def __getattr__(self, name: str) -> _GroupVersion:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _GroupVersion(getattr(self._client, name), self.informer, self._namespace)
+
+    def informer(
+        self,
+        api: Any,
+        *,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        metadata_only: bool = False,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        resync_period: float | None = None,
+    ) -> AsyncSharedInformer[Any]:
+        """As :meth:`SharedInformerFactory.informer`."""
+        gvr, namespace = api.address
+        key = (gvr, namespace, _frozen(label_selector), _frozen(field_selector), metadata_only)
+        found = self._informers.get(key)
+        if found is None:
+            found = AsyncSharedInformer(
+                api,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                metadata_only=metadata_only,
+                resync_period=self._resync_period if resync_period is None else resync_period,
+            )
+            self._informers[key] = found
+        if indexers:
+            found.indexer.add_indexers(indexers)
+        return found
+
+    def for_resource(
+        self, gvr: GroupVersionResource, namespace: str | None = None, **options: Any
+    ) -> AsyncSharedInformer[Any]:
+        """As :meth:`SharedInformerFactory.for_resource`."""
+        resources = self._client.dynamic.resource(gvr)
+        api = resources.namespace(namespace) if namespace is not None else resources
+        return self.informer(api, **options)
+
+    async def start(self) -> None:
+        """As :meth:`SharedInformerFactory.start`."""
+        for key, informer in list(self._informers.items()):
+            if key not in self._started:
+                self._started.add(key)
+                await informer.start()
+
+    async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """As :meth:`SharedInformerFactory.wait_for_cache_sync`."""
+        for key in self._started:
+            if not await self._informers[key].wait_for_cache_sync(timeout):
+                return False
+        return True
+
+    async def stop(self) -> None:
+        """As :meth:`SharedInformerFactory.stop`."""
+        for key in list(self._started):
+            await self._informers[key].stop()
+        self._started.clear()
+
+
+def _frozen(selector: Any) -> Any:
+    if isinstance(selector, Mapping):
+        return tuple(sorted(selector.items()))
+    return selector

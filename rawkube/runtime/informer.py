@@ -1,0 +1,549 @@
+"""Informers: a resource's objects cached in memory and kept current, with change handlers.
+
+Theory of operation
+-------------------
+The reflector is :class:`~rawkube.runtime.watcher.ListThenWatch`'s state machine (list in
+pages, watch from the list's resourceVersion with bookmarks, resume after drops, relist on
+410), consumed through ``changes()``. Each (re)list replaces the cache in one step; each
+watch event updates it. :class:`InformerCore` (no I/O, no threads) turns both into handler
+notifications; :class:`SharedInformer` (threads) and :class:`AsyncSharedInformer` (asyncio
+tasks) only run the reflector and deliver the notifications.
+
+Guarantees
+----------
+* The cache converges to the server's state: after a watch drop it resumes from the last
+  resourceVersion; after a 410, or any failure of a list or watch (retried with backoff from
+  0.8 s up to 30 s, as client-go's reflector), it lists again and the cache is swapped whole.
+* Handlers are called once per change: ``on_add(obj)``, ``on_update(old, new)``,
+  ``on_delete(obj)``. A relist reports only what differs from the cache (by resourceVersion);
+  an object gone meanwhile is reported to ``on_delete`` as a
+  :class:`~rawkube.runtime.cache.DeletedFinalStateUnknown` carrying its last known state.
+* Each handler has its own queue and thread (task): a slow handler stalls neither the watch nor
+  the other handlers; a handler added after the start first gets ``on_add`` for every cached
+  object; a handler that raises is logged (logger ``rawkube``) and keeps receiving.
+* With ``resync_period`` set, every cached object is sent to that handler's ``on_update(obj,
+  obj)`` each period (on the client's clock), as client-go's resync does.
+* ``has_synced()`` is true once the first list is in the cache; ``stop()`` ends the reflector
+  and every handler thread (task) before it returns: nothing keeps running.
+* Each watch asks for a timeout drawn between 5 and 10 minutes, as client-go's reflector does,
+  so many informers do not reconnect in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import queue
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from rawkube._watch import WatchEvent
+from rawkube.runtime.cache import (
+    DeletedFinalStateUnknown,
+    Indexer,
+    IndexFunc,
+    Lister,
+    meta_namespace_key,
+    resource_version,
+)
+from rawkube.runtime.watcher import AsyncListThenWatch, Listed, ListThenWatch
+
+if TYPE_CHECKING:
+    from rawkube._api import _AsyncVerbs, _Verbs
+    from rawkube._clock import Clock
+
+__all__ = [
+    "AsyncSharedInformer",
+    "EventHandler",
+    "InformerCore",
+    "Notification",
+    "SharedInformer",
+]
+
+T = TypeVar("T")
+logger = logging.getLogger("rawkube")
+
+MIN_WATCH_TIMEOUT = 300
+INITIAL_BACKOFF = 0.8
+MAX_BACKOFF = 30.0
+RESYNC_TICK = 0.05  # real seconds between checks of the clock for a due resync
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One call owed to a handler: ``kind`` is ``add``, ``update`` or ``delete``."""
+
+    kind: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class EventHandler:
+    """The callbacks of one handler registration (any may be None)."""
+
+    on_add: Callable[[Any], Any] | None = None
+    on_update: Callable[[Any, Any], Any] | None = None
+    on_delete: Callable[[Any], Any] | None = None
+    resync_period: float = 0.0
+
+    def callback(self, note: Notification) -> tuple[Callable[..., Any] | None, tuple[Any, ...]]:
+        """The callback a notification calls, with its arguments."""
+        if note.kind == "add":
+            return self.on_add, (note.new,)
+        if note.kind == "update":
+            return self.on_update, (note.old, note.new)
+        return self.on_delete, (note.old,)
+
+
+class InformerCore(Generic[T]):
+    """The cache and the notifications each change makes; no I/O, no threads."""
+
+    def __init__(self, indexers: Mapping[str, IndexFunc] | None = None) -> None:
+        self.indexer: Indexer[T] = Indexer(indexers)
+        self.synced = False
+        self.resource_version = ""
+
+    def apply(self, change: Listed | WatchEvent[T]) -> list[Notification]:
+        """Update the cache with a (re)list or a watch event; the notifications it makes."""
+        if isinstance(change, Listed):
+            return self._relisted(change)
+        key = meta_namespace_key(change.object)
+        self.resource_version = resource_version(change.object) or self.resource_version
+        if change.type == "DELETED":
+            old = self.indexer.delete(key)
+            return [Notification("delete", change.object, None)] if old is not None else []
+        previous = self.indexer.upsert(change.object)
+        if previous is None:
+            return [Notification("add", None, change.object)]
+        return [Notification("update", previous, change.object)]
+
+    def _relisted(self, listed: Listed) -> list[Notification]:
+        first = not self.synced
+        before = self.indexer.replace(listed.items)
+        self.synced = True
+        self.resource_version = listed.resource_version
+        notes: list[Notification] = []
+        fresh = set()
+        for item in listed.items:
+            key = meta_namespace_key(item)
+            fresh.add(key)
+            old = before.get(key)
+            if old is None:
+                notes.append(Notification("add", None, item))
+            elif resource_version(old) != resource_version(item):
+                notes.append(Notification("update", old, item))
+        if not first:
+            for key, old in before.items():
+                if key not in fresh:
+                    notes.append(Notification("delete", DeletedFinalStateUnknown(key, old), None))
+        return notes
+
+    def current(self) -> list[Notification]:
+        """``add`` for every cached object: what a handler registered late gets first."""
+        return [Notification("add", None, obj) for obj in self.indexer.list()]
+
+    def resync(self) -> list[Notification]:
+        """``update(obj, obj)`` for every cached object."""
+        return [Notification("update", obj, obj) for obj in self.indexer.list()]
+
+
+def _call(handler: EventHandler, note: Notification) -> Any:
+    callback, args = handler.callback(note)
+    if callback is None:
+        return None
+    try:
+        return callback(*args)
+    except Exception:
+        logger.exception("informer handler %s failed on %s", callback, note.kind)
+        return None
+
+
+def _watch_timeout() -> int:
+    return int(MIN_WATCH_TIMEOUT * (1 + random.random()))  # noqa: S311 - spreading, not secrecy
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+_STOP = object()
+
+
+class _Listener:
+    """One handler's queue and thread (client-go's processorListener)."""
+
+    def __init__(self, handler: EventHandler, clock: Clock) -> None:
+        self.handler = handler
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.next_resync = clock.monotonic() + handler.resync_period
+        self.thread = threading.Thread(target=self._run, name="rawkube-informer-handler")
+
+    def _run(self) -> None:
+        while True:
+            note = self.queue.get()
+            if note is _STOP:
+                return
+            _call(self.handler, note)
+
+
+class SharedInformer(Generic[T]):
+    """A cached, watched resource on a thread; see the module docstring.
+
+    ``SharedInformer(client.core_v1.pods("web"))``: ``label_selector``/``field_selector``
+    narrow what is cached, ``metadata_only`` caches PartialObjectMetadata (a fraction of the
+    memory), ``indexers`` adds named indexes, ``resync_period`` (seconds, 0: none) is the
+    default of the handlers added.
+    """
+
+    def __init__(
+        self,
+        api: _Verbs[T, Any],
+        *,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        metadata_only: bool = False,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        resync_period: float = 0.0,
+        page_size: int = 500,
+    ) -> None:
+        self._api = api
+        self._options = {
+            "label_selector": label_selector,
+            "field_selector": field_selector,
+            "metadata_only": metadata_only,
+            "page_size": page_size,
+        }
+        self._clock = api.config.clock
+        self._core: InformerCore[T] = InformerCore(indexers)
+        self._resync_period = resync_period
+        self._lock = threading.Lock()
+        self._listeners: list[_Listener] = []
+        self._stop = threading.Event()
+        self._synced = threading.Event()
+        self._source: ListThenWatch[T] | None = None
+        self._threads: list[threading.Thread] = []
+        self._started = False
+
+    @property
+    def indexer(self) -> Indexer[T]:
+        """The cache."""
+        return self._core.indexer
+
+    @property
+    def lister(self) -> Lister[T]:
+        """Read-only views of the cache."""
+        return Lister(self._core.indexer)
+
+    @property
+    def clock(self) -> Clock:
+        """The client's clock, which backoffs and resyncs read."""
+        return self._clock
+
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` was called."""
+        return self._started
+
+    def has_synced(self) -> bool:
+        """Whether the first list is in the cache."""
+        return self._synced.is_set()
+
+    def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`has_synced` (or ``timeout`` real seconds); whether it synced."""
+        return self._synced.wait(timeout)
+
+    @property
+    def last_sync_resource_version(self) -> str:
+        """The resourceVersion the cache is current to."""
+        return self._core.resource_version
+
+    def add_event_handler(
+        self,
+        on_add: Callable[[T], Any] | None = None,
+        on_update: Callable[[T, T], Any] | None = None,
+        on_delete: Callable[[Any], Any] | None = None,
+        *,
+        resync_period: float | None = None,
+    ) -> EventHandler:
+        """Register callbacks; each runs on the handler's own thread. Returns the handler."""
+        period = self._resync_period if resync_period is None else resync_period
+        handler = EventHandler(on_add, on_update, on_delete, period)
+        listener = _Listener(handler, self._clock)
+        with self._lock:
+            self._listeners.append(listener)
+            if self._started:
+                listener.thread.start()
+                for note in self._core.current():
+                    listener.queue.put(note)
+        return handler
+
+    def start(self) -> None:
+        """Start listing and watching (on a thread); returns at once."""
+        with self._lock:
+            if self._started:
+                raise RuntimeError("an informer starts once")
+            self._started = True
+            for listener in self._listeners:
+                listener.thread.start()
+        reflector = threading.Thread(target=self._reflect, name="rawkube-informer-reflector")
+        self._threads.append(reflector)
+        reflector.start()
+        if any(listener.handler.resync_period > 0 for listener in self._listeners):
+            resyncer = threading.Thread(target=self._resync_loop, name="rawkube-informer-resync")
+            self._threads.append(resyncer)
+            resyncer.start()
+
+    def stop(self) -> None:
+        """Stop the reflector and every handler thread; returns when they have ended."""
+        self._stop.set()
+        source = self._source
+        if source is not None:
+            source.interrupt()
+        for thread in self._threads:
+            thread.join()
+        with self._lock:
+            listeners = list(self._listeners) if self._started else []
+        for listener in listeners:
+            listener.queue.put(_STOP)
+            listener.thread.join()
+
+    def __enter__(self) -> SharedInformer[T]:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _deliver(self, notes: list[Notification]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            for note in notes:
+                listener.queue.put(note)
+
+    def _reflect(self) -> None:
+        delay = INITIAL_BACKOFF
+        while not self._stop.is_set():
+            source = ListThenWatch(self._api, timeout_seconds=_watch_timeout(), **self._options)
+            self._source = source
+            if self._stop.is_set():
+                return
+            try:
+                for change in source.changes():
+                    with self._lock:
+                        notes = self._core.apply(change)
+                    self._deliver(notes)
+                    if isinstance(change, Listed):
+                        self._synced.set()
+                        delay = INITIAL_BACKOFF
+            except Exception as exc:
+                if self._stop.is_set():
+                    return
+                logger.warning(
+                    "informer for %s: %s; listing again in %.1f s", self._api, exc, delay
+                )
+                self._clock.wait(self._stop, delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+
+    def _resync_loop(self) -> None:
+        while not self._stop.wait(RESYNC_TICK):
+            now = self._clock.monotonic()
+            with self._lock:
+                due = [
+                    listener
+                    for listener in self._listeners
+                    if listener.handler.resync_period > 0 and now >= listener.next_resync
+                ]
+                notes = self._core.resync() if due else []
+                for listener in due:
+                    listener.next_resync = now + listener.handler.resync_period
+            for listener in due:
+                for note in notes:
+                    listener.queue.put(note)
+
+
+# --- asyncio ----------------------------------------------------------------------------------
+
+
+class _AsyncListener:
+    def __init__(self, handler: EventHandler, clock: Clock) -> None:
+        self.handler = handler
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.next_resync = clock.monotonic() + handler.resync_period
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        while True:
+            note = await self.queue.get()
+            if note is _STOP:
+                return
+            result = _call(self.handler, note)
+            if inspect.isawaitable(result):
+                try:
+                    await result
+                except Exception:
+                    logger.exception("informer handler failed on %s", note.kind)
+
+
+class AsyncSharedInformer(Generic[T]):
+    """The asyncio twin of :class:`SharedInformer`: tasks instead of threads.
+
+    Handlers may be plain functions or coroutine functions (awaited on the handler's task).
+    """
+
+    def __init__(
+        self,
+        api: _AsyncVerbs[T, Any],
+        *,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        metadata_only: bool = False,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        resync_period: float = 0.0,
+        page_size: int = 500,
+    ) -> None:
+        self._api = api
+        self._options = {
+            "label_selector": label_selector,
+            "field_selector": field_selector,
+            "metadata_only": metadata_only,
+            "page_size": page_size,
+        }
+        self._clock = api.config.clock
+        self._core: InformerCore[T] = InformerCore(indexers)
+        self._resync_period = resync_period
+        self._listeners: list[_AsyncListener] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._synced = asyncio.Event()
+        self._started = False
+
+    @property
+    def indexer(self) -> Indexer[T]:
+        """As :attr:`SharedInformer.indexer`."""
+        return self._core.indexer
+
+    @property
+    def lister(self) -> Lister[T]:
+        """As :attr:`SharedInformer.lister`."""
+        return Lister(self._core.indexer)
+
+    @property
+    def clock(self) -> Clock:
+        """As :attr:`SharedInformer.clock`."""
+        return self._clock
+
+    @property
+    def started(self) -> bool:
+        """As :attr:`SharedInformer.started`."""
+        return self._started
+
+    def has_synced(self) -> bool:
+        """As :meth:`SharedInformer.has_synced`."""
+        return self._synced.is_set()
+
+    async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """As :meth:`SharedInformer.wait_for_cache_sync`, awaited."""
+        try:
+            await asyncio.wait_for(self._synced.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    @property
+    def last_sync_resource_version(self) -> str:
+        """As :attr:`SharedInformer.last_sync_resource_version`."""
+        return self._core.resource_version
+
+    def add_event_handler(
+        self,
+        on_add: Callable[[T], Any] | None = None,
+        on_update: Callable[[T, T], Any] | None = None,
+        on_delete: Callable[[Any], Any] | None = None,
+        *,
+        resync_period: float | None = None,
+    ) -> EventHandler:
+        """As :meth:`SharedInformer.add_event_handler`; callbacks may be coroutine functions."""
+        period = self._resync_period if resync_period is None else resync_period
+        handler = EventHandler(on_add, on_update, on_delete, period)
+        listener = _AsyncListener(handler, self._clock)
+        self._listeners.append(listener)
+        if self._started:
+            listener.task = asyncio.create_task(listener.run())
+            for note in self._core.current():
+                listener.queue.put_nowait(note)
+        return handler
+
+    async def start(self) -> None:
+        """Start listing and watching (as tasks); returns at once."""
+        if self._started:
+            raise RuntimeError("an informer starts once")
+        self._started = True
+        for listener in self._listeners:
+            listener.task = asyncio.create_task(listener.run())
+        self._tasks.append(asyncio.create_task(self._reflect()))
+        if any(listener.handler.resync_period > 0 for listener in self._listeners):
+            self._tasks.append(asyncio.create_task(self._resync_loop()))
+
+    async def stop(self) -> None:
+        """Cancel the reflector, end every handler task; returns when all have ended."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for listener in self._listeners:
+            if listener.task is not None:
+                listener.queue.put_nowait(_STOP)
+        await asyncio.gather(
+            *(listener.task for listener in self._listeners if listener.task is not None),
+            return_exceptions=True,
+        )
+
+    async def __aenter__(self) -> AsyncSharedInformer[T]:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    def _deliver(self, notes: list[Notification]) -> None:
+        for listener in self._listeners:
+            for note in notes:
+                listener.queue.put_nowait(note)
+
+    async def _reflect(self) -> None:
+        delay = INITIAL_BACKOFF
+        while True:
+            source = AsyncListThenWatch(
+                self._api, timeout_seconds=_watch_timeout(), **self._options
+            )
+            try:
+                async for change in source.changes():
+                    self._deliver(self._core.apply(change))
+                    if isinstance(change, Listed):
+                        self._synced.set()
+                        delay = INITIAL_BACKOFF
+            except Exception as exc:
+                logger.warning(
+                    "informer for %s: %s; listing again in %.1f s", self._api, exc, delay
+                )
+                await self._clock.asleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+            finally:
+                await source.aclose()
+
+    async def _resync_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RESYNC_TICK)
+            now = self._clock.monotonic()
+            due = [
+                listener
+                for listener in self._listeners
+                if listener.handler.resync_period > 0 and now >= listener.next_resync
+            ]
+            notes = self._core.resync() if due else []
+            for listener in due:
+                listener.next_resync = now + listener.handler.resync_period
+                for note in notes:
+                    listener.queue.put_nowait(note)

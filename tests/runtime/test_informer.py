@@ -1,0 +1,261 @@
+"""Informers on the fake cluster: the cache converges, handlers hear each change once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from rawkube.models.core_v1 import ConfigMap, Pod
+from rawkube.runtime import (
+    AsyncSharedInformer,
+    Controller,
+    DeletedFinalStateUnknown,
+    SharedInformer,
+    SharedInformerFactory,
+)
+from rawkube.testing import FakeCluster
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for another thread to catch up (a wait for progress, not a timing rule)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not become true in time")
+        time.sleep(0.01)
+
+
+def configmap(name: str, namespace: str = "default", **labels: str) -> dict:
+    meta = {"name": name, "namespace": namespace, "labels": labels}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"v": "1"}}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def name(self, obj) -> str:
+        if isinstance(obj, DeletedFinalStateUnknown):
+            return f"tombstone:{obj.key}"
+        return obj.metadata.name
+
+    def add(self, obj) -> None:
+        with self.lock:
+            self.calls.append(("add", self.name(obj)))
+
+    def update(self, old, new) -> None:
+        with self.lock:
+            self.calls.append(("update", self.name(new)))
+
+    def delete(self, obj) -> None:
+        with self.lock:
+            self.calls.append(("delete", self.name(obj)))
+
+
+def server_state(cluster: FakeCluster) -> dict[str, str]:
+    return {
+        f"{o['metadata']['namespace']}/{o['metadata']['name']}": o["metadata"]["resourceVersion"]
+        for o in cluster.objects("ConfigMap")
+    }
+
+
+def cache_state(informer) -> dict[str, str]:
+    return {
+        f"{o.metadata.namespace}/{o.metadata.name}": o.metadata.resource_version
+        for o in informer.indexer.list()
+    }
+
+
+@pytest.fixture
+def cluster():
+    return FakeCluster()  # the real clock: the informer runs on threads beside the test
+
+
+def test_the_cache_follows_the_server_and_handlers_hear_each_change_once(cluster):
+    cluster.create(configmap("a"))
+    threads_before = set(threading.enumerate())
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        seen = Recorder()
+        informer.add_event_handler(seen.add, seen.update, seen.delete)
+        informer.start()
+        assert informer.wait_for_cache_sync(10)
+        cms = client.core_v1.config_maps()
+        cms.create(ConfigMap(metadata={"name": "b"}))
+        cms.patch("a", {"data": {"v": "2"}})
+        cms.delete("b")
+        eventually(lambda: len(seen.calls) == 4)
+        assert seen.calls == [("add", "a"), ("add", "b"), ("update", "a"), ("delete", "b")]
+        assert cache_state(informer) == server_state(cluster)
+        informer.stop()
+    assert set(threading.enumerate()) <= threads_before  # nothing left running
+
+
+def test_a_cut_watch_resumes_and_a_410_relists_with_a_tombstone():
+    cluster = FakeCluster(watch_window=5)
+    for name in "abc":
+        cluster.create(configmap(name))
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        seen = Recorder()
+        informer.add_event_handler(seen.add, seen.update, seen.delete)
+        with informer:
+            assert informer.wait_for_cache_sync(10)
+            cluster.drop_watches()  # cut: the watcher resumes from its resourceVersion
+            cluster.create(configmap("d"))
+            eventually(lambda: ("add", "d") in seen.calls)
+            cluster.drop_watches()  # cut again, and more writes than the window holds
+            client.core_v1.config_maps().delete("a")
+            for index in range(8):
+                client.core_v1.config_maps().patch("b", {"data": {"v": str(index)}})
+            # the resume is 410 Gone: the informer lists again and reports what it missed
+            eventually(lambda: ("delete", "tombstone:default/a") in seen.calls)
+            eventually(lambda: cache_state(informer) == server_state(cluster))
+    assert seen.calls.count(("add", "d")) == 1
+    assert seen.calls.count(("delete", "tombstone:default/a")) == 1
+    assert ("update", "b") in seen.calls
+
+
+def test_a_slow_or_failing_handler_stalls_nothing(cluster):
+    release = threading.Event()
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        fast = Recorder()
+
+        def slow(obj) -> None:
+            release.wait(10)
+
+        def broken(obj) -> None:
+            raise RuntimeError("handler bug")
+
+        informer.add_event_handler(slow)
+        informer.add_event_handler(broken)
+        informer.add_event_handler(fast.add)
+        with informer:
+            cluster.create(configmap("a"))
+            cluster.create(configmap("b"))
+            eventually(lambda: fast.calls == [("add", "a"), ("add", "b")])
+            assert len(informer.indexer) == 2
+            release.set()
+
+
+def test_listers_indexers_and_a_late_handler(cluster):
+    cluster.create(configmap("a", "one", app="web"))
+    cluster.create(configmap("b", "two", app="web"))
+    cluster.create(configmap("c", "two", app="db"))
+    with cluster.client() as client:
+        informer = SharedInformer(
+            client.core_v1.config_maps(namespace=__import__("rawkube").ALL),
+            indexers={"app": lambda cm: [cm.metadata.labels.get("app", "")]},
+        )
+        with informer:
+            assert informer.wait_for_cache_sync(10)
+            lister = informer.lister
+            assert [c.metadata.name for c in lister.list("app=web")] == ["a", "b"]
+            assert [c.metadata.name for c in lister.list(namespace="two")] == ["b", "c"]
+            assert lister.get("two", "c").metadata.labels == {"app": "db"}
+            assert [c.metadata.name for c in informer.indexer.by_index("app", "web")] == ["a", "b"]
+            assert informer.indexer.index_keys("namespace", "one") == ["one/a"]
+            late = Recorder()
+            informer.add_event_handler(late.add)
+            eventually(lambda: sorted(late.calls) == [("add", "a"), ("add", "b"), ("add", "c")])
+
+
+def test_metadata_only_informers_cache_partial_objects(cluster):
+    cluster.create(configmap("a"))
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps(), metadata_only=True)
+        with informer:
+            assert informer.wait_for_cache_sync(10)
+            (cached,) = informer.indexer.list()
+            assert type(cached).__name__ == "PartialObjectMetadata"
+            assert cached.metadata.name == "a"
+
+
+def test_resync_resends_every_object_on_the_clock():
+    from rawkube.testing import FakeClock
+
+    clock = FakeClock()
+    cluster = FakeCluster(clock=clock)
+    cluster.create(configmap("a"))
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        seen = Recorder()
+        informer.add_event_handler(seen.add, seen.update, resync_period=60)
+        with informer:
+            assert informer.wait_for_cache_sync(10)
+            eventually(lambda: ("update", "a") in seen.calls)  # the fake clock moves on its own
+    assert seen.calls[0] == ("add", "a")
+
+
+def test_the_factory_shares_one_informer_per_resource_and_namespace(cluster):
+    cluster.create(
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"}}
+    )
+    with cluster.client() as client:
+        factory = SharedInformerFactory(client)
+        pods = factory.core_v1.pods()
+        assert factory.core_v1.pods() is pods
+        assert factory.core_v1.pods("default") is not pods
+        nodes = factory.core_v1.nodes()
+        factory.start()
+        assert factory.wait_for_cache_sync(10)
+        assert [p.metadata.name for p in pods.lister.list()] == ["p"]
+        assert isinstance(pods.lister.list()[0], Pod)
+        assert nodes.lister.list() == []
+        factory.stop()
+
+
+def test_a_controller_reconciles_each_key_and_retries_failures(cluster):
+    cluster.create(configmap("a"))
+    attempts: dict[str, int] = {}
+    done = threading.Event()
+
+    def reconcile(key: str) -> None:
+        attempts[key] = attempts.get(key, 0) + 1
+        if key == "default/b" and attempts[key] < 3:
+            raise RuntimeError("not yet")
+        if attempts.get("default/b", 0) >= 3:
+            done.set()
+
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        controller = Controller(informer, reconcile, workers=2)
+        with controller:
+            cluster.create(configmap("b"))
+            assert done.wait(10)
+        assert attempts["default/a"] >= 1
+        assert attempts["default/b"] == 3
+        assert controller.queue.num_requeues("default/b") == 0  # forgotten after success
+
+
+@pytest.mark.anyio
+async def test_the_async_informer_follows_the_server_too():
+    cluster = FakeCluster()
+    before = asyncio.all_tasks()
+    async with cluster.async_client() as client:
+        informer = AsyncSharedInformer(client.core_v1.config_maps())
+        seen = Recorder()
+
+        async def on_update(old, new) -> None:
+            seen.update(old, new)
+
+        informer.add_event_handler(seen.add, on_update, seen.delete)
+        async with informer:
+            assert await informer.wait_for_cache_sync(10)
+            cms = client.core_v1.config_maps()
+            await cms.create(ConfigMap(metadata={"name": "a"}))
+            await cms.patch("a", {"data": {"v": "2"}})
+            await cms.delete("a")
+            for _ in range(500):
+                if len(seen.calls) == 3:
+                    break
+                await asyncio.sleep(0.01)
+        tasks = list(asyncio.all_tasks() - before)
+    assert seen.calls == [("add", "a"), ("update", "a"), ("delete", "a")]
+    assert tasks == []

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rawkube.runtime.controller import AsyncController, Controller
     from rawkube.runtime.factory import AsyncSharedInformerFactory, SharedInformerFactory
     from rawkube.runtime.informer import AsyncSharedInformer, SharedInformer
+    from rawkube.runtime.leaderelection import AsyncLeaderElector, LeaderElector
     from rawkube.runtime.ratelimit import (
         BucketRateLimiter,
         ItemExponentialFailureRateLimiter,
@@ -55,6 +56,8 @@ _LAZY = {
     "SharedInformerFactory": "factory",
     "AsyncSharedInformer": "informer",
     "SharedInformer": "informer",
+    "AsyncLeaderElector": "leaderelection",
+    "LeaderElector": "leaderelection",
     "BucketRateLimiter": "ratelimit",
     "ItemExponentialFailureRateLimiter": "ratelimit",
     "ItemFastSlowRateLimiter": "ratelimit",
@@ -73,6 +76,7 @@ _LAZY = {
 __all__ = [
     "AsyncController",
     "AsyncDelayingQueue",
+    "AsyncLeaderElector",
     "AsyncListThenWatch",
     "AsyncQueue",
     "AsyncRateLimitingQueue",
@@ -86,6 +90,7 @@ __all__ = [
     "Indexer",
     "ItemExponentialFailureRateLimiter",
     "ItemFastSlowRateLimiter",
+    "LeaderElector",
     "ListThenWatch",
     "Lister",
     "Queue",

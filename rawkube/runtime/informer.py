@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rawkube._watch import WatchEvent
+from rawkube._watches import DEFAULT_IDLE_TIMEOUT
 from rawkube.runtime.cache import (
     DeletedFinalStateUnknown,
     Indexer,
@@ -195,7 +196,8 @@ class SharedInformer(Generic[T]):
     ``SharedInformer(client.core_v1.pods("web"))``: ``label_selector``/``field_selector``
     narrow what is cached, ``metadata_only`` caches PartialObjectMetadata (a fraction of the
     memory), ``indexers`` adds named indexes, ``resync_period`` (seconds, 0: none) is the
-    default of the handlers added.
+    default of the handlers added, ``idle_timeout`` the silence after which a watch is taken
+    for dead (see :mod:`rawkube._watches`).
     """
 
     def __init__(
@@ -208,6 +210,7 @@ class SharedInformer(Generic[T]):
         indexers: Mapping[str, IndexFunc] | None = None,
         resync_period: float = 0.0,
         page_size: int = 500,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
         self._api = api
         self._options = {
@@ -215,6 +218,7 @@ class SharedInformer(Generic[T]):
             "field_selector": field_selector,
             "metadata_only": metadata_only,
             "page_size": page_size,
+            "idle_timeout": idle_timeout,
         }
         self._clock = api.config.clock
         self._core: InformerCore[T] = InformerCore(indexers)
@@ -404,6 +408,7 @@ class AsyncSharedInformer(Generic[T]):
         indexers: Mapping[str, IndexFunc] | None = None,
         resync_period: float = 0.0,
         page_size: int = 500,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
         self._api = api
         self._options = {
@@ -411,6 +416,7 @@ class AsyncSharedInformer(Generic[T]):
             "field_selector": field_selector,
             "metadata_only": metadata_only,
             "page_size": page_size,
+            "idle_timeout": idle_timeout,
         }
         self._clock = api.config.clock
         self._core: InformerCore[T] = InformerCore(indexers)

@@ -207,6 +207,15 @@ class FakeCluster:
             self.store.cuts += 1
         self.store.notify()
 
+    def stall_watches(self) -> None:
+        """Make every open watch go silent, connection kept open, as behind a dead peer.
+
+        Only a client's read timeout notices; watches opened later are not affected.
+        """
+        with self.store.lock:
+            self.store.stalls += 1
+        self.store.notify()
+
     def set_logs(self, namespace: str, pod: str, text: str, container: str | None = None) -> None:
         """What ``pods/log`` answers for a pod (a container's, or the pod's whole log)."""
         with self._lock:

@@ -112,6 +112,7 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self.version = 1
         self.cuts = 0  # bumped to end every open watch, as a dropped connection would
+        self.stalls = 0  # bumped to silence every open watch, as a dead peer would
         self._window = watch_window
         self._objects: dict[TypeKey, dict[Key, Obj]] = {}
         self._history: deque[Change] = deque()

@@ -64,6 +64,7 @@ class WatchSession:
         self._position = 0
         self._started = False
         self._cuts = store.cuts
+        self._stalls = store.stalls
         self.ended = False
 
     def poll(self) -> tuple[list[bytes], float | None]:
@@ -74,6 +75,8 @@ class WatchSession:
         if self.ended or self._store.cuts != self._cuts:
             self.ended = True  # dropped: the stream just ends, with no final bookmark
             return [], None
+        if self._store.stalls != self._stalls:
+            return [], self._end + 86400.0  # silent from now on: only the client can notice
         lines: list[bytes] = []
         if not self._started:
             self._started = True

@@ -259,3 +259,24 @@ async def test_the_async_informer_follows_the_server_too():
         tasks = list(asyncio.all_tasks() - before)
     assert seen.calls == [("add", "a"), ("update", "a"), ("delete", "a")]
     assert tasks == []
+
+
+def test_a_silent_watch_is_noticed_and_the_informer_catches_up(tmp_path):
+    import rawkube
+
+    cluster = FakeCluster()
+    cluster.create(configmap("a"))
+    with cluster.serve() as server:
+        client = rawkube.Client.from_kubeconfig(server.write_kubeconfig(tmp_path / "kc"))
+        informer = SharedInformer(client.core_v1.config_maps(), idle_timeout=0.5)
+        seen = Recorder()
+        informer.add_event_handler(seen.add, seen.update, seen.delete)
+        with informer:
+            assert informer.wait_for_cache_sync(10)
+            cluster.stall_watches()  # the connection stays open but nothing more arrives
+            cluster.create(configmap("b"))
+            # the read limit ends the silent watch; the resume replays what was missed
+            eventually(lambda: ("add", "b") in seen.calls)
+            eventually(lambda: cache_state(informer) == server_state(cluster))
+        client.close()
+    assert seen.calls == [("add", "a"), ("add", "b")]

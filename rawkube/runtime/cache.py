@@ -8,13 +8,16 @@ Guarantees
   before a relist or after it, never half of it.
 * Indexes follow every write: ``by_index("namespace", "web")`` is always what a scan of the
   cache would find. The ``namespace`` index is built in; users add their own
-  (``{"node": lambda pod: [pod.spec.node_name]}``), before or after objects arrive.
+  (``{"node": lambda pod: [pod.spec.node_name]}``), before or after objects arrive. An index
+  function that raises is logged and indexes nothing for that object: the cache itself still
+  follows the server.
 * Keys are client-go's: ``namespace/name``, or ``name`` for a cluster-scoped object.
 """
 
 from __future__ import annotations
 
 import builtins
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+logger = logging.getLogger("rawkube")
 IndexFunc = Callable[[Any], Iterable[str]]
 NAMESPACE_INDEX = "namespace"
 
@@ -174,7 +178,7 @@ class Indexer(Generic[T]):
         for name, function in self._indexers.items():
             index: dict[str, set[str]] = {}
             for key, obj in items.items():
-                for value in function(obj):
+                for value in _values(name, function, obj):
                     index.setdefault(value, set()).add(key)
             indices[name] = index
         with self._lock:
@@ -184,18 +188,28 @@ class Indexer(Generic[T]):
             return before
 
     def _index_one(self, name: str, key: str, obj: T) -> None:
-        for value in self._indexers[name](obj):
+        for value in _values(name, self._indexers[name], obj):
             self._indices[name].setdefault(value, set()).add(key)
 
     def _unindex(self, key: str, obj: T) -> None:
         for name, function in self._indexers.items():
             index = self._indices[name]
-            for value in function(obj):
+            for value in _values(name, function, obj):
                 keys = index.get(value)
                 if keys is not None:
                     keys.discard(key)
                     if not keys:
                         del index[value]
+
+
+def _values(name: str, function: IndexFunc, obj: Any) -> list[str]:
+    """What an index function gives for ``obj``; nothing when it raises (logged), so one bad
+    object or index function cannot stop the cache from following the server."""
+    try:
+        return list(function(obj))
+    except Exception:
+        logger.exception("index %r failed on %s", name, meta_namespace_key(obj))
+        return []
 
 
 class Lister(Generic[T]):

@@ -280,3 +280,17 @@ def test_a_silent_watch_is_noticed_and_the_informer_catches_up(tmp_path):
             eventually(lambda: cache_state(informer) == server_state(cluster))
         client.close()
     assert seen.calls == [("add", "a"), ("add", "b")]
+
+
+def test_an_index_function_that_raises_does_not_stop_the_cache(cluster, caplog):
+    cluster.create(configmap("a"))
+    with cluster.client() as client:
+        informer = SharedInformer(
+            client.core_v1.config_maps(), indexers={"bad": lambda cm: [cm.data["missing"]]}
+        )
+        with informer:
+            assert informer.wait_for_cache_sync(10)
+            cluster.create(configmap("b"))
+            eventually(lambda: len(informer.indexer) == 2)
+            assert informer.indexer.by_index("bad", "x") == []
+    assert "index 'bad' failed on default/a" in caplog.text

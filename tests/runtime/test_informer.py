@@ -294,3 +294,42 @@ def test_an_index_function_that_raises_does_not_stop_the_cache(cluster, caplog):
             eventually(lambda: len(informer.indexer) == 2)
             assert informer.indexer.by_index("bad", "x") == []
     assert "index 'bad' failed on default/a" in caplog.text
+
+
+def test_a_dynamic_informer_caches_dicts(cluster):
+    import rawkube
+
+    cluster.create(configmap("a"))
+    with cluster.client() as client:
+        factory = SharedInformerFactory(client)
+        informer = factory.for_resource(rawkube.GroupVersionResource("", "v1", "configmaps"))
+        factory.start()
+        assert factory.wait_for_cache_sync(10)
+        (cached,) = informer.indexer.list()
+        assert cached["metadata"]["name"] == "a"
+        assert informer.lister.get("default", "a") is cached
+        factory.stop()
+
+
+@pytest.mark.anyio
+async def test_the_async_controller_retries_until_reconcile_succeeds():
+    from rawkube.runtime import AsyncController
+
+    cluster = FakeCluster()
+    cluster.create(configmap("a"))
+    attempts: list[str] = []
+    finished = asyncio.Event()
+
+    async def reconcile(key: str) -> None:
+        attempts.append(key)
+        if len(attempts) < 3:
+            raise RuntimeError("not yet")
+        finished.set()
+
+    before = asyncio.all_tasks()
+    async with cluster.async_client() as client:
+        informer = AsyncSharedInformer(client.core_v1.config_maps())
+        async with AsyncController(informer, reconcile):
+            await asyncio.wait_for(finished.wait(), 10)
+    assert attempts == ["default/a"] * 3
+    assert asyncio.all_tasks() - before == set()

@@ -5,7 +5,8 @@ user of a real server would see: no recorded uids or resourceVersions. ``RespxCl
 just enough of the API server's semantics for ConfigMaps to make such tests meaningful:
 resourceVersions from one counter, 404/409 with Status bodies shaped like the recorded ones, a
 stale resourceVersion refused, equality label selectors, ``limit``/``continue`` paging, merge
-patches, server-side apply as create-or-merge, and delete answering a Status.
+patches, server-side apply as create-or-merge, delete answering a Status, watches replaying
+the changes after a resourceVersion (then ending), and the recorded aggregated discovery.
 """
 
 from __future__ import annotations
@@ -42,11 +43,15 @@ class RespxCluster:
         self.server = server
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}
         self.version = 100
+        self.changes: list[tuple[str, dict[str, Any]]] = []  # what a watch replays
 
     def route(self, router: respx.MockRouter) -> None:
         router.route(url__startswith=f"{self.server}/api/v1/namespaces/").mock(
             side_effect=self.handle
         )
+        # Discovery is the recorded real server's (aggregated, as rawkube asks first).
+        for path in ("api", "apis"):
+            router.get(f"{self.server}/{path}").mock(return_value=_discovery(path))
 
     def _next_version(self) -> str:
         self.version += 1
@@ -73,7 +78,11 @@ class RespxCluster:
         metadata["resourceVersion"] = self._next_version()
         obj.update(apiVersion="v1", kind="ConfigMap")
         if not dry_run:
-            self.objects[(namespace, metadata["name"])] = obj
+            key = (namespace, metadata["name"])
+            self.changes.append(
+                ("MODIFIED" if key in self.objects else "ADDED", json.loads(json.dumps(obj)))
+            )
+            self.objects[key] = obj
         return obj
 
     def _get(
@@ -82,6 +91,8 @@ class RespxCluster:
         if name is not None:
             found = self.objects.get((namespace, name))
             return httpx.Response(200, json=found) if found else self._missing(name)
+        if params.get("watch") in ("1", "true"):
+            return self._watch(namespace, params)
         selector = dict(
             term.split("=", 1) for term in params.get("labelSelector", "").split(",") if term
         )
@@ -143,9 +154,26 @@ class RespxCluster:
         merged = _merge(json.loads(json.dumps(current)), patch)
         return httpx.Response(200, json=self._store(namespace, merged, "dryRun" in params))
 
+    def _watch(self, namespace: str, params: dict[str, str]) -> httpx.Response:
+        """The changes after ``resourceVersion``, one JSON line each, then the end (no waiting)."""
+        since = int(params.get("resourceVersion") or 0)
+        lines = [
+            json.dumps({"type": kind, "object": obj}).encode() + b"\n"
+            for kind, obj in self.changes
+            if int(obj["metadata"]["resourceVersion"]) > since
+            and obj["metadata"]["namespace"] == namespace
+        ]
+        return httpx.Response(
+            200, content=b"".join(lines), headers={"Content-Type": "application/json"}
+        )
+
     def _delete(self, namespace: str, name: str, _: dict[str, str], __: Any) -> httpx.Response:
-        if self.objects.pop((namespace, name), None) is None:
+        gone = self.objects.pop((namespace, name), None)
+        if gone is None:
             return self._missing(name)
+        gone = json.loads(json.dumps(gone))
+        gone["metadata"]["resourceVersion"] = self._next_version()
+        self.changes.append(("DELETED", gone))
         return httpx.Response(
             200,
             json={
@@ -156,6 +184,14 @@ class RespxCluster:
                 "details": {"name": name, "kind": "configmaps"},
             },
         )
+
+
+def _discovery(path: str) -> httpx.Response:
+    from tests.conftest import RECORDED
+
+    body = (RECORDED / f"{path}_aggregated_v2.body").read_bytes()
+    content_type = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    return httpx.Response(200, content=body, headers={"Content-Type": content_type})
 
 
 def _merge(target: Any, patch: Any) -> Any:

@@ -102,3 +102,21 @@ def test_the_dynamic_client_sees_what_the_typed_one_wrote(backend):
     assert typed.get("shared").data == {"level": "debug"}
     listed = dynamic.list(label_selector={"app": "web"})
     assert [item["metadata"]["name"] for item in listed["items"]] == ["shared"]
+
+
+def test_a_watch_from_a_version_sees_the_later_changes_once(backend):
+    configmaps = backend.client.core_v1.config_maps()
+    start = configmaps.create(settings("first")).metadata.resource_version
+    configmaps.create(settings("second"))
+    configmaps.patch("first", {"data": {"level": "debug"}})
+    configmaps.delete("second")
+    with configmaps.watch(resource_version=start, timeout_seconds=5) as events:
+        seen = [(e.type, e.object.metadata.name) for e in events if e.type != "BOOKMARK"]
+    assert seen == [("ADDED", "second"), ("MODIFIED", "first"), ("DELETED", "second")]
+
+
+def test_discovery_resolves_kubectl_names(backend):
+    discovery = backend.client.discovery
+    assert discovery.resolve("cm").plural == "configmaps"
+    assert discovery.resolve("deploy").group == "apps"
+    assert discovery.resolve("deployments.apps").kind == "Deployment"

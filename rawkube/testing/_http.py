@@ -548,17 +548,11 @@ class Router:
                 return _json(200, _scale_of(updated))
             patched = self._patched(resource, live, patch, kind, resource.definition)
             patched, warnings = self._prune(params, resource, patched)
-            patched.setdefault("metadata", {})
-            # A patch that names no resourceVersion applies to what is stored now.
-            if (
-                not (patch if isinstance(patch, dict) else {})
-                .get("metadata", {})
-                .get("resourceVersion")
-                or kind == "json"
-            ):
-                patched["metadata"].setdefault(
-                    "resourceVersion", live["metadata"]["resourceVersion"]
-                )
+            # The patched object keeps the stored resourceVersion unless the patch named one:
+            # that one is a precondition (a stale one is 409), as on the real server.
+            if not isinstance(patched.get("metadata"), dict):
+                patched["metadata"] = {}
+            patched["metadata"].setdefault("resourceVersion", live["metadata"]["resourceVersion"])
             patched = self._record_fields(live, patched, manager, resource, target.subresource)
             try:
                 updated = self._store.update(

@@ -330,3 +330,12 @@ def test_unknown_fields_of_a_newer_server_survive_a_read_modify_write(cluster, c
     )
     (stored,) = cluster.objects("ConfigMap")
     assert stored["data"] == {"k": "v"}
+
+
+def test_a_patch_naming_a_stale_resource_version_conflicts(client):
+    cms = client.core_v1.config_maps()
+    old = cms.create(ConfigMap(metadata={"name": "a"})).metadata.resource_version
+    cms.patch("a", {"data": {"k": "1"}})
+    with pytest.raises(rawkube.ConflictError):
+        cms.patch("a", {"metadata": {"resourceVersion": old}, "data": {"k": "2"}})
+    assert cms.patch("a", {"metadata": None, "data": {"k": "3"}}).data == {"k": "3"}

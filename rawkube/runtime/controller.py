@@ -33,7 +33,34 @@ T = TypeVar("T")
 logger = logging.getLogger("rawkube")
 
 
-class Controller(Generic[T]):
+class _ControllerBase(Generic[T]):
+    """What both flavours share: the informer's handler putting keys on the queue."""
+
+    queue: Any
+
+    def __init__(self, informer: Any, reconcile: Callable[[str], Any], workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers!r}")
+        self.informer = informer
+        self._reconcile = reconcile
+        self._workers = workers
+        self._owns_informer = False
+        informer.add_event_handler(self._enqueue, self._enqueue_update, self._enqueue)
+
+    @property
+    def lister(self) -> Lister[T]:
+        """The informer's cache, read-only."""
+        lister: Lister[T] = self.informer.lister
+        return lister
+
+    def _enqueue(self, obj: Any) -> None:
+        self.queue.add(meta_namespace_key(obj))
+
+    def _enqueue_update(self, _old: Any, new: Any) -> None:
+        self.queue.add(meta_namespace_key(new))
+
+
+class Controller(_ControllerBase[T]):
     """``Controller(informer, reconcile, workers=2)``: see the module docstring.
 
     ``rate_limiter`` replaces client-go's default controller limiter. ``start()`` starts the
@@ -49,27 +76,11 @@ class Controller(Generic[T]):
         rate_limiter: RateLimiter[str] | None = None,
         cache_sync_timeout: float | None = None,
     ) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, not {workers!r}")
-        self.informer = informer
-        self._reconcile = reconcile
-        self._workers = workers
-        self._sync_timeout = cache_sync_timeout
         self.queue: RateLimitingQueue[str] = RateLimitingQueue(rate_limiter, clock=informer.clock)
+        self.informer: SharedInformer[T] = informer
+        self._sync_timeout = cache_sync_timeout
         self._threads: list[threading.Thread] = []
-        self._owns_informer = False
-        informer.add_event_handler(self._enqueue, self._enqueue_update, self._enqueue)
-
-    @property
-    def lister(self) -> Lister[T]:
-        """The informer's cache, read-only."""
-        return self.informer.lister
-
-    def _enqueue(self, obj: Any) -> None:
-        self.queue.add(meta_namespace_key(obj))
-
-    def _enqueue_update(self, _old: Any, new: Any) -> None:
-        self.queue.add(meta_namespace_key(new))
+        super().__init__(informer, reconcile, workers)
 
     def start(self) -> None:
         """Start the informer (if needed), wait for its first list, start the workers.
@@ -118,7 +129,7 @@ class Controller(Generic[T]):
         self.stop()
 
 
-class AsyncController(Generic[T]):
+class AsyncController(_ControllerBase[T]):
     """The asyncio twin of :class:`Controller`; ``reconcile`` may be a coroutine function."""
 
     def __init__(
@@ -130,29 +141,13 @@ class AsyncController(Generic[T]):
         rate_limiter: RateLimiter[str] | None = None,
         cache_sync_timeout: float | None = None,
     ) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, not {workers!r}")
-        self.informer = informer
-        self._reconcile = reconcile
-        self._workers = workers
-        self._sync_timeout = cache_sync_timeout
         self.queue: AsyncRateLimitingQueue[str] = AsyncRateLimitingQueue(
             rate_limiter, clock=informer.clock
         )
+        self.informer: AsyncSharedInformer[T] = informer
+        self._sync_timeout = cache_sync_timeout
         self._tasks: list[asyncio.Task[None]] = []
-        self._owns_informer = False
-        informer.add_event_handler(self._enqueue, self._enqueue_update, self._enqueue)
-
-    @property
-    def lister(self) -> Lister[T]:
-        """As :attr:`Controller.lister`."""
-        return self.informer.lister
-
-    def _enqueue(self, obj: Any) -> None:
-        self.queue.add(meta_namespace_key(obj))
-
-    def _enqueue_update(self, _old: Any, new: Any) -> None:
-        self.queue.add(meta_namespace_key(new))
+        super().__init__(informer, reconcile, workers)
 
     async def start(self) -> None:
         """As :meth:`Controller.start`."""

@@ -10,7 +10,7 @@ stops them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rawkube._calls import ALL
 from rawkube._resource import GroupVersionResource
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncSharedInformerFactory", "SharedInformerFactory"]
 
 _Key = tuple[GroupVersionResource, "str | None", Any, Any, bool]
+InformerT = TypeVar("InformerT", SharedInformer[Any], AsyncSharedInformer[Any])
 
 
 class _GroupVersion:
@@ -47,20 +48,16 @@ class _GroupVersion:
         return informer
 
 
-class SharedInformerFactory:
-    """Informers for one :class:`~rawkube.Client`, shared by resource, namespace and options.
+class _FactoryBase(Generic[InformerT]):
+    """The sharing both flavours do: informers by resource, namespace and options."""
 
-    ``namespace`` (default: all namespaces) and ``resync_period`` apply to the informers it
-    makes unless a call names its own.
-    """
+    _make: Callable[..., InformerT]  # the informer class of the flavour
 
-    def __init__(
-        self, client: Client, *, namespace: str | None = None, resync_period: float = 0.0
-    ) -> None:
+    def __init__(self, client: Any, *, namespace: str | None, resync_period: float) -> None:
         self._client = client
         self._namespace = namespace if namespace is not None else ALL
         self._resync_period = resync_period
-        self._informers: dict[_Key, SharedInformer[Any]] = {}
+        self._informers: dict[_Key, InformerT] = {}
         self._started: set[_Key] = set()
 
     def __getattr__(self, name: str) -> _GroupVersion:
@@ -77,13 +74,16 @@ class SharedInformerFactory:
         metadata_only: bool = False,
         indexers: Mapping[str, IndexFunc] | None = None,
         resync_period: float | None = None,
-    ) -> SharedInformer[Any]:
-        """The shared informer of ``api``'s resource and namespace with these options."""
+    ) -> InformerT:
+        """The shared informer of ``api``'s resource and namespace with these options.
+
+        ``indexers`` are added to it (made now or before); the other options pick it.
+        """
         gvr, namespace = api.address
         key = (gvr, namespace, _frozen(label_selector), _frozen(field_selector), metadata_only)
         found = self._informers.get(key)
         if found is None:
-            found = SharedInformer(
+            found = type(self)._make(
                 api,
                 label_selector=label_selector,
                 field_selector=field_selector,
@@ -97,18 +97,36 @@ class SharedInformerFactory:
 
     def for_resource(
         self, gvr: GroupVersionResource, namespace: str | None = None, **options: Any
-    ) -> SharedInformer[Any]:
+    ) -> InformerT:
         """The shared informer of any resource, as dicts (the dynamic client)."""
         resources = self._client.dynamic.resource(gvr)
         api = resources.namespace(namespace) if namespace is not None else resources
         return self.informer(api, **options)
 
+    def _not_started(self) -> list[InformerT]:
+        fresh = [key for key in self._informers if key not in self._started]
+        self._started.update(fresh)
+        return [self._informers[key] for key in fresh]
+
+
+class SharedInformerFactory(_FactoryBase[SharedInformer[Any]]):
+    """Informers for one :class:`~rawkube.Client`, shared by resource, namespace and options.
+
+    ``namespace`` (default: all namespaces) and ``resync_period`` apply to the informers it
+    makes unless a call names its own.
+    """
+
+    _make = SharedInformer
+
+    def __init__(
+        self, client: Client, *, namespace: str | None = None, resync_period: float = 0.0
+    ) -> None:
+        super().__init__(client, namespace=namespace, resync_period=resync_period)
+
     def start(self) -> None:
         """Start every informer made so far that is not running yet."""
-        for key, informer in list(self._informers.items()):
-            if key not in self._started:
-                self._started.add(key)
-                informer.start()
+        for informer in self._not_started():
+            informer.start()
 
     def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """Wait until every started informer has synced; whether all did within ``timeout``."""
@@ -121,64 +139,20 @@ class SharedInformerFactory:
         self._started.clear()
 
 
-class AsyncSharedInformerFactory:
+class AsyncSharedInformerFactory(_FactoryBase[AsyncSharedInformer[Any]]):
     """The asyncio twin of :class:`SharedInformerFactory`."""
+
+    _make = AsyncSharedInformer
 
     def __init__(
         self, client: AsyncClient, *, namespace: str | None = None, resync_period: float = 0.0
     ) -> None:
-        self._client = client
-        self._namespace = namespace if namespace is not None else ALL
-        self._resync_period = resync_period
-        self._informers: dict[_Key, AsyncSharedInformer[Any]] = {}
-        self._started: set[_Key] = set()
-
-    def __getattr__(self, name: str) -> _GroupVersion:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return _GroupVersion(getattr(self._client, name), self.informer, self._namespace)
-
-    def informer(
-        self,
-        api: Any,
-        *,
-        label_selector: Any = None,
-        field_selector: Any = None,
-        metadata_only: bool = False,
-        indexers: Mapping[str, IndexFunc] | None = None,
-        resync_period: float | None = None,
-    ) -> AsyncSharedInformer[Any]:
-        """As :meth:`SharedInformerFactory.informer`."""
-        gvr, namespace = api.address
-        key = (gvr, namespace, _frozen(label_selector), _frozen(field_selector), metadata_only)
-        found = self._informers.get(key)
-        if found is None:
-            found = AsyncSharedInformer(
-                api,
-                label_selector=label_selector,
-                field_selector=field_selector,
-                metadata_only=metadata_only,
-                resync_period=self._resync_period if resync_period is None else resync_period,
-            )
-            self._informers[key] = found
-        if indexers:
-            found.indexer.add_indexers(indexers)
-        return found
-
-    def for_resource(
-        self, gvr: GroupVersionResource, namespace: str | None = None, **options: Any
-    ) -> AsyncSharedInformer[Any]:
-        """As :meth:`SharedInformerFactory.for_resource`."""
-        resources = self._client.dynamic.resource(gvr)
-        api = resources.namespace(namespace) if namespace is not None else resources
-        return self.informer(api, **options)
+        super().__init__(client, namespace=namespace, resync_period=resync_period)
 
     async def start(self) -> None:
         """As :meth:`SharedInformerFactory.start`."""
-        for key, informer in list(self._informers.items()):
-            if key not in self._started:
-                self._started.add(key)
-                await informer.start()
+        for informer in self._not_started():
+            await informer.start()
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """As :meth:`SharedInformerFactory.wait_for_cache_sync`."""

@@ -190,7 +190,77 @@ class _Listener:
             _call(self.handler, note)
 
 
-class SharedInformer(Generic[T]):
+class _InformerBase(Generic[T]):
+    """What both flavours hold: the options, the cache and its core, the clock."""
+
+    _synced: threading.Event | asyncio.Event  # set once the first list is cached
+
+    def __init__(
+        self,
+        api: Any,
+        *,
+        label_selector: Any,
+        field_selector: Any,
+        metadata_only: bool,
+        indexers: Mapping[str, IndexFunc] | None,
+        resync_period: float,
+        page_size: int,
+        idle_timeout: float,
+    ) -> None:
+        self._api = api
+        self._options = {
+            "label_selector": label_selector,
+            "field_selector": field_selector,
+            "metadata_only": metadata_only,
+            "page_size": page_size,
+            "idle_timeout": idle_timeout,
+        }
+        self._clock: Clock = api.config.clock
+        self._core: InformerCore[T] = InformerCore(indexers)
+        self._resync_period = resync_period
+        self._started = False
+
+    @property
+    def indexer(self) -> Indexer[T]:
+        """The cache."""
+        return self._core.indexer
+
+    @property
+    def lister(self) -> Lister[T]:
+        """Read-only views of the cache."""
+        return Lister(self._core.indexer)
+
+    @property
+    def clock(self) -> Clock:
+        """The client's clock, which backoffs and resyncs read."""
+        return self._clock
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start()`` was called."""
+        return self._started
+
+    @property
+    def last_sync_resource_version(self) -> str:
+        """The resourceVersion the cache is current to."""
+        return self._core.resource_version
+
+    def has_synced(self) -> bool:
+        """Whether the first list is in the cache."""
+        return self._synced.is_set()
+
+    def _handler(
+        self,
+        on_add: Callable[[T], Any] | None,
+        on_update: Callable[[T, T], Any] | None,
+        on_delete: Callable[[Any], Any] | None,
+        resync_period: float | None,
+    ) -> EventHandler:
+        period = self._resync_period if resync_period is None else resync_period
+        return EventHandler(on_add, on_update, on_delete, period)
+
+
+class SharedInformer(_InformerBase[T]):
     """A cached, watched resource on a thread; see the module docstring.
 
     ``SharedInformer(client.core_v1.pods("web"))``: ``label_selector``/``field_selector``
@@ -212,57 +282,26 @@ class SharedInformer(Generic[T]):
         page_size: int = 500,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
-        self._api = api
-        self._options = {
-            "label_selector": label_selector,
-            "field_selector": field_selector,
-            "metadata_only": metadata_only,
-            "page_size": page_size,
-            "idle_timeout": idle_timeout,
-        }
-        self._clock = api.config.clock
-        self._core: InformerCore[T] = InformerCore(indexers)
-        self._resync_period = resync_period
+        super().__init__(
+            api,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            metadata_only=metadata_only,
+            indexers=indexers,
+            resync_period=resync_period,
+            page_size=page_size,
+            idle_timeout=idle_timeout,
+        )
         self._lock = threading.Lock()
         self._listeners: list[_Listener] = []
         self._stop = threading.Event()
-        self._synced = threading.Event()
+        self._synced: threading.Event = threading.Event()
         self._source: ListThenWatch[T] | None = None
         self._threads: list[threading.Thread] = []
-        self._started = False
-
-    @property
-    def indexer(self) -> Indexer[T]:
-        """The cache."""
-        return self._core.indexer
-
-    @property
-    def lister(self) -> Lister[T]:
-        """Read-only views of the cache."""
-        return Lister(self._core.indexer)
-
-    @property
-    def clock(self) -> Clock:
-        """The client's clock, which backoffs and resyncs read."""
-        return self._clock
-
-    @property
-    def started(self) -> bool:
-        """Whether :meth:`start` was called."""
-        return self._started
-
-    def has_synced(self) -> bool:
-        """Whether the first list is in the cache."""
-        return self._synced.is_set()
 
     def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """Block until :meth:`has_synced` (or ``timeout`` real seconds); whether it synced."""
         return self._synced.wait(timeout)
-
-    @property
-    def last_sync_resource_version(self) -> str:
-        """The resourceVersion the cache is current to."""
-        return self._core.resource_version
 
     def add_event_handler(
         self,
@@ -273,8 +312,7 @@ class SharedInformer(Generic[T]):
         resync_period: float | None = None,
     ) -> EventHandler:
         """Register callbacks; each runs on the handler's own thread. Returns the handler."""
-        period = self._resync_period if resync_period is None else resync_period
-        handler = EventHandler(on_add, on_update, on_delete, period)
+        handler = self._handler(on_add, on_update, on_delete, resync_period)
         listener = _Listener(handler, self._clock)
         with self._lock:
             self._listeners.append(listener)
@@ -392,7 +430,7 @@ class _AsyncListener:
                     logger.exception("informer handler failed on %s", note.kind)
 
 
-class AsyncSharedInformer(Generic[T]):
+class AsyncSharedInformer(_InformerBase[T]):
     """The asyncio twin of :class:`SharedInformer`: tasks instead of threads.
 
     Handlers may be plain functions or coroutine functions (awaited on the handler's task).
@@ -410,45 +448,19 @@ class AsyncSharedInformer(Generic[T]):
         page_size: int = 500,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
-        self._api = api
-        self._options = {
-            "label_selector": label_selector,
-            "field_selector": field_selector,
-            "metadata_only": metadata_only,
-            "page_size": page_size,
-            "idle_timeout": idle_timeout,
-        }
-        self._clock = api.config.clock
-        self._core: InformerCore[T] = InformerCore(indexers)
-        self._resync_period = resync_period
+        super().__init__(
+            api,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            metadata_only=metadata_only,
+            indexers=indexers,
+            resync_period=resync_period,
+            page_size=page_size,
+            idle_timeout=idle_timeout,
+        )
         self._listeners: list[_AsyncListener] = []
         self._tasks: list[asyncio.Task[None]] = []
-        self._synced = asyncio.Event()
-        self._started = False
-
-    @property
-    def indexer(self) -> Indexer[T]:
-        """As :attr:`SharedInformer.indexer`."""
-        return self._core.indexer
-
-    @property
-    def lister(self) -> Lister[T]:
-        """As :attr:`SharedInformer.lister`."""
-        return Lister(self._core.indexer)
-
-    @property
-    def clock(self) -> Clock:
-        """As :attr:`SharedInformer.clock`."""
-        return self._clock
-
-    @property
-    def started(self) -> bool:
-        """As :attr:`SharedInformer.started`."""
-        return self._started
-
-    def has_synced(self) -> bool:
-        """As :meth:`SharedInformer.has_synced`."""
-        return self._synced.is_set()
+        self._synced: asyncio.Event = asyncio.Event()
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """As :meth:`SharedInformer.wait_for_cache_sync`, awaited."""
@@ -457,11 +469,6 @@ class AsyncSharedInformer(Generic[T]):
         except asyncio.TimeoutError:
             return False
         return True
-
-    @property
-    def last_sync_resource_version(self) -> str:
-        """As :attr:`SharedInformer.last_sync_resource_version`."""
-        return self._core.resource_version
 
     def add_event_handler(
         self,
@@ -472,8 +479,7 @@ class AsyncSharedInformer(Generic[T]):
         resync_period: float | None = None,
     ) -> EventHandler:
         """As :meth:`SharedInformer.add_event_handler`; callbacks may be coroutine functions."""
-        period = self._resync_period if resync_period is None else resync_period
-        handler = EventHandler(on_add, on_update, on_delete, period)
+        handler = self._handler(on_add, on_update, on_delete, resync_period)
         listener = _AsyncListener(handler, self._clock)
         self._listeners.append(listener)
         if self._started:

@@ -165,6 +165,8 @@ class RetryWatcher(Generic[T]):
         while not self._closed:
             error: Exception | None = None
             self._watch = self._open(self._state.resource_version)
+            if self._closed:  # interrupt() came before this watch existed to be interrupted
+                return
             try:
                 with self._watch:
                     for event in self._watch:
@@ -405,6 +407,8 @@ class ListThenWatch(Generic[T]):
                 **self._selectors,
                 **self._options,
             )
+            if self._closed:  # interrupt() came while listing, before the watcher existed
+                return
             try:
                 yield from self._watcher
             except GoneError:

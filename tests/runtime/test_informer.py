@@ -209,6 +209,7 @@ def test_the_factory_shares_one_informer_per_resource_and_namespace(cluster):
         assert isinstance(pods.lister.list()[0], Pod)
         assert nodes.lister.list() == []
         factory.stop()
+        assert not [t for t in threading.enumerate() if t.name.startswith("rawkube-informer")]
 
 
 def test_a_controller_reconciles_each_key_and_retries_failures(cluster):
@@ -223,12 +224,14 @@ def test_a_controller_reconciles_each_key_and_retries_failures(cluster):
         if attempts.get("default/b", 0) >= 3:
             done.set()
 
+    threads_before = set(threading.enumerate())
     with cluster.client() as client:
         informer = SharedInformer(client.core_v1.config_maps())
         controller = Controller(informer, reconcile, workers=2)
         with controller:
             cluster.create(configmap("b"))
             assert done.wait(10)
+        assert set(threading.enumerate()) <= threads_before  # workers and informer stopped
         assert attempts["default/a"] >= 1
         assert attempts["default/b"] == 3
         assert controller.queue.num_requeues("default/b") == 0  # forgotten after success

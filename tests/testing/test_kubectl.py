@@ -133,8 +133,11 @@ def test_get_watch_sees_a_change(served, tmp_path):
 
 def test_the_fake_apiserver_command_serves_kubectl(tmp_path):
     kubeconfig = tmp_path / "out.yaml"
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: seeded, namespace: team}\n")
+    command = [sys.executable, "-m", "rawkube", "fake-apiserver", "--kubeconfig", str(kubeconfig)]
     with subprocess.Popen(
-        [sys.executable, "-m", "rawkube", "fake-apiserver", "--kubeconfig", str(kubeconfig)],
+        [*command, "--load", str(seed)],
         stdout=subprocess.PIPE,
         text=True,
     ) as server:
@@ -146,6 +149,8 @@ def test_the_fake_apiserver_command_serves_kubectl(tmp_path):
                 time.sleep(0.05)
             assert oct(kubeconfig.stat().st_mode & 0o777) == "0o600"
             assert "default" in kubectl(kubeconfig, "get", "namespaces").stdout
+            seeded = kubectl(kubeconfig, "get", "configmaps", "-n", "team", "-o", "name").stdout
+            assert seeded.split() == ["configmap/seeded"]
         finally:
             server.terminate()
         assert server.wait(10) == 0

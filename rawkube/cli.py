@@ -45,9 +45,17 @@ def _fake_apiserver(args: argparse.Namespace) -> int:
         except (OSError, ValueError, RawkubeError) as exc:
             print(f"rawkube fake-apiserver: {path}: {exc}", file=sys.stderr)
             return 2
+    try:
+        server = cluster.serve(args.host, args.port)
+    except OSError as exc:  # the port is taken, the address is not ours, ...
+        print(
+            f"rawkube fake-apiserver: cannot listen on {args.host}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with cluster.serve(args.host, args.port) as server:
+    with server:
         if args.write_kubeconfig:
             server.write_kubeconfig(args.write_kubeconfig)
         print(f"fake API server at {server.url}", flush=True)

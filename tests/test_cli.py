@@ -49,3 +49,16 @@ def test_version_with_an_unreachable_cluster(tmp_path, capsys):
     respx.get("http://k8s.test:6443/version").mock(side_effect=httpx.ConnectError("refused"))
     assert main(["--kubeconfig", str(path), "version"]) == 1
     assert "cannot connect" in capsys.readouterr().err
+
+
+def test_fake_apiserver_on_a_taken_port_says_so(capsys):
+    import socket
+
+    from rawkube.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["fake-apiserver", "--port", str(port)]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err

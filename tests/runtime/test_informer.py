@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -19,14 +18,7 @@ from rawkube.runtime import (
 )
 from rawkube.testing import FakeCluster
 
-
-def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait for another thread to catch up (a wait for progress, not a timing rule)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not become true in time")
-        time.sleep(0.01)
+PATIENCE = 10.0  # real seconds a test waits for the informer's threads before it fails
 
 
 def configmap(name: str, namespace: str = "default", **labels: str) -> dict:
@@ -35,9 +27,20 @@ def configmap(name: str, namespace: str = "default", **labels: str) -> dict:
 
 
 class Recorder:
+    """A handler that records its calls and wakes whoever waits for them."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
+
+    def wait_for(self, condition: Callable[[], bool]) -> None:
+        """Block until ``condition`` holds, checking it after each call this handler gets.
+
+        The cache is updated before its handlers are called, so a condition on the cache
+        holds once the call its change makes has come.
+        """
+        with self.lock:
+            assert self.lock.wait_for(condition, PATIENCE), f"still waiting; calls: {self.calls}"
 
     def name(self, obj) -> str:
         if isinstance(obj, DeletedFinalStateUnknown):
@@ -47,14 +50,17 @@ class Recorder:
     def add(self, obj) -> None:
         with self.lock:
             self.calls.append(("add", self.name(obj)))
+            self.lock.notify_all()
 
     def update(self, old, new) -> None:
         with self.lock:
             self.calls.append(("update", self.name(new)))
+            self.lock.notify_all()
 
     def delete(self, obj) -> None:
         with self.lock:
             self.calls.append(("delete", self.name(obj)))
+            self.lock.notify_all()
 
 
 def server_state(cluster: FakeCluster) -> dict[str, str]:
@@ -89,7 +95,7 @@ def test_the_cache_follows_the_server_and_handlers_hear_each_change_once(cluster
         cms.create(ConfigMap(metadata={"name": "b"}))
         cms.patch("a", {"data": {"v": "2"}})
         cms.delete("b")
-        eventually(lambda: len(seen.calls) == 4)
+        seen.wait_for(lambda: len(seen.calls) == 4)
         assert seen.calls == [("add", "a"), ("add", "b"), ("update", "a"), ("delete", "b")]
         assert cache_state(informer) == server_state(cluster)
         informer.stop()
@@ -108,14 +114,14 @@ def test_a_cut_watch_resumes_and_a_410_relists_with_a_tombstone():
             assert informer.wait_for_cache_sync(10)
             cluster.drop_watches()  # cut: the watcher resumes from its resourceVersion
             cluster.create(configmap("d"))
-            eventually(lambda: ("add", "d") in seen.calls)
+            seen.wait_for(lambda: ("add", "d") in seen.calls)
             cluster.drop_watches()  # cut again, and more writes than the window holds
             client.core_v1.config_maps().delete("a")
             for index in range(8):
                 client.core_v1.config_maps().patch("b", {"data": {"v": str(index)}})
             # the resume is 410 Gone: the informer lists again and reports what it missed
-            eventually(lambda: ("delete", "tombstone:default/a") in seen.calls)
-            eventually(lambda: cache_state(informer) == server_state(cluster))
+            seen.wait_for(lambda: ("delete", "tombstone:default/a") in seen.calls)
+            seen.wait_for(lambda: cache_state(informer) == server_state(cluster))
     assert seen.calls.count(("add", "d")) == 1
     assert seen.calls.count(("delete", "tombstone:default/a")) == 1
     assert ("update", "b") in seen.calls
@@ -139,7 +145,7 @@ def test_a_slow_or_failing_handler_stalls_nothing(cluster):
         with informer:
             cluster.create(configmap("a"))
             cluster.create(configmap("b"))
-            eventually(lambda: fast.calls == [("add", "a"), ("add", "b")])
+            fast.wait_for(lambda: fast.calls == [("add", "a"), ("add", "b")])
             assert len(informer.indexer) == 2
             release.set()
 
@@ -163,7 +169,7 @@ def test_listers_indexers_and_a_late_handler(cluster):
             assert informer.indexer.index_keys("namespace", "one") == ["one/a"]
             late = Recorder()
             informer.add_event_handler(late.add)
-            eventually(lambda: sorted(late.calls) == [("add", "a"), ("add", "b"), ("add", "c")])
+            late.wait_for(lambda: sorted(late.calls) == [("add", "a"), ("add", "b"), ("add", "c")])
 
 
 def test_metadata_only_informers_cache_partial_objects(cluster):
@@ -189,7 +195,7 @@ def test_resync_resends_every_object_on_the_clock():
         informer.add_event_handler(seen.add, seen.update, resync_period=60)
         with informer:
             assert informer.wait_for_cache_sync(10)
-            eventually(lambda: ("update", "a") in seen.calls)  # the fake clock moves on its own
+            seen.wait_for(lambda: ("update", "a") in seen.calls)  # the fake clock moves on its own
     assert seen.calls[0] == ("add", "a")
 
 
@@ -244,21 +250,26 @@ async def test_the_async_informer_follows_the_server_too():
     async with cluster.async_client() as client:
         informer = AsyncSharedInformer(client.core_v1.config_maps())
         seen = Recorder()
+        all_three = asyncio.Event()
+
+        def on_add(obj) -> None:
+            seen.add(obj)
 
         async def on_update(old, new) -> None:
             seen.update(old, new)
 
-        informer.add_event_handler(seen.add, on_update, seen.delete)
+        def on_delete(obj) -> None:
+            seen.delete(obj)
+            all_three.set()  # the last of the three changes
+
+        informer.add_event_handler(on_add, on_update, on_delete)
         async with informer:
             assert await informer.wait_for_cache_sync(10)
             cms = client.core_v1.config_maps()
             await cms.create(ConfigMap(metadata={"name": "a"}))
             await cms.patch("a", {"data": {"v": "2"}})
             await cms.delete("a")
-            for _ in range(500):
-                if len(seen.calls) == 3:
-                    break
-                await asyncio.sleep(0.01)
+            await asyncio.wait_for(all_three.wait(), PATIENCE)
         tasks = list(asyncio.all_tasks() - before)
     assert seen.calls == [("add", "a"), ("update", "a"), ("delete", "a")]
     assert tasks == []
@@ -279,8 +290,8 @@ def test_a_silent_watch_is_noticed_and_the_informer_catches_up(tmp_path):
             cluster.stall_watches()  # the connection stays open but nothing more arrives
             cluster.create(configmap("b"))
             # the read limit ends the silent watch; the resume replays what was missed
-            eventually(lambda: ("add", "b") in seen.calls)
-            eventually(lambda: cache_state(informer) == server_state(cluster))
+            seen.wait_for(lambda: ("add", "b") in seen.calls)
+            seen.wait_for(lambda: cache_state(informer) == server_state(cluster))
         client.close()
     assert seen.calls == [("add", "a"), ("add", "b")]
 
@@ -291,10 +302,12 @@ def test_an_index_function_that_raises_does_not_stop_the_cache(cluster, caplog):
         informer = SharedInformer(
             client.core_v1.config_maps(), indexers={"bad": lambda cm: [cm.data["missing"]]}
         )
+        seen = Recorder()
+        informer.add_event_handler(seen.add)
         with informer:
             assert informer.wait_for_cache_sync(10)
             cluster.create(configmap("b"))
-            eventually(lambda: len(informer.indexer) == 2)
+            seen.wait_for(lambda: len(informer.indexer) == 2)
             assert informer.indexer.by_index("bad", "x") == []
     assert "index 'bad' failed on default/a" in caplog.text
 

@@ -12,19 +12,29 @@ from rawkube.runtime.watcher import Listed, ListThenWatch, RetryWatcher
 from rawkube.testing import FakeCluster
 
 
-def run_in_thread(iterate) -> tuple[threading.Thread, list]:
+def run_in_thread(iterate) -> tuple[threading.Thread, list, threading.Event]:
+    """Iterate in a thread; the event is set at the first event, after which it reads on."""
     seen: list = []
+    first = threading.Event()
 
     def body() -> None:
         try:
             for event in iterate:
                 seen.append(event)
+                first.set()
         except rawkube.TransportError as exc:
             seen.append(exc)
 
     thread = threading.Thread(target=body)
     thread.start()
-    return thread, seen
+    return thread, seen, first
+
+
+def one_configmap(cluster: FakeCluster) -> str:
+    """Store one ConfigMap; returns the version before it, for a watch to replay it."""
+    before = cluster.resource_version
+    cluster.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}})
+    return before
 
 
 @pytest.mark.parametrize("way", ["loopback", "in-process"])
@@ -37,10 +47,10 @@ def test_a_watch_waiting_for_the_server_ends_at_once_when_interrupted(way, tmp_p
         server, client = None, cluster.client()
     try:
         watch = client.core_v1.config_maps().watch(
-            resource_version=cluster.resource_version, timeout_seconds=300
+            resource_version=one_configmap(cluster), timeout_seconds=300
         )
-        thread, _ = run_in_thread(watch)
-        time.sleep(0.2)  # let it block on the read
+        thread, _, first = run_in_thread(watch)
+        assert first.wait(5)  # the stream is open; the thread goes on to wait for more
         started = time.monotonic()
         watch.interrupt()
         thread.join(5)
@@ -53,16 +63,16 @@ def test_a_watch_waiting_for_the_server_ends_at_once_when_interrupted(way, tmp_p
             server.close()
 
 
-def test_a_retry_watcher_ends_when_interrupted_even_while_it_backs_off():
+def test_a_retry_watcher_reading_its_watch_ends_when_interrupted():
     cluster = FakeCluster()
     with cluster.client() as client:
         watcher = RetryWatcher(
             client.core_v1.config_maps(),
-            resource_version=cluster.resource_version,
+            resource_version=one_configmap(cluster),
             timeout_seconds=300,
         )
-        thread, _ = run_in_thread(watcher)
-        time.sleep(0.2)
+        thread, _, first = run_in_thread(watcher)
+        assert first.wait(5)
         watcher.interrupt()
         thread.join(5)
         assert not thread.is_alive()

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -29,15 +30,36 @@ from rawkube.runtime.workqueue import (
 PATIENCE = 5.0
 
 
-def eventually(predicate: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not predicate():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.001)
+class _Announcing(threading.Condition):
+    """A queue's condition that tells the test each time a thread starts waiting on it."""
+
+    def __init__(self, lock: Any, seen: threading.Condition) -> None:
+        super().__init__(lock)
+        self.seen = seen
+
+    def _release_save(self) -> None:  # wait() calls it once the waiter is registered
+        super()._release_save()  # type: ignore[misc]
+        with self.seen:
+            self.seen.notify_all()
 
 
-def blocked_getters(queue: Queue[str]) -> int:
-    return len(queue._ready._waiters)  # type: ignore[attr-defined]
+def observed(queue: Queue[Any]) -> threading.Condition:
+    """Announce the queue's waiters to the returned condition (before any thread waits)."""
+    seen: threading.Condition | None = getattr(queue, "_test_seen", None)
+    if seen is None:
+        seen = threading.Condition()
+        queue._ready = _Announcing(queue._lock, seen)  # type: ignore[attr-defined]
+        queue._idle = _Announcing(queue._lock, seen)  # type: ignore[attr-defined]
+        queue._test_seen = seen  # type: ignore[attr-defined]
+    return seen
+
+
+def wait_for_waiters(queue: Queue[Any], condition: str, count: int) -> None:
+    """Block until ``count`` threads wait on the queue's ``_ready`` or ``_idle`` condition."""
+    seen = observed(queue)
+    with seen:
+        waiters = getattr(queue, condition)._waiters
+        assert seen.wait_for(lambda: len(waiters) == count, PATIENCE), "gave up waiting"
 
 
 def drain_all(queue: Queue[str]) -> list[str]:
@@ -72,6 +94,8 @@ class Getter(threading.Thread):
 class Worker(threading.Thread):
     """A worker looping on a queue; it holds "slow" until released."""
 
+    took = threading.Condition()  # notified each time any worker takes an item
+
     def __init__(self, queue: Queue[str]) -> None:
         super().__init__(daemon=True)
         self.queue = queue
@@ -84,7 +108,9 @@ class Worker(threading.Thread):
                 item = self.queue.get()
             except ShutDown:
                 return
-            self.seen_items.append(item)
+            with Worker.took:
+                self.seen_items.append(item)
+                Worker.took.notify_all()
             if item == "slow":
                 self.release.wait()  # a test must release it, in a finally
             self.queue.done(item)
@@ -93,12 +119,19 @@ class Worker(threading.Thread):
     def seen(workers: list[Worker]) -> list[str]:
         return [item for worker in workers for item in worker.seen_items]
 
+    @staticmethod
+    def wait_until_seen(workers: list[Worker], expected: list[str]) -> None:
+        with Worker.took:
+            done = Worker.took.wait_for(lambda: Worker.seen(workers) == expected, PATIENCE)
+        assert done, f"the workers took {Worker.seen(workers)}, not {expected}"
+
 
 def start_getters(queue: Queue[str], count: int) -> list[Getter]:
+    observed(queue)
     getters = [Getter(queue) for _ in range(count)]
     for getter in getters:
         getter.start()
-    eventually(lambda: blocked_getters(queue) == count)
+    wait_for_waiters(queue, "_ready", count)
     return getters
 
 
@@ -147,6 +180,7 @@ class TestQueue:
         active: set[int] = set()
         overlaps: list[int] = []
         processed: list[int] = []
+        enough = threading.Event()
         guard = threading.Lock()
 
         def work() -> None:
@@ -165,6 +199,8 @@ class TestQueue:
                 with guard:
                     active.discard(item)
                     processed.append(item)
+                    if len(processed) >= 3000:
+                        enough.set()
                 queue.done(item)
 
         workers = [threading.Thread(target=work, daemon=True) for _ in range(4)]
@@ -172,7 +208,7 @@ class TestQueue:
             worker.start()
         for n in range(8):
             queue.add(n)  # the workers keep every item coming back until shutdown
-        eventually(lambda: len(processed) >= 3000)
+        assert enough.wait(PATIENCE)
         queue.shut_down_with_drain()
         for worker in workers:
             worker.join(PATIENCE)
@@ -218,9 +254,10 @@ class TestQueue:
         queue.add("a")
         queue.add("b")
         first, second = queue.get(), queue.get()
+        observed(queue)
         drainer = threading.Thread(target=queue.shut_down_with_drain, daemon=True)
         drainer.start()
-        eventually(lambda: len(queue._idle._waiters) == 1)  # type: ignore[attr-defined]
+        wait_for_waiters(queue, "_idle", 1)
         queue.done(first)
         assert drainer.is_alive()  # "b" is still being processed
         assert queue.shutting_down
@@ -237,9 +274,10 @@ class TestQueue:
         queue: Queue[str] = Queue()
         queue.add("a")
         queue.get()
+        observed(queue)
         drainer = threading.Thread(target=queue.shut_down_with_drain, daemon=True)
         drainer.start()
-        eventually(lambda: len(queue._idle._waiters) == 1)  # type: ignore[attr-defined]
+        wait_for_waiters(queue, "_idle", 1)
         queue.shut_down()
         drainer.join(PATIENCE)
         assert not drainer.is_alive()
@@ -331,17 +369,18 @@ class TestDelayingQueue:
         # delayed items. When it takes "slow" and stays busy, the other must take over.
         clock = FakeClock()
         queue: DelayingQueue[str] = DelayingQueue(clock=clock, poll_interval=0.001)
+        observed(queue)
         workers = [Worker(queue), Worker(queue)]
         for worker in workers:
             worker.start()
         try:
-            eventually(lambda: blocked_getters(queue) == 2)
+            wait_for_waiters(queue, "_ready", 2)
             queue.add_after("slow", 1.0)
             queue.add_after("later", 2.0)
             clock.advance(1.0)
-            eventually(lambda: Worker.seen(workers) == ["slow"])
+            Worker.wait_until_seen(workers, ["slow"])
             clock.advance(1.0)
-            eventually(lambda: Worker.seen(workers) == ["slow", "later"])
+            Worker.wait_until_seen(workers, ["slow", "later"])
         finally:
             for worker in workers:
                 worker.release.set()

@@ -320,11 +320,11 @@ class Result:
 
     def json(self) -> Any:
         """The body decoded as JSON. Raises :class:`DecodeError` when it is not JSON."""
-        return self._parse(fast=False, into="")
+        return self._parse(into="")
 
-    def _parse(self, *, fast: bool, into: str) -> Any:
+    def _parse(self, *, into: str) -> Any:
         try:
-            return loads(self._content, fast=fast)
+            return loads(self._content)
         except ValueError as exc:
             as_model = f"does not decode as {into}: it " if into else ""
             raise DecodeError(
@@ -349,11 +349,14 @@ class Result:
         ValidationError, K8sModel, build, summarise = _model_decoding()
         try:
             if lazy and issubclass(model, K8sModel):
-                data = self._parse(fast=True, into=model.__name__)
+                built: M | None = self._build_raw(model)
+                if built is not None:
+                    return built
+                # Not an object of that model's fields: parsed whole, it gets the usual error.
+                data = self._parse(into=model.__name__)
                 if isinstance(data, dict):
                     self._check_kind(model, data.get("kind"), data.get("apiVersion"))
-                built: M = build(model, data)
-                return built
+                return build(model, data)  # type: ignore[no-any-return]
             if len(self._content) < BULK_BYTES:
                 decoded = model.model_validate_json(self._content)
             else:
@@ -367,6 +370,32 @@ class Result:
         kind = getattr(decoded, "kind", None)
         self._check_kind(model, kind, getattr(decoded, "api_version", None))
         return decoded
+
+    def _build_raw(self, model: type[M]) -> M | None:
+        """``model`` built from the body's fields as raw JSON, or None if they do not fit it.
+
+        Nested fields stay raw JSON until read (:func:`rawkube.models._lazy.build_raw`), so a
+        GET reading a pod's name parses its metadata alone. Raises as :meth:`into` for a body
+        of another kind.
+        """
+        from rawkube._decode import plain_decoder, raw_fields
+        from rawkube.models._lazy import build_raw
+
+        content = self._content
+        try:
+            fields = raw_fields(content)
+            parse = plain_decoder()
+            kind = fields.get("kind")
+            api_version = fields.get("apiVersion")
+            kind = None if kind is None else parse(kind)
+            api_version = None if api_version is None else parse(api_version)
+        except ValueError:
+            return None
+        self._check_kind(model, kind, api_version)
+        try:
+            return build_raw(model, fields, detach=len(content) >= BULK_BYTES)
+        except ValueError:
+            return None
 
     def _check_kind(self, model: type[pydantic.BaseModel], kind: Any, api_version: Any) -> None:
         # Every field of a generated model is optional and extra fields are kept, so any JSON

@@ -15,6 +15,11 @@ events its complete lines make; :meth:`WatchDecoder.close` takes the end of the 
 * Each line is parsed, its ``type`` checked (``ADDED``, ``MODIFIED``, ``DELETED``,
   ``BOOKMARK``, ``ERROR``) and only then its object decoded: into the model (built as
   ``Result.into`` builds, nested models on first read) or kept as the server's dict.
+* Into a model, a line is first read as its type and its object's fields as raw JSON
+  (checked to be well-formed, not yet parsed); the model keeps each nested field raw until it
+  is read, so a caller reading a pod's name parses its metadata alone. Any line this quick
+  reading does not fit (an ERROR, a kind or field of the wrong type, malformed JSON) is parsed
+  whole and checked as a dict is, which makes the same events and the same errors.
 * An ``ERROR`` event carries a Status and is raised as its :class:`~rawkube.ApiError`
   (``410`` Expired: :class:`~rawkube.GoneError`), never returned. A line that is not JSON, has
   another type, or an object of another kind is a :class:`~rawkube.DecodeError` naming the
@@ -33,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+from rawkube._decode import loads, plain_decoder
 from rawkube._exceptions import ApiError, DecodeError, RawkubeError
 from rawkube._status import body_snippet, error_from_response
 
@@ -64,19 +70,25 @@ class WatchDecoder(Generic[T]):
     """Decodes a watch stream fed in chunks; see the module docstring.
 
     ``decode`` turns an event's parsed object into what events carry (a model, or the dict
-    itself when None); ``kind`` is the kind the objects must have (None: any).
+    itself when None); ``decode_raw``, if given, does the same from the object's fields as raw
+    JSON (:func:`rawkube._decode.raw_fields`) and raises ``ValueError`` for what it cannot
+    decode. ``kind`` is the kind the objects must have (None: any).
     """
 
     def __init__(
         self,
         decode: Callable[[dict[str, Any]], T] | None = None,
         *,
+        decode_raw: Callable[[dict[str, Any]], T] | None = None,
         kind: str | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         if max_event_bytes <= 0:
             raise ValueError(f"max_event_bytes must be positive, not {max_event_bytes!r}")
+        if decode_raw is not None and decode is None:
+            raise ValueError("decode_raw needs decode, for the lines it cannot take")
         self._decode = decode
+        self._decode_raw = decode_raw
         self._kind = kind
         self._max = max_event_bytes
         self._pending = bytearray()
@@ -160,7 +172,7 @@ class WatchDecoder(Generic[T]):
         if not rest.strip():
             return []
         try:
-            json.loads(rest)
+            loads(rest)
         except ValueError:
             self._lines += 1
             raise DecodeError(
@@ -177,14 +189,16 @@ class WatchDecoder(Generic[T]):
             raise error
 
     def _line(self, line: bytes) -> WatchEvent[T] | None:
-        if not line.strip():
+        if not line or line.isspace():
             return None  # a blank line is no event (the API server sends none)
         self._lines += 1
+        if self._decode_raw is not None:
+            event = self._raw_line(line)
+            if event is not None:
+                return event
         where = f"watch event {self._lines}"
-        from pydantic_core import from_json  # as fast as orjson; already a dependency
-
         try:
-            data = from_json(line)
+            data = loads(line)
         except ValueError as exc:
             raise DecodeError(
                 f"{where} is not JSON ({exc}); it starts {body_snippet(line)!r}"
@@ -221,13 +235,87 @@ class WatchDecoder(Generic[T]):
         except ValueError as exc:  # pydantic's ValidationError is one
             raise DecodeError(f"{where} ({kind}) does not decode: {_describe(exc)}") from None
 
+    def _raw_line(self, line: bytes) -> WatchEvent[T] | None:
+        """The event of an ordinary line, its object built from raw JSON; None for any other.
+
+        Nothing is changed unless an event is returned: the caller then reads the line whole,
+        which reports whatever this did not take.
+        """
+        envelope = _raw_envelope()
+        if line.__class__ is not bytes:
+            line = bytes(line)  # raw JSON refers to its buffer: it must not change
+        try:
+            event = envelope.decode(line)
+            kind = event.type
+            if kind not in _OBJECT_EVENTS or (not line.isascii() and not _utf8(line)):
+                return None
+            fields = event.object
+            version = None
+            metadata = fields.get("metadata")
+            if metadata is not None:
+                version = envelope.versions(metadata).resourceVersion
+                if kind == "BOOKMARK":
+                    return None  # rare: its annotations are read from the parsed line
+            if self._kind is not None:
+                found = fields.get("kind")
+                if found is not None and envelope.plain(found) != self._kind:
+                    return None
+            decoded = self._decode_raw(fields)  # type: ignore[misc]
+        except ValueError:  # msgspec's errors and pydantic's ValidationError are ValueErrors
+            return None
+        if isinstance(version, str) and version:
+            self.resource_version = version
+        return WatchEvent(kind, decoded)
+
     @classmethod
     def of(cls, model: type[T], **options: Any) -> WatchDecoder[T]:
         """A decoder whose events carry ``model`` objects, built as ``Result.into`` builds them."""
-        from rawkube.models._lazy import build
+        from rawkube.models._lazy import build, build_raw
 
         kind = getattr(model, "__kind__", None) or None
-        return cls(lambda obj: build(model, obj), kind=kind, **options)  # type: ignore[type-var]
+        return cls(
+            lambda obj: build(model, obj),  # type: ignore[type-var]
+            decode_raw=lambda fields: build_raw(model, fields),  # type: ignore[type-var]
+            kind=kind,
+            **options,
+        )
+
+
+_OBJECT_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
+
+
+def _utf8(line: bytes) -> bool:
+    """Whether ``line`` is valid UTF-8 (raw JSON is checked for it only when parsed)."""
+    try:
+        line.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _RawEnvelope:
+    """msgspec decoders for a line's type and raw object, and for a resourceVersion."""
+
+    def __init__(self) -> None:
+        import msgspec
+
+        # Made with defstruct: this module's postponed annotations would name msgspec, which
+        # its globals do not hold.
+        line = msgspec.defstruct("Line", [("type", str), ("object", dict[str, msgspec.Raw])])
+        versions = msgspec.defstruct("Versions", [("resourceVersion", Any, None)])
+        self.decode: Callable[[bytes], Any] = msgspec.json.Decoder(line).decode
+        self.versions: Callable[[Any], Any] = msgspec.json.Decoder(versions).decode
+        self.plain = plain_decoder()
+
+
+_envelope: _RawEnvelope | None = None
+
+
+def _raw_envelope() -> _RawEnvelope:
+    global _envelope
+    if _envelope is None:
+        _envelope = _RawEnvelope()
+    return _envelope
 
 
 def _describe(exc: ValueError) -> str:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from rawkube._decode import BULK_BYTES, collector_paused, loads
+from rawkube._decode import BULK_BYTES, collector_paused, is_raw, loads, raw_fields, raw_items
 
 
 @pytest.fixture
@@ -71,6 +71,24 @@ def test_loads_small_and_big_bodies_alike():
     content = json.dumps(big).encode()
     assert len(content) > BULK_BYTES
     assert loads(content) == big
+    assert loads(raw_fields(b'{"big": ' + content + b"}")["big"]) == big  # raw JSON too
+
+
+def test_raw_fields_and_items_keep_each_value_as_it_was_sent():
+    fields = raw_fields(b'{"a": {"b" : [1, 2]}, "c": "x\\u00e9", "d": null}')
+    assert list(fields) == ["a", "c", "d"]
+    assert all(is_raw(value) for value in fields.values())
+    assert bytes(fields["a"]) == b'{"b" : [1, 2]}'  # the server's own text, spacing and all
+    assert loads(fields["c"]) == "x\u00e9"
+    assert loads(fields["d"]) is None
+    assert [loads(item) for item in raw_items(b'[{"n": 1}, 2, "three"]')] == [{"n": 1}, 2, "three"]
+    assert not is_raw({"a": 1})
+
+
+@pytest.mark.parametrize("content", [b"[1, 2]", b'"text"', b"{", b'{"a": [1,]}'])
+def test_raw_fields_refuses_what_is_not_a_well_formed_object(content):
+    with pytest.raises(ValueError):  # noqa: PT011 (msgspec's own DecodeError, a ValueError)
+        raw_fields(content)
 
 
 @pytest.mark.parametrize("content", [b"{", b"not json", b"[1,]", b"x" * (BULK_BYTES + 1)])

@@ -187,3 +187,84 @@ def test_raw_line_separators_inside_strings_stay_one_event():
     line = json.dumps({"type": "ADDED", "object": {"data": {"k": text}}}, ensure_ascii=False)
     (event,) = decode_all(line.encode() + b"\n", chunk=3)
     assert event.object["data"]["k"] == text
+
+
+# Typed decoders read an ordinary line as raw JSON and build only what is read; every line
+# that reading does not fit is parsed whole. Either way: the same events and the same errors.
+POD_LINE = (
+    b'{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-0",'
+    b'"resourceVersion":"41","labels":{"app":"web"}},"spec":{"containers":[{"name":"app",'
+    b'"image":"nginx"}],"futureField":{"x":1}},"status":{"phase":"Running"}}}\n'
+)
+
+
+def test_typed_events_from_raw_json_equal_eagerly_validated_ones():
+    from rawkube.models.core_v1 import Pod
+
+    for name, data in STREAMS.items():
+        typed = decode_all(data, WatchDecoder.of(ConfigMap), chunk=13)
+        dicts = decode_all(data)
+        assert [e.type for e in typed] == [e.type for e in dicts], name
+        for event, plain in zip(typed, dicts, strict=True):
+            assert event.object == ConfigMap.model_validate(plain.object)
+            assert event.object.to_dict() == plain.object  # unread fields written as received
+    decoder = WatchDecoder.of(Pod)
+    (event,) = decoder.feed(POD_LINE)
+    assert decoder.resource_version == "41"
+    body = json.loads(POD_LINE)["object"]
+    assert event.object.to_dict() == body
+    assert event.object.spec.containers[0].image == "nginx"
+    assert event.object.spec.model_extra == {"futureField": {"x": 1}}
+    assert event.object == Pod.model_validate(body)
+    assert event.object.to_dict() == body
+
+
+def test_the_initial_events_bookmark_is_noticed_by_typed_decoders_too():
+    decoder = WatchDecoder.of(ConfigMap)
+    events = decode_all(INITIAL, decoder)
+    assert decoder.initial_events_done
+    assert decoder.resource_version == decode_all(INITIAL)[-1].object["metadata"]["resourceVersion"]
+    assert events[-1].type == "BOOKMARK"
+
+
+@pytest.mark.parametrize(
+    ("stream", "message"),
+    [
+        (b'{"type":"ADDED","object":{"data":{"k":1}}}\n', r"watch event 1 \(ADDED\) does not"),
+        (b'{"type":"ADDED","object":{"metadata":{"name":"\xff"}}}\n', r"watch event 1 is not JSON"),
+        (b'{"type":"ADDED","object":[]}\n', r"watch event 1 \(ADDED\) carries no object"),
+        (b'{"type":5,"object":{}}\n', r"watch event 1 has the unknown type 5"),
+        (b'{"type":"ADDED","object":{"a":[1,]}}\n', r"watch event 1 is not JSON"),
+    ],
+)
+def test_a_bad_line_is_the_same_error_for_a_typed_decoder(stream, message):
+    with pytest.raises(rawkube.DecodeError, match=message):
+        WatchDecoder.of(ConfigMap).feed(stream)
+    with pytest.raises(rawkube.GoneError):
+        WatchDecoder.of(ConfigMap).feed(TOO_OLD)
+
+
+def test_a_wrongly_typed_nested_value_is_reported_when_read_naming_the_field():
+    from rawkube.models.core_v1 import Pod
+
+    line = POD_LINE.replace(b'"image":"nginx"', b'"image":["not","a","string"]')
+    (event,) = WatchDecoder.of(Pod).feed(line)
+    spec = event.object.spec
+    with pytest.raises(rawkube.DecodeError) as caught:
+        _ = spec.containers
+    assert str(caught.value) == (
+        "PodSpec.containers does not decode as a list of Container: "
+        "0.image: Input should be a valid string"
+    )
+    assert event.object.metadata.name == "web-0"
+    assert event.object.to_dict() == json.loads(line)["object"]  # nothing lost
+
+
+def test_a_line_given_in_a_buffer_that_changes_later_leaves_its_event_as_it_was():
+    buffer = bytearray(POD_LINE.rstrip(b"\n"))
+    from rawkube.models.core_v1 import Pod
+
+    event = WatchDecoder.of(Pod).decode(buffer)
+    buffer[:] = b" " * len(buffer)
+    assert event.object.metadata.name == "web-0"
+    assert event.object.status.phase == "Running"

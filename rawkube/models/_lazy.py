@@ -32,18 +32,27 @@ import dataclasses
 import threading
 import types
 import typing
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 from pydantic_core import SchemaValidator, core_schema, to_jsonable_python
 
-from rawkube._decode import collector_paused
+from rawkube._decode import (
+    BULK_BYTES,
+    collector_paused,
+    is_raw,
+    loads,
+    plain_decoder,
+    raw_fields,
+    raw_items,
+)
 from rawkube._exceptions import DecodeError
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
 
-__all__ = ["Lazy", "build", "materialise", "summarise"]
+__all__ = ["Lazy", "build", "build_raw", "materialise", "summarise"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -79,7 +88,9 @@ class _Slot:
         return True
 
     def convert(self, value: Any, where: str) -> Any:
-        """The models for parsed JSON ``value``; ``where`` names it in a DecodeError."""
+        """The models for parsed or raw JSON ``value``; ``where`` names it in a DecodeError."""
+        if is_raw(value):
+            return self._convert_raw(value, where)
         validator = self.validator
         if validator is None:
             validator = self.validator = _shallow(self.target, self.shape)
@@ -91,8 +102,45 @@ class _Slot:
                     return validator.validate_python(value)
             return validator.validate_python(value)
         except ValidationError as exc:
-            label = self._label()
-            raise DecodeError(f"{where} does not decode as {label}: {summarise(exc)}") from None
+            raise DecodeError(
+                f"{where} does not decode as {self._label()}: {summarise(exc)}"
+            ) from None
+
+    def _convert_raw(self, value: Any, where: str) -> Any:
+        """The models for raw JSON, each keeping its own nested fields raw in turn.
+
+        What does not fit this (a value of another type, a wrongly typed field) is parsed whole
+        and converted as parsed JSON is, which reports it as usual.
+        """
+        try:
+            try:
+                if self.shape is _ONE:
+                    return build_raw(self.target, raw_fields(value))
+                return self._convert_raw_many(value)
+            except ValueError as exc:
+                if _malformed(exc):
+                    raise
+            parsed = loads(value)
+        except ValueError as exc:
+            raise DecodeError(f"{where} is not valid JSON: {exc}") from None
+        return None if parsed is None else self.convert(parsed, where)
+
+    def _convert_raw_many(self, value: Any) -> Any:
+        """A list or map of models from raw JSON; raises ValueError for anything else."""
+        parts = raw_items(value) if self.shape is _LIST else raw_fields(value)
+        target = self.target
+        big = len(value) >= BULK_BYTES
+        # Items of a big body are copied out of it: a model kept from a 60 MB list must not
+        # keep the whole list alive.
+        with collector_paused() if len(parts) >= BULK_ITEMS else nullcontext():
+            if isinstance(parts, list):
+                return [
+                    build_raw(target, raw_fields(part.copy() if big else part)) for part in parts
+                ]
+            return {
+                key: build_raw(target, raw_fields(part.copy() if big else part))
+                for key, part in parts.items()
+            }
 
     def _label(self) -> str:
         name = self.target.__name__
@@ -158,6 +206,8 @@ class _Serialize:
         if self.slot.built(value):
             return handler(value)
         if _as_received(info, self.slot.target):
+            if is_raw(value):
+                return loads(value)
             return to_jsonable_python(value)  # a copy: the caller may change what it gets
         return handler(self.slot.convert(value, f"a {self.slot.target.__name__} field"))
 
@@ -223,6 +273,7 @@ _lock = threading.RLock()
 _validators: dict[tuple[type[BaseModel], str], SchemaValidator] = {}
 _schemas: dict[type[BaseModel], core_schema.CoreSchema] = {}
 _lazy_names: dict[type[BaseModel], tuple[str, ...]] = {}
+_raw_keys: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def build(model: type[M], data: Any) -> M:
@@ -236,6 +287,35 @@ def build(model: type[M], data: Any) -> M:
     if validator is None:
         validator = _shallow(model)
     return validator.validate_python(data)  # type: ignore[no-any-return]
+
+
+def build_raw(model: type[M], fields: dict[str, Any], *, detach: bool = False) -> M:
+    """``model`` from an object's fields as raw JSON (:func:`rawkube._decode.raw_fields`).
+
+    Lazy fields keep their raw JSON, to be parsed and built when first read; the others are
+    parsed and validated now. ``detach=True`` (for the fields of a big body) copies the small
+    raw values kept out of the body, so that the model does not keep all of it alive. Raises
+    ``pydantic.ValidationError`` when a field has the wrong type, ``ValueError`` when one is
+    not valid JSON.
+    """
+    validator = _validators.get((model, _ONE))
+    if validator is None:
+        validator = _shallow(model)
+    keep = _raw_keys[model]
+    parse = plain_decoder()
+    data = {key: value if key in keep else parse(value) for key, value in fields.items()}
+    if detach:
+        for key in keep.intersection(data):
+            if len(data[key]) < BULK_BYTES:
+                data[key] = data[key].copy()
+    return validator.validate_python(data)  # type: ignore[no-any-return]
+
+
+def _malformed(exc: ValueError) -> bool:
+    """Whether ``exc`` says raw JSON is not well-formed (rather than of another type or shape)."""
+    import msgspec
+
+    return isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError)
 
 
 def materialise(obj: BaseModel) -> None:
@@ -290,6 +370,13 @@ def _prepare(model: type[BaseModel]) -> SchemaValidator:
     for name, slot in slots.items():
         type.__setattr__(model, name, _LazyField(name, slot))
     _lazy_names[model] = tuple(slots)
+    fields = model.__pydantic_fields__
+    _raw_keys[model] = frozenset(
+        key
+        for name in slots
+        for key in (name, fields[name].alias, fields[name].validation_alias)
+        if isinstance(key, str)
+    )
     _validators[(model, _ONE)] = validator
     return validator
 

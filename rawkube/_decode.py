@@ -87,6 +87,20 @@ def raw_fields(content: bytes | Raw) -> dict[str, Raw]:
     return _decoders().fields(content)
 
 
+def raw_event(line: bytes) -> tuple[str, dict[str, Raw]]:
+    """A watch line's type and its object's fields as raw JSON; raises as :func:`raw_fields`."""
+    event = _decoders().event(line)
+    return event.type, event.object
+
+
+def resource_version(metadata: bytes | Raw) -> Any:
+    """The ``resourceVersion`` in an object's raw metadata (None if absent), parsing nothing else.
+
+    Raises as :func:`raw_fields` when the metadata is not an object.
+    """
+    return _decoders().versions(metadata).resourceVersion
+
+
 def raw_items(content: bytes | Raw) -> list[Raw]:
     """A JSON array's items, each still raw JSON; raises as :func:`raw_fields`."""
     return _decoders().items(content)
@@ -105,7 +119,7 @@ def is_raw(value: object) -> bool:
 class _Decoders:
     """msgspec's decoders, made when first needed: importing msgspec costs every import."""
 
-    __slots__ = ("fields", "items", "plain", "raw")
+    __slots__ = ("event", "fields", "items", "plain", "raw", "versions")
 
     def __init__(self) -> None:
         import msgspec
@@ -114,6 +128,12 @@ class _Decoders:
         self.plain = msgspec.json.Decoder().decode
         self.fields = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
         self.items = msgspec.json.Decoder(list[msgspec.Raw]).decode
+        # Made with defstruct: this module's postponed annotations would name msgspec, which
+        # its globals do not hold.
+        event = msgspec.defstruct("Event", [("type", str), ("object", dict[str, msgspec.Raw])])
+        self.event: Callable[[bytes], Any] = msgspec.json.Decoder(event).decode
+        versions = msgspec.defstruct("Versions", [("resourceVersion", Any, None)])
+        self.versions: Callable[[bytes | Raw], Any] = msgspec.json.Decoder(versions).decode
 
 
 _made: _Decoders | None = None

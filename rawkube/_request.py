@@ -372,28 +372,22 @@ class Result:
         return decoded
 
     def _build_raw(self, model: type[M]) -> M | None:
-        """``model`` built from the body's fields as raw JSON, or None if they do not fit it.
+        """``model`` built with its nested fields as raw JSON, or None if the body does not fit.
 
-        Nested fields stay raw JSON until read (:func:`rawkube.models._lazy.build_raw`), so a
-        GET reading a pod's name parses its metadata alone. Raises as :meth:`into` for a body
-        of another kind.
+        Nested fields stay raw JSON until read (:mod:`rawkube.models._lazy`), so a GET reading
+        a pod's name parses its metadata alone. Raises as :meth:`into` for a body of another
+        kind.
         """
-        from rawkube._decode import plain_decoder, raw_fields
-        from rawkube.models._lazy import build_raw
+        from rawkube.models._lazy import build_fields, decode_fields
 
         content = self._content
         try:
-            fields = raw_fields(content)
-            parse = plain_decoder()
-            kind = fields.get("kind")
-            api_version = fields.get("apiVersion")
-            kind = None if kind is None else parse(kind)
-            api_version = None if api_version is None else parse(api_version)
+            fields = decode_fields(model, content)
         except ValueError:
             return None
-        self._check_kind(model, kind, api_version)
+        self._check_kind(model, fields.get("kind"), fields.get("apiVersion"))
         try:
-            return build_raw(model, fields, detach=len(content) >= BULK_BYTES)
+            return build_fields(model, fields, detach=len(content) >= BULK_BYTES)
         except ValueError:
             return None
 

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from rawkube._decode import loads, plain_decoder
+from rawkube._decode import is_raw, loads, resource_version
 from rawkube._exceptions import ApiError, DecodeError, RawkubeError
 from rawkube._status import body_snippet, error_from_response
 
@@ -70,25 +70,28 @@ class WatchDecoder(Generic[T]):
     """Decodes a watch stream fed in chunks; see the module docstring.
 
     ``decode`` turns an event's parsed object into what events carry (a model, or the dict
-    itself when None); ``decode_raw``, if given, does the same from the object's fields as raw
-    JSON (:func:`rawkube._decode.raw_fields`) and raises ``ValueError`` for what it cannot
-    decode. ``kind`` is the kind the objects must have (None: any).
+    itself when None). ``read_fields`` and ``build``, if given, are the quick way: the first
+    reads a line into its type and its object's fields (nested ones as raw JSON), the second
+    builds what the event carries from those; each raises ``ValueError`` for what it cannot
+    take. ``kind`` is the kind the objects must have (None: any).
     """
 
     def __init__(
         self,
         decode: Callable[[dict[str, Any]], T] | None = None,
         *,
-        decode_raw: Callable[[dict[str, Any]], T] | None = None,
+        read_fields: Callable[[bytes], tuple[str, dict[str, Any]]] | None = None,
+        build: Callable[[dict[str, Any]], T] | None = None,
         kind: str | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         if max_event_bytes <= 0:
             raise ValueError(f"max_event_bytes must be positive, not {max_event_bytes!r}")
-        if decode_raw is not None and decode is None:
-            raise ValueError("decode_raw needs decode, for the lines it cannot take")
+        if (read_fields is None) != (build is None) or (build is not None and decode is None):
+            raise ValueError("read_fields and build come together, and with decode")
         self._decode = decode
-        self._decode_raw = decode_raw
+        self._read_fields = read_fields
+        self._build = build
         self._kind = kind
         self._max = max_event_bytes
         self._pending = bytearray()
@@ -192,7 +195,7 @@ class WatchDecoder(Generic[T]):
         if not line or line.isspace():
             return None  # a blank line is no event (the API server sends none)
         self._lines += 1
-        if self._decode_raw is not None:
+        if self._read_fields is not None:
             event = self._raw_line(line)
             if event is not None:
                 return event
@@ -241,47 +244,52 @@ class WatchDecoder(Generic[T]):
         Nothing is changed unless an event is returned: the caller then reads the line whole,
         which reports whatever this did not take.
         """
-        envelope = _raw_envelope()
         if line.__class__ is not bytes:
             line = bytes(line)  # raw JSON refers to its buffer: it must not change
         try:
-            event = envelope.decode(line)
-            kind = event.type
+            kind, fields = self._read_fields(line)  # type: ignore[misc]
             if kind not in _OBJECT_EVENTS or (not line.isascii() and not _utf8(line)):
                 return None
-            fields = event.object
             version = None
             metadata = fields.get("metadata")
             if metadata is not None:
-                version = envelope.versions(metadata).resourceVersion
                 if kind == "BOOKMARK":
                     return None  # rare: its annotations are read from the parsed line
-            if self._kind is not None:
-                found = fields.get("kind")
-                if found is not None and envelope.plain(found) != self._kind:
-                    return None
-            decoded = self._decode_raw(fields)  # type: ignore[misc]
+                version = _version_of(metadata)
+            if self._kind is not None and fields.get("kind") not in (None, self._kind):
+                return None
+            decoded = self._build(fields)  # type: ignore[misc]
         except ValueError:  # msgspec's errors and pydantic's ValidationError are ValueErrors
             return None
         if isinstance(version, str) and version:
             self.resource_version = version
-        return WatchEvent(kind, decoded)
+        return WatchEvent(kind, decoded)  # type: ignore[arg-type]
 
     @classmethod
     def of(cls, model: type[T], **options: Any) -> WatchDecoder[T]:
         """A decoder whose events carry ``model`` objects, built as ``Result.into`` builds them."""
-        from rawkube.models._lazy import build, build_raw
+        from rawkube.models._lazy import build, build_fields, read_event
 
         kind = getattr(model, "__kind__", None) or None
         return cls(
             lambda obj: build(model, obj),  # type: ignore[type-var]
-            decode_raw=lambda fields: build_raw(model, fields),  # type: ignore[type-var]
+            read_fields=lambda line: read_event(model, line),  # type: ignore[arg-type]
+            build=lambda fields: build_fields(model, fields),  # type: ignore[type-var]
             kind=kind,
             **options,
         )
 
 
 _OBJECT_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
+
+
+def _version_of(metadata: Any) -> Any:
+    """The resourceVersion of metadata as a model, parsed JSON or raw JSON."""
+    if isinstance(metadata, dict):
+        return metadata.get("resourceVersion")
+    if is_raw(metadata):
+        return resource_version(metadata)
+    return getattr(metadata, "resource_version", None)
 
 
 def _utf8(line: bytes) -> bool:
@@ -291,31 +299,6 @@ def _utf8(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-class _RawEnvelope:
-    """msgspec decoders for a line's type and raw object, and for a resourceVersion."""
-
-    def __init__(self) -> None:
-        import msgspec
-
-        # Made with defstruct: this module's postponed annotations would name msgspec, which
-        # its globals do not hold.
-        line = msgspec.defstruct("Line", [("type", str), ("object", dict[str, msgspec.Raw])])
-        versions = msgspec.defstruct("Versions", [("resourceVersion", Any, None)])
-        self.decode: Callable[[bytes], Any] = msgspec.json.Decoder(line).decode
-        self.versions: Callable[[Any], Any] = msgspec.json.Decoder(versions).decode
-        self.plain = plain_decoder()
-
-
-_envelope: _RawEnvelope | None = None
-
-
-def _raw_envelope() -> _RawEnvelope:
-    global _envelope
-    if _envelope is None:
-        _envelope = _RawEnvelope()
-    return _envelope
 
 
 def _describe(exc: ValueError) -> str:

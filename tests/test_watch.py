@@ -268,3 +268,27 @@ def test_a_line_given_in_a_buffer_that_changes_later_leaves_its_event_as_it_was(
     buffer[:] = b" " * len(buffer)
     assert event.object.metadata.name == "web-0"
     assert event.object.status.phase == "Running"
+
+
+def test_an_object_with_fields_the_model_does_not_know_keeps_them():
+    from rawkube.models.core_v1 import Pod
+
+    line = POD_LINE.replace(b'"kind":"Pod",', b'"kind":"Pod","futureTop":{"on":true},')
+    decoder = WatchDecoder.of(Pod)
+    (event,) = decoder.feed(line)
+    assert event.object.model_extra == {"futureTop": {"on": True}}
+    assert event.object.to_dict() == json.loads(line)["object"]
+    assert decoder.resource_version == "41"
+
+
+def test_a_model_whose_metadata_is_not_lazy_still_gives_the_resource_version():
+    from rawkube.models import K8sModel
+
+    class Plain(K8sModel):
+        metadata: dict[str, str] | None = None
+
+    decoder = WatchDecoder.of(Plain)
+    line = b'{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"9"}}}\n'
+    (event,) = decoder.feed(line)
+    assert event.object.metadata == {"name": "a", "resourceVersion": "9"}
+    assert decoder.resource_version == "9"

@@ -20,6 +20,15 @@ and ``to_json()`` do) copies it as it is, keys in the server's order; any other 
 the models first, so a dump, ``==`` and ``repr`` always see the same values an eager
 ``model_validate`` would give.
 
+:func:`build_raw` goes one step further, for responses and watch events: it takes the object's
+fields as raw JSON (spans of the body, checked to be well-formed but not parsed, from
+:func:`rawkube._decode.raw_fields`), parses the scalar ones and leaves each lazy field its raw
+span. Reading such a field parses that span alone, one level again: a pod's name costs parsing
+its metadata, not its spec and status. Raw JSON of a list builds each item from its own span,
+copied out of a big body first, so a pod kept from a 60 MB list does not keep the list alive.
+Raw JSON that does not fit (a value of another type) is parsed whole and converted as parsed
+JSON is, so the errors are the same.
+
 A class gets its descriptors when it is first built lazily; until then its instances (built by
 pydantic as usual) hold models only. Two threads reading the same unread field at once may both
 build it; each gets a valid model and one of them is kept.
@@ -44,15 +53,27 @@ from rawkube._decode import (
     is_raw,
     loads,
     plain_decoder,
+    raw_event,
     raw_fields,
     raw_items,
 )
 from rawkube._exceptions import DecodeError
+from rawkube.models._shapes import Shape, shape_of
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
 
-__all__ = ["Lazy", "build", "build_raw", "materialise", "summarise"]
+__all__ = [
+    "Lazy",
+    "build",
+    "build_fields",
+    "build_json",
+    "build_raw",
+    "decode_fields",
+    "materialise",
+    "read_event",
+    "summarise",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -115,7 +136,7 @@ class _Slot:
         try:
             try:
                 if self.shape is _ONE:
-                    return build_raw(self.target, raw_fields(value))
+                    return build_json(self.target, value)
                 return self._convert_raw_many(value)
             except ValueError as exc:
                 if _malformed(exc):
@@ -274,6 +295,7 @@ _validators: dict[tuple[type[BaseModel], str], SchemaValidator] = {}
 _schemas: dict[type[BaseModel], core_schema.CoreSchema] = {}
 _lazy_names: dict[type[BaseModel], tuple[str, ...]] = {}
 _raw_keys: dict[type[BaseModel], frozenset[str]] = {}
+_slots: dict[type[BaseModel], dict[str, _Slot]] = {}
 
 
 def build(model: type[M], data: Any) -> M:
@@ -293,22 +315,97 @@ def build_raw(model: type[M], fields: dict[str, Any], *, detach: bool = False) -
     """``model`` from an object's fields as raw JSON (:func:`rawkube._decode.raw_fields`).
 
     Lazy fields keep their raw JSON, to be parsed and built when first read; the others are
-    parsed and validated now. ``detach=True`` (for the fields of a big body) copies the small
-    raw values kept out of the body, so that the model does not keep all of it alive. Raises
-    ``pydantic.ValidationError`` when a field has the wrong type, ``ValueError`` when one is
-    not valid JSON.
+    parsed and validated now. Raises as :func:`build_fields`, and ``ValueError`` when a field
+    is not valid JSON.
+    """
+    return build_fields(model, _parse_unless_lazy(model, fields), detach=detach)
+
+
+def build_json(model: type[M], content: Any, *, detach: bool = False) -> M:
+    """``model`` from one JSON object (bytes or raw JSON), its lazy fields kept raw.
+
+    Raises ``ValueError`` when ``content`` is not a well-formed JSON object, and as
+    :func:`build_fields`.
+    """
+    return build_fields(model, decode_fields(model, content), detach=detach)
+
+
+def decode_fields(model: type[BaseModel], content: Any) -> dict[str, Any]:
+    """A JSON object's fields by key: ``model``'s lazy ones as raw JSON, the others parsed.
+
+    Raises ``ValueError`` when ``content`` is not a well-formed JSON object.
+    """
+    shape = _shape(model)
+    if shape is not None:
+        try:
+            return shape.fields(shape.object(content))
+        except ValueError as exc:
+            if _malformed(exc):
+                raise
+    return _parse_unless_lazy(model, raw_fields(content))
+
+
+def read_event(model: type[BaseModel], line: bytes) -> tuple[str, dict[str, Any]]:
+    """A watch line's type, and its object's fields as :func:`decode_fields` gives them.
+
+    A lazy ``metadata`` field is built at once: whoever reads an event reads its metadata (the
+    watch itself needs its resourceVersion), and one parse of it costs less than finding the
+    resourceVersion first and parsing the rest later. Raises ``ValueError`` when the line is
+    not well-formed JSON, has no type or no object, or metadata of the wrong shape.
+    """
+    shape = _shape(model)
+    fields: dict[str, Any] | None = None
+    if shape is not None:
+        try:
+            event = shape.event(line)
+        except ValueError as exc:
+            if _malformed(exc):
+                raise
+        else:
+            kind, fields = event.type, shape.fields(event.object)
+    if fields is None:
+        kind, raw = raw_event(line)
+        fields = _parse_unless_lazy(model, raw)
+    metadata = fields.get("metadata")
+    if metadata is not None and is_raw(metadata):
+        slot = _slots[model].get("metadata")
+        if slot is not None and slot.shape is _ONE:
+            fields["metadata"] = build_json(slot.target, metadata)
+    return kind, fields
+
+
+def build_fields(model: type[M], fields: dict[str, Any], *, detach: bool = False) -> M:
+    """``model`` from its fields as :func:`decode_fields` gives them.
+
+    ``detach=True`` (for the fields of a big body) copies the small raw values kept out of the
+    body, so that the model does not keep all of it alive. Raises ``pydantic.ValidationError``
+    when a field that is not lazy has the wrong type.
     """
     validator = _validators.get((model, _ONE))
     if validator is None:
         validator = _shallow(model)
+    if detach:
+        for key in _raw_keys[model].intersection(fields):
+            value = fields[key]
+            if is_raw(value) and len(value) < BULK_BYTES:
+                fields[key] = value.copy()
+    return validator.validate_python(fields)  # type: ignore[no-any-return]
+
+
+def _parse_unless_lazy(model: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
+    """Raw fields with every one but ``model``'s lazy ones parsed."""
+    if (model, _ONE) not in _validators:
+        _shallow(model)
     keep = _raw_keys[model]
     parse = plain_decoder()
-    data = {key: value if key in keep else parse(value) for key, value in fields.items()}
-    if detach:
-        for key in keep.intersection(data):
-            if len(data[key]) < BULK_BYTES:
-                data[key] = data[key].copy()
-    return validator.validate_python(data)  # type: ignore[no-any-return]
+    return {key: value if key in keep else parse(value) for key, value in fields.items()}
+
+
+def _shape(model: type[BaseModel]) -> Shape | None:
+    """``model``'s msgspec shape, made on first use."""
+    if (model, _ONE) not in _validators:
+        _shallow(model)
+    return shape_of(model, frozenset(_lazy_names[model]))
 
 
 def _malformed(exc: ValueError) -> bool:
@@ -370,6 +467,7 @@ def _prepare(model: type[BaseModel]) -> SchemaValidator:
     for name, slot in slots.items():
         type.__setattr__(model, name, _LazyField(name, slot))
     _lazy_names[model] = tuple(slots)
+    _slots[model] = slots
     fields = model.__pydantic_fields__
     _raw_keys[model] = frozenset(
         key

@@ -17,7 +17,7 @@ import pytest
 from rawkube import DecodeError
 from rawkube._decode import BULK_BYTES, raw_fields
 from rawkube.models import K8sModel, Lazy, core_v1, meta_v1
-from rawkube.models._lazy import BULK_ITEMS, build, build_raw
+from rawkube.models._lazy import BULK_ITEMS, build, build_json, build_raw
 from tests.conftest import RECORDED
 from tests.models.test_generated import RECORDED_OBJECTS, model_of
 
@@ -32,9 +32,14 @@ def from_raw(model: type[M], data: Any) -> M:
     return build_raw(model, raw_fields(json.dumps(data).encode()))
 
 
-@pytest.fixture(params=[build, from_raw], ids=["parsed", "raw"])
+def from_json(model: type[M], data: Any) -> M:
+    """``model`` built from JSON text in one parse, through its msgspec shape when it fits."""
+    return build_json(model, json.dumps(data).encode())
+
+
+@pytest.fixture(params=[build, from_raw, from_json], ids=["parsed", "raw", "json"])
 def lazily(request: pytest.FixtureRequest) -> Builder[Any]:
-    """Each way a model is built lazily: from parsed JSON, or from raw JSON."""
+    """Each way a model is built lazily: from parsed JSON, raw fields, or JSON text."""
     return request.param  # type: ignore[no-any-return]
 
 

@@ -155,12 +155,9 @@ class _Slot:
         # keep the whole list alive.
         with collector_paused() if len(parts) >= BULK_ITEMS else nullcontext():
             if isinstance(parts, list):
-                return [
-                    build_raw(target, raw_fields(part.copy() if big else part)) for part in parts
-                ]
+                return [build_json(target, part.copy() if big else part) for part in parts]
             return {
-                key: build_raw(target, raw_fields(part.copy() if big else part))
-                for key, part in parts.items()
+                key: build_json(target, part.copy() if big else part) for key, part in parts.items()
             }
 
     def _label(self) -> str:

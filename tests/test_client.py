@@ -483,3 +483,27 @@ def test_sync_and_async_have_the_same_names_and_signatures(sync_cls, async_cls):
             assert value.default == other.parameters[param].default, (name, param)
         if inspect.iscoroutinefunction(getattr(async_cls, name)):
             assert not inspect.iscoroutinefunction(getattr(sync_cls, name))
+
+
+@respx.mock
+def test_a_big_list_decodes_into_the_same_models_as_an_eager_validation(client):
+    from rawkube._decode import BULK_BYTES
+    from rawkube.models.core_v1 import PodList
+
+    pod = recorded_response("pod_get").json()
+    items = [
+        {**pod, "metadata": {**pod["metadata"], "name": f"pod-{i}"}, "futureField": i}
+        for i in range(BULK_BYTES // 1000)
+    ]
+    body = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "5"}}
+    content = httpx.Response(200, json={**body, "items": items}).content
+    assert len(content) > BULK_BYTES
+    respx.get(f"{SERVER}/api/v1/namespaces/ns/pods").mock(
+        return_value=httpx.Response(200, content=content)
+    )
+    result = client.get().namespace("ns").resource("pods").do()
+    lazy = result.into(PodList)
+    assert [p.metadata.name for p in lazy.items] == [f"pod-{i}" for i in range(len(items))]
+    assert lazy.items[3].model_extra == {"futureField": 3}  # unknown fields kept
+    assert lazy.to_dict() == result.json()
+    assert lazy == result.into(PodList, lazy=False)

@@ -93,14 +93,6 @@ def raw_event(line: bytes) -> tuple[str, dict[str, Raw]]:
     return event.type, event.object
 
 
-def resource_version(metadata: bytes | Raw) -> Any:
-    """The ``resourceVersion`` in an object's raw metadata (None if absent), parsing nothing else.
-
-    Raises as :func:`raw_fields` when the metadata is not an object.
-    """
-    return _decoders().versions(metadata).resourceVersion
-
-
 def raw_items(content: bytes | Raw) -> list[Raw]:
     """A JSON array's items, each still raw JSON; raises as :func:`raw_fields`."""
     return _decoders().items(content)
@@ -119,7 +111,7 @@ def is_raw(value: object) -> bool:
 class _Decoders:
     """msgspec's decoders, made when first needed: importing msgspec costs every import."""
 
-    __slots__ = ("event", "fields", "items", "plain", "raw", "versions")
+    __slots__ = ("event", "fields", "items", "plain", "raw")
 
     def __init__(self) -> None:
         import msgspec
@@ -132,8 +124,6 @@ class _Decoders:
         # its globals do not hold.
         event = msgspec.defstruct("Event", [("type", str), ("object", dict[str, msgspec.Raw])])
         self.event: Callable[[bytes], Any] = msgspec.json.Decoder(event).decode
-        versions = msgspec.defstruct("Versions", [("resourceVersion", Any, None)])
-        self.versions: Callable[[bytes | Raw], Any] = msgspec.json.Decoder(versions).decode
 
 
 _made: _Decoders | None = None

@@ -15,11 +15,13 @@ events its complete lines make; :meth:`WatchDecoder.close` takes the end of the 
 * Each line is parsed, its ``type`` checked (``ADDED``, ``MODIFIED``, ``DELETED``,
   ``BOOKMARK``, ``ERROR``) and only then its object decoded: into the model (built as
   ``Result.into`` builds, nested models on first read) or kept as the server's dict.
-* Into a model, a line is first read as its type and its object's fields as raw JSON
-  (checked to be well-formed, not yet parsed); the model keeps each nested field raw until it
-  is read, so a caller reading a pod's name parses its metadata alone. Any line this quick
-  reading does not fit (an ERROR, a kind or field of the wrong type, malformed JSON) is parsed
-  whole and checked as a dict is, which makes the same events and the same errors.
+* Into a model, a line is read in one pass into its type and the object's own fields, each
+  nested object kept as raw JSON (checked to be well-formed, not yet parsed), and the
+  metadata is built at once (the resourceVersion is in it). The model parses any other nested
+  field when it is first read, so a caller reading a pod's name never parses its spec. Any
+  line this quick reading does not fit (an ERROR, a bookmark, a kind or field of the wrong
+  type, malformed JSON) is parsed whole and checked as a dict is, which makes the same events
+  and the same errors.
 * An ``ERROR`` event carries a Status and is raised as its :class:`~rawkube.ApiError`
   (``410`` Expired: :class:`~rawkube.GoneError`), never returned. A line that is not JSON, has
   another type, or an object of another kind is a :class:`~rawkube.DecodeError` naming the
@@ -38,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from rawkube._decode import is_raw, loads, resource_version
+from rawkube._decode import loads
 from rawkube._exceptions import ApiError, DecodeError, RawkubeError
 from rawkube._status import body_snippet, error_from_response
 
@@ -284,11 +286,9 @@ _OBJECT_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
 
 
 def _version_of(metadata: Any) -> Any:
-    """The resourceVersion of metadata as a model, parsed JSON or raw JSON."""
+    """The resourceVersion of metadata built as a model, or kept as parsed JSON."""
     if isinstance(metadata, dict):
         return metadata.get("resourceVersion")
-    if is_raw(metadata):
-        return resource_version(metadata)
     return getattr(metadata, "resource_version", None)
 
 

@@ -20,14 +20,15 @@ and ``to_json()`` do) copies it as it is, keys in the server's order; any other 
 the models first, so a dump, ``==`` and ``repr`` always see the same values an eager
 ``model_validate`` would give.
 
-:func:`build_raw` goes one step further, for responses and watch events: it takes the object's
-fields as raw JSON (spans of the body, checked to be well-formed but not parsed, from
-:func:`rawkube._decode.raw_fields`), parses the scalar ones and leaves each lazy field its raw
-span. Reading such a field parses that span alone, one level again: a pod's name costs parsing
-its metadata, not its spec and status. Raw JSON of a list builds each item from its own span,
-copied out of a big body first, so a pod kept from a 60 MB list does not keep the list alive.
-Raw JSON that does not fit (a value of another type) is parsed whole and converted as parsed
-JSON is, so the errors are the same.
+Responses and watch events go one step further (:func:`build_json`, :func:`read_event`): the
+object is read with msgspec in one pass, its model's shape (:mod:`rawkube.models._shapes`)
+parsing the fields of its own level and leaving each lazy field a span of raw JSON (checked to
+be well-formed, not parsed). Reading such a field parses that span alone, one level again: a
+pod's name costs parsing its metadata, not its spec and status. An object with a field its
+model does not know is read generically instead (:func:`build_raw`), which keeps the field.
+Raw JSON of a list builds each item from its own span, copied out of a big body first, so a
+pod kept from a 60 MB list does not keep the list alive. Raw JSON that does not fit (a value
+of another type) is parsed whole and converted as parsed JSON is, so the errors are the same.
 
 A class gets its descriptors when it is first built lazily; until then its instances (built by
 pydantic as usual) hold models only. Two threads reading the same unread field at once may both

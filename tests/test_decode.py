@@ -74,6 +74,12 @@ def test_loads_small_and_big_bodies_alike():
     assert loads(raw_fields(b'{"big": ' + content + b"}")["big"]) == big  # raw JSON too
 
 
+def test_loads_takes_what_json_allows_beyond_64_bit_integers():
+    big = 2**70
+    assert loads(f'{{"n": {big}, "m": -{big}}}'.encode()) == {"n": big, "m": -big}
+    assert loads(raw_fields(b'{"x": {"a": [1, 2]}}')["x"]) == {"a": [1, 2]}
+
+
 def test_raw_fields_and_items_keep_each_value_as_it_was_sent():
     fields = raw_fields(b'{"a": {"b" : [1, 2]}, "c": "x\\u00e9", "d": null}')
     assert list(fields) == ["a", "c", "d"]

@@ -25,7 +25,8 @@ object is read with msgspec in one pass, its model's shape (:mod:`rawkube.models
 parsing the fields of its own level and leaving each lazy field a span of raw JSON (checked to
 be well-formed, not parsed). Reading such a field parses that span alone, one level again: a
 pod's name costs parsing its metadata, not its spec and status. An object with a field its
-model does not know is read generically instead (:func:`build_raw`), which keeps the field.
+model does not know is read generically instead (its fields raw, then the scalar ones parsed),
+which keeps the field.
 Raw JSON of a list builds each item from its own span, copied out of a big body first, so a
 pod kept from a 60 MB list does not keep the list alive. Raw JSON that does not fit (a value
 of another type) is parsed whole and converted as parsed JSON is, so the errors are the same.
@@ -69,7 +70,6 @@ __all__ = [
     "build",
     "build_fields",
     "build_json",
-    "build_raw",
     "decode_fields",
     "materialise",
     "read_event",
@@ -307,16 +307,6 @@ def build(model: type[M], data: Any) -> M:
     if validator is None:
         validator = _shallow(model)
     return validator.validate_python(data)  # type: ignore[no-any-return]
-
-
-def build_raw(model: type[M], fields: dict[str, Any], *, detach: bool = False) -> M:
-    """``model`` from an object's fields as raw JSON (:func:`rawkube._decode.raw_fields`).
-
-    Lazy fields keep their raw JSON, to be parsed and built when first read; the others are
-    parsed and validated now. Raises as :func:`build_fields`, and ``ValueError`` when a field
-    is not valid JSON.
-    """
-    return build_fields(model, _parse_unless_lazy(model, fields), detach=detach)
 
 
 def build_json(model: type[M], content: Any, *, detach: bool = False) -> M:

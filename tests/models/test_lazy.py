@@ -17,7 +17,13 @@ import pytest
 from rawkube import DecodeError
 from rawkube._decode import BULK_BYTES, raw_fields
 from rawkube.models import K8sModel, Lazy, core_v1, meta_v1
-from rawkube.models._lazy import BULK_ITEMS, build, build_json, build_raw
+from rawkube.models._lazy import (
+    BULK_ITEMS,
+    _parse_unless_lazy,
+    build,
+    build_fields,
+    build_json,
+)
 from tests.conftest import RECORDED
 from tests.models.test_generated import RECORDED_OBJECTS, model_of
 
@@ -28,8 +34,8 @@ Builder = Callable[[type[M], Any], M]
 
 
 def from_raw(model: type[M], data: Any) -> M:
-    """``model`` built as responses and watch events build it: from its fields as raw JSON."""
-    return build_raw(model, raw_fields(json.dumps(data).encode()))
+    """``model`` read generically, as an object with fields its shape does not know is."""
+    return build_fields(model, _parse_unless_lazy(model, raw_fields(json.dumps(data).encode())))
 
 
 def from_json(model: type[M], data: Any) -> M:
@@ -292,9 +298,7 @@ def test_a_model_with_validators_of_its_own_keeps_them_when_built_lazily(
 
 
 def test_raw_json_that_is_not_utf8_is_reported_when_read() -> None:
-    pod = build_raw(
-        core_v1.Pod, raw_fields(b'{"metadata":{"name":"a"},"spec":{"nodeName":"\xff"}}')
-    )
+    pod = build_json(core_v1.Pod, b'{"metadata":{"name":"a"},"spec":{"nodeName":"\xff"}}')
     assert pod.metadata.name == "a"
     with pytest.raises(DecodeError, match=r"^Pod\.spec is not valid JSON: "):
         _ = pod.spec
@@ -313,7 +317,7 @@ def test_models_from_a_big_body_do_not_keep_it_alive() -> None:
     body = big_list_body()
     assert len(body) >= BULK_BYTES
     alone = sys.getrefcount(body)
-    pods = build_raw(core_v1.PodList, raw_fields(body), detach=True)
+    pods = build_json(core_v1.PodList, body, detach=True)
     assert sys.getrefcount(body) > alone  # the unread items still refer to it
     kept = pods.items[5]
     assert sys.getrefcount(body) == alone  # built, each item holds a copy of its own JSON
@@ -325,7 +329,7 @@ def test_models_from_a_big_body_do_not_keep_it_alive() -> None:
 def test_models_from_a_small_body_share_it() -> None:
     body = json.dumps({"items": [{"metadata": {"name": "a"}}]}).encode()
     alone = sys.getrefcount(body)
-    pods = build_raw(core_v1.PodList, raw_fields(body))
+    pods = build_json(core_v1.PodList, body)
     kept = pods.items[0]
     assert sys.getrefcount(body) > alone  # no copies: a small body costs little to keep
     assert kept.metadata.name == "a"

@@ -82,6 +82,48 @@ def test_query_is_sent_exactly(client):
 
 
 @respx.mock
+def test_each_request_sends_its_own_query_however_often_a_path_repeats(client):
+    route = respx.get(f"{SERVER}/api/v1/namespaces/ns/pods").mock(
+        return_value=httpx.Response(200, json={"kind": "PodList", "items": []})
+    )
+    pods = client.core_v1.pods("ns")
+    for selector in ["app=web", "app=db", "app=web", None, "app=db"]:
+        pods.list(label_selector=selector)
+    assert [call.request.url.query for call in route.calls] == [
+        b"labelSelector=app%3Dweb",
+        b"labelSelector=app%3Ddb",
+        b"labelSelector=app%3Dweb",
+        b"",
+        b"labelSelector=app%3Ddb",
+    ]
+
+
+def pod_setting_a_cookie() -> httpx.Response:
+    response = recorded_response("pod_get")
+    response.headers["Set-Cookie"] = "session=abc; Path=/"
+    return response
+
+
+@respx.mock
+def test_a_cookie_the_server_sets_is_never_sent_back(client):
+    # client-go keeps no cookies: each request carries its own credentials and nothing more.
+    route = respx.get(POD_URL).mock(return_value=pod_setting_a_cookie())
+    get_pod(client).do()
+    get_pod(client).do()
+    assert [call.request.headers.get("cookie") for call in route.calls] == [None, None]
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_async_sends_no_cookie_back_either(config):
+    route = respx.get(POD_URL).mock(return_value=pod_setting_a_cookie())
+    async with AsyncClient(config) as aclient:
+        for _ in range(2):
+            await aclient.get().namespace("lab-fixtures").resource("pods").name("pod-1").do()
+    assert [call.request.headers.get("cookie") for call in route.calls] == [None, None]
+
+
+@respx.mock
 def test_rest_client_is_bound_to_its_group_version(client):
     route = respx.get(f"{SERVER}/apis/apps/v1/namespaces/ns/deployments").mock(
         return_value=httpx.Response(200, json={})

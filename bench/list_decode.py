@@ -103,6 +103,38 @@ CONTENDERS = [
 ]
 
 
+def run_rounds(
+    worker: str, contenders: list[str], rounds: int, body: Path
+) -> dict[str, list[dict[str, float]]]:
+    """Serve ``body`` on loopback; run ``worker`` once a round per contender, order rotating.
+
+    The worker gets the contender's name and the list's URL and prints one JSON object.
+    """
+    sys.path.insert(0, str(SERVER.parent))
+    from get_overhead import SERVER as SERVE_ONE_BODY
+
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE_ONE_BODY, str(body)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        port = int(server.stdout.readline())  # type: ignore[union-attr]
+        url = f"http://127.0.0.1:{port}/api/v1/namespaces/bench/pods"
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
+        for round_ in range(rounds):
+            shift = round_ % len(contenders)
+            for name in contenders[shift:] + contenders[:shift]:
+                out = subprocess.run(
+                    [sys.executable, "-c", worker, name, url],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                results[name].append(json.loads(out))
+    finally:
+        server.kill()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -111,28 +143,7 @@ def main() -> None:
     if not args.podlist.exists():
         raise SystemExit(f"{args.podlist} is missing: run the shared suite's gen_fixtures.py first")
 
-    sys.path.insert(0, str(SERVER.parent))
-    from get_overhead import SERVER as SERVE_ONE_BODY
-
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVE_ONE_BODY, str(args.podlist)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        port = int(server.stdout.readline())  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/api/v1/namespaces/bench/pods"
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}
-        for round_ in range(args.rounds):
-            shift = round_ % len(CONTENDERS)
-            for name in CONTENDERS[shift:] + CONTENDERS[:shift]:
-                out = subprocess.run(
-                    [sys.executable, "-c", WORKER, name, url],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                results[name].append(json.loads(out))
-    finally:
-        server.kill()
+    results = run_rounds(WORKER, CONTENDERS, args.rounds, args.podlist)
 
     base = statistics.median(r["seconds"] for r in results[CONTENDERS[0]])
     base_rss = statistics.median(r["rss_mb"] for r in results[CONTENDERS[0]])

@@ -15,12 +15,9 @@ only) and the list made by the shared suite's ``gen_fixtures.py``
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
 
-from list_decode import BENCH_HOME, SERVER
+from list_decode import BENCH_HOME, run_rounds
 
 WORKER = r"""
 import gc, json, sys, time
@@ -79,28 +76,7 @@ def main() -> None:
     if not podlist.exists():
         raise SystemExit(f"{podlist} is missing: run the shared suite's gen_fixtures.py first")
 
-    sys.path.insert(0, str(SERVER.parent))
-    from get_overhead import SERVER as SERVE_ONE_BODY
-
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVE_ONE_BODY, str(podlist)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        port = int(server.stdout.readline())  # type: ignore[union-attr]
-        url = f"http://127.0.0.1:{port}/api/v1/namespaces/bench/pods"
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}
-        for round_ in range(args.rounds):
-            shift = round_ % len(CONTENDERS)
-            for name in CONTENDERS[shift:] + CONTENDERS[:shift]:
-                out = subprocess.run(
-                    [sys.executable, "-c", WORKER, name, url],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                results[name].append(json.loads(out))
-    finally:
-        server.kill()
+    results = run_rounds(WORKER, CONTENDERS, args.rounds, podlist)
 
     base = statistics.median(r["total"] for r in results[CONTENDERS[0]])
     print(f"{args.rounds} fresh-process runs each; seconds, medians (min-max)\n")

@@ -11,6 +11,10 @@ Guarantees
   it returns, the key's failures are forgotten.
 * ``stop()`` lets the workers finish the keys they hold (the queue drains), then stops them and
   the informer it started: nothing keeps running after it returns.
+* A ``start()`` that fails (the cache did not sync within ``cache_sync_timeout``) stops the
+  queue and the informer it started before it raises, waiting at most :data:`ABANDON_GRACE`
+  for a list the server has not answered. The workers and the informer run on daemon threads,
+  so a program that fails without ``stop()`` still exits and its pod restarts.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ __all__ = ["AsyncController", "Controller"]
 
 T = TypeVar("T")
 logger = logging.getLogger("rawkube")
+
+ABANDON_GRACE = 1.0
+"""Real seconds a failed ``start()`` waits for the informer it started to stop."""
 
 
 class _ControllerBase(Generic[T]):
@@ -90,12 +97,28 @@ class Controller(_ControllerBase[T]):
         if not self.informer.started:
             self.informer.start()
             self._owns_informer = True
-        if not self.informer.wait_for_cache_sync(self._sync_timeout):
+        try:
+            synced = self.informer.wait_for_cache_sync(self._sync_timeout)
+        except BaseException:  # an interrupt: leave nothing behind either
+            self._abandon()
+            raise
+        if not synced:
+            self._abandon()
             raise TimeoutError("the informer's cache did not sync in time")
         for index in range(self._workers):
-            thread = threading.Thread(target=self._work, name=f"rawkube-controller-{index}")
+            # A daemon: a program that fails without stop() must still exit.
+            thread = threading.Thread(
+                target=self._work, name=f"rawkube-controller-{index}", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
+
+    def _abandon(self) -> None:
+        """Undo a failed start: the queue, and the informer if started here, are stopped."""
+        self.queue.shut_down()
+        if self._owns_informer:
+            # A list the server never answers must not hold the error back.
+            self.informer.stop(timeout=ABANDON_GRACE)
 
     def _work(self) -> None:
         while True:
@@ -154,9 +177,21 @@ class AsyncController(_ControllerBase[T]):
         if not self.informer.started:
             await self.informer.start()
             self._owns_informer = True
-        if not await self.informer.wait_for_cache_sync(self._sync_timeout):
+        try:
+            synced = await self.informer.wait_for_cache_sync(self._sync_timeout)
+        except BaseException:  # cancelled: leave nothing behind either
+            await self._abandon()
+            raise
+        if not synced:
+            await self._abandon()
             raise TimeoutError("the informer's cache did not sync in time")
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+
+    async def _abandon(self) -> None:
+        """As :meth:`Controller._abandon`: cancelling the informer's tasks is immediate."""
+        self.queue.shut_down()
+        if self._owns_informer:
+            await self.informer.stop()
 
     async def _work(self) -> None:
         while True:

@@ -25,6 +25,7 @@ Guarantees
   obj)`` each period (on the client's clock), as client-go's resync does.
 * ``has_synced()`` is true once the first list is in the cache; ``stop()`` ends the reflector
   and every handler thread (task) before it returns: nothing keeps running.
+* Every thread is a daemon thread: a program that fails without calling ``stop()`` still exits.
 * Each watch asks for a timeout drawn between 5 and 10 minutes, as client-go's reflector does,
   so many informers do not reconnect in step.
 """
@@ -37,6 +38,7 @@ import logging
 import queue
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -180,7 +182,9 @@ class _Listener:
         self.handler = handler
         self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.next_resync = clock.monotonic() + handler.resync_period
-        self.thread = threading.Thread(target=self._run, name="rawkube-informer-handler")
+        self.thread = threading.Thread(
+            target=self._run, name="rawkube-informer-handler", daemon=True
+        )
 
     def _run(self) -> None:
         while True:
@@ -330,27 +334,36 @@ class SharedInformer(_InformerBase[T]):
             self._started = True
             for listener in self._listeners:
                 listener.thread.start()
-        reflector = threading.Thread(target=self._reflect, name="rawkube-informer-reflector")
-        self._threads.append(reflector)
-        reflector.start()
-        if any(listener.handler.resync_period > 0 for listener in self._listeners):
-            resyncer = threading.Thread(target=self._resync_loop, name="rawkube-informer-resync")
-            self._threads.append(resyncer)
-            resyncer.start()
+            self._spawn(self._reflect, "rawkube-informer-reflector")
+            if any(listener.handler.resync_period > 0 for listener in self._listeners):
+                self._spawn(self._resync_loop, "rawkube-informer-resync")
 
-    def stop(self) -> None:
-        """Stop the reflector and every handler thread; returns when they have ended."""
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        # A daemon: a program that fails without stop() must still exit (its pod restarts).
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def stop(self, *, timeout: float | None = None) -> None:
+        """Stop the reflector and every handler thread; returns when they have ended.
+
+        With ``timeout``, waits at most that many real seconds in all: a thread still busy
+        then (a list the server has not answered yet) ends by itself when it can.
+        """
         self._stop.set()
         source = self._source
         if source is not None:
             source.interrupt()
-        for thread in self._threads:
-            thread.join()
+        end = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            listeners = list(self._listeners) if self._started else []
+            threads = list(self._threads)
+            listeners = list(self._listeners)
+        for thread in threads:
+            thread.join(_left(end))
         for listener in listeners:
-            listener.queue.put(_STOP)
-            listener.thread.join()
+            if listener.thread.ident is not None:  # started
+                listener.queue.put(_STOP)
+                listener.thread.join(_left(end))
 
     def __enter__(self) -> SharedInformer[T]:
         self.start()
@@ -405,6 +418,11 @@ class SharedInformer(_InformerBase[T]):
             for listener in due:
                 for note in notes:
                     listener.queue.put(note)
+
+
+def _left(end: float | None) -> float | None:
+    """Real seconds left until ``end`` (None: no limit), for ``Thread.join``."""
+    return None if end is None else max(end - time.monotonic(), 0.0)
 
 
 # --- asyncio ----------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ Guarantees
   returned, the task finished cancelling).
 * With ``release_on_cancel``, the Lease is released (holder empty, ``leaseDurationSeconds`` 1,
   so another candidate takes it at its next try) only after that work has ended.
-* When ``run()`` returns, no thread or task it started is left running.
+* When ``run()`` returns, no thread or task it started is left running; the work's thread is
+  a daemon thread, so a program that fails while leading still exits.
 * All waiting is on the client's :class:`~rawkube._clock.Clock`, so a ``FakeClock`` test never
   sleeps for real.
 
@@ -576,7 +577,9 @@ class LeaderElector(_Elector):
                 self._work_error = exc
                 self.stop()  # holding the lease while the work is dead would help no one
 
-        self._work = threading.Thread(target=work, name=f"rawkube-leader-{self.name}")
+        # A daemon whoever calls run(): a thread inherits its starter's flag, and a program that
+        # fails while leading must still exit (the work may never see its stop event then).
+        self._work = threading.Thread(target=work, name=f"rawkube-leader-{self.name}", daemon=True)
         self._work.start()
 
     def _end_work(self) -> None:

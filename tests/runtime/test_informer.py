@@ -349,3 +349,23 @@ async def test_the_async_controller_retries_until_reconcile_succeeds():
             await asyncio.wait_for(finished.wait(), 10)
     assert attempts == ["default/a"] * 3
     assert asyncio.all_tasks() - before == set()
+
+
+def test_a_controller_whose_cache_does_not_sync_leaves_nothing_running():
+    import httpx
+
+    import rawkube
+
+    def forbidden(request: httpx.Request) -> httpx.Response:
+        status = {"kind": "Status", "apiVersion": "v1", "reason": "Forbidden", "code": 403}
+        return httpx.Response(403, json=status)
+
+    # The real clock: the informer backs off for at least 0.8 s after each refused list.
+    config = rawkube.Config(server="http://fake-cluster.invalid")
+    with rawkube.Client(config, transport=httpx.MockTransport(forbidden)) as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        controller = Controller(informer, print, workers=2, cache_sync_timeout=0.1)
+        with pytest.raises(TimeoutError, match="did not sync"):
+            controller.start()
+        assert not [t for t in threading.enumerate() if t.name.startswith("rawkube-")]
+        assert controller.queue.shutting_down

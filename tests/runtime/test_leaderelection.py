@@ -646,6 +646,31 @@ def test_on_the_real_clock_stop_ends_a_wait_at_once(no_new_threads):
     assert not thread.is_alive()
 
 
+def test_the_work_thread_never_keeps_a_failing_program_alive(no_new_threads):
+    # A thread inherits its starter's daemon flag: run() from a plain thread (here the test's)
+    # would make the work a thread the interpreter waits for at exit, forever if it ignores
+    # its stop event. The work's thread must be a daemon whoever runs the election.
+    cluster = FakeCluster()  # the real clock: stop() ends the renewal wait at once
+    daemon: list[bool] = []
+    leading = threading.Event()
+
+    def work(stop: threading.Event) -> None:
+        daemon.append(threading.current_thread().daemon)
+        leading.set()
+        stop.wait(REAL_TIMEOUT)
+
+    a = LeaderElector(
+        cluster.client().coordination_v1.leases(), "the-lease", "a", on_started_leading=work
+    )
+    thread = threading.Thread(target=a.run)  # not a daemon
+    thread.start()
+    assert leading.wait(REAL_TIMEOUT)
+    a.stop()
+    thread.join(REAL_TIMEOUT)
+    assert not thread.is_alive()
+    assert daemon == [True]
+
+
 # --- two candidates ---------------------------------------------------------------------------
 
 

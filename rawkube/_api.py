@@ -6,7 +6,8 @@ the sync and async flavours share every decision; a test keeps their signatures 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from rawkube._calls import (
@@ -16,12 +17,13 @@ from rawkube._calls import (
     WATCH_METADATA_ACCEPT,
     AllNamespaces,
     Call,
-    LineSplitter,
     ObjectList,
     PatchType,
     ResourceCore,
 )
 from rawkube._exceptions import GoneError
+from rawkube._framing import TextLines
+from rawkube._pager import check_page_size, collect, page_of, pages
 from rawkube._request import Result
 from rawkube._resource import GroupVersionResource
 from rawkube._watch import WatchDecoder
@@ -50,6 +52,9 @@ __all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic
 
 T = TypeVar("T")
 L = TypeVar("L")
+
+MAX_LOG_LINE_BYTES = 1 << 20
+"""The longest line of a followed log held before it is refused (``max_line_bytes``)."""
 R = TypeVar("R", bound="Resource")
 
 
@@ -84,6 +89,22 @@ class _Verbs(Generic[T, L]):
         builder = start if start is not None else self._client.verb(call.method)
         return self._core.apply_to(builder, call).do()  # type: ignore[attr-defined, no-any-return]
 
+    def _collect(self, first: Call, read: Callable[[Result], Any]) -> Any:
+        """Drive :func:`~rawkube._pager.collect`: each page sent, parsed once, handed back."""
+        flow = collect(first)
+        call = next(flow)
+        while True:
+            try:
+                answer = read(self._send(call))
+            except GoneError as exc:
+                step = partial(flow.throw, exc)
+            else:
+                step = partial(flow.send, answer)
+            try:
+                call = step()
+            except StopIteration as done:
+                return done.value
+
     def get(self, name: str, *, resource_version: str | None = None) -> T:
         """The object named ``name``; raises :class:`~rawkube.NotFoundError` when absent."""
         return self._core.read(self._send(self._core.get(name, resource_version)))
@@ -102,28 +123,30 @@ class _Verbs(Generic[T, L]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
+        page_size: int | None = None,
     ) -> L:
-        """One page (or, without ``limit``, all) of the objects, as the resource's List model.
+        """The objects as the resource's List model: all of them, or one page with ``limit``.
 
-        With ``limit`` and an expired continue token (410), falls back to one full list, as
-        client-go's pager does.
+        ``page_size=N`` reads them all, N at a time, as one consistent list (client-go's
+        pager): if the snapshot expires mid-way (410), the pages read are dropped and one full
+        list is read instead, so no object is missing or repeated and the answer's
+        resourceVersion is one to watch from. With ``limit``, one page: pass its
+        ``metadata.continue`` as ``continue_`` for the next; a token that expired meanwhile
+        raises :class:`~rawkube.GoneError` (its body carries the inconsistent-continue token).
         """
+        check_page_size(page_size, limit, continue_)
         call = self._core.list(
             label_selector=label_selector,
             field_selector=field_selector,
-            limit=limit,
+            limit=limit if page_size is None else page_size,
             continue_=continue_,
             resource_version=resource_version,
             resource_version_match=resource_version_match,
             timeout_seconds=timeout_seconds,
         )
-        try:
+        if page_size is None:
             return self._core.read_list(self._send(call))
-        except GoneError:
-            full = self._core.full_list(call)
-            if full is None:
-                raise
-            return self._core.read_list(self._send(full))
+        return self._collect(call, self._core.read_list)  # type: ignore[no-any-return]
 
     def iter(
         self,
@@ -148,17 +171,17 @@ class _Verbs(Generic[T, L]):
             resource_version_match=None,
             timeout_seconds=timeout_seconds,
         )
-        flow = self._core.pages(first, allow_inconsistent)
+        flow = pages(first, allow_inconsistent)
         call = next(flow)
         while True:
             try:
-                result = self._send(call)
+                answer = self._core.read_list(self._send(call))
             except GoneError as exc:
                 call = flow.throw(exc)
                 continue
-            yield from self._core.read_items(result)
+            yield from page_of(answer).items
             try:
-                call = flow.send(result)
+                call = flow.send(answer)
             except StopIteration:
                 return
 
@@ -189,19 +212,26 @@ class _Verbs(Generic[T, L]):
         field_selector: str | Mapping[str, str] | None = None,
         limit: int | None = None,
         continue_: str | None = None,
+        page_size: int | None = None,
     ) -> PartialObjectMetadataList:
-        """Only the objects' metadata (PartialObjectMetadataList): the usual memory saver."""
+        """Only the objects' metadata (PartialObjectMetadataList): the usual memory saver.
+
+        ``limit``, ``continue_`` and ``page_size`` page as :meth:`list` does.
+        """
+        check_page_size(page_size, limit, continue_)
         call = self._core.list(
             label_selector=label_selector,
             field_selector=field_selector,
-            limit=limit,
+            limit=limit if page_size is None else page_size,
             continue_=continue_,
             resource_version=None,
             resource_version_match=None,
             timeout_seconds=None,
             accept=METADATA_ACCEPT,
         )
-        return self._core.read_metadata(self._send(call))
+        if page_size is None:
+            return self._core.read_metadata(self._send(call))
+        return self._collect(call, self._core.read_metadata)  # type: ignore[no-any-return]
 
     def create(
         self,
@@ -398,6 +428,7 @@ class _Verbs(Generic[T, L]):
         tail_lines: int | None = ...,
         timestamps: bool = ...,
         previous: bool = ...,
+        max_line_bytes: int = ...,
     ) -> str: ...
 
     @overload
@@ -411,6 +442,7 @@ class _Verbs(Generic[T, L]):
         tail_lines: int | None = ...,
         timestamps: bool = ...,
         previous: bool = ...,
+        max_line_bytes: int = ...,
     ) -> Iterator[str]: ...
 
     def log(
@@ -423,11 +455,14 @@ class _Verbs(Generic[T, L]):
         tail_lines: int | None = None,
         timestamps: bool = False,
         previous: bool = False,
+        max_line_bytes: int = MAX_LOG_LINE_BYTES,
     ) -> str | Iterator[str]:
         """A pod's log as text; with ``follow=True``, its lines as they are written.
 
         The followed log is read as it arrives, with no read timeout; the request is sent
-        when the iteration starts, and closing the iterator closes the connection.
+        when the iteration starts, and closing the iterator closes the connection. A line
+        longer than ``max_line_bytes`` (1 MiB unless given) raises :class:`~rawkube.DecodeError`
+        rather than being held in memory without end.
         """
         call = self._core.log(
             name,
@@ -440,10 +475,9 @@ class _Verbs(Generic[T, L]):
         )
         if not follow:
             return self._send(call).raw().decode("utf-8", "replace")
-        return self._follow(call)
+        return self._follow(call, TextLines(max_line_bytes))
 
-    def _follow(self, call: Call) -> Iterator[str]:
-        lines = LineSplitter()
+    def _follow(self, call: Call, lines: TextLines) -> Iterator[str]:
         request = self._client.get()
         self._core.apply_to(request, call)
         with request.stream() as chunks:
@@ -576,6 +610,22 @@ class _AsyncVerbs(Generic[T, L]):
         builder = start if start is not None else self._client.verb(call.method)
         return await self._core.apply_to(builder, call).do()  # type: ignore[attr-defined, no-any-return]
 
+    async def _collect(self, first: Call, read: Callable[[Result], Any]) -> Any:
+        """As :meth:`Api._collect`, awaited."""
+        flow = collect(first)
+        call = next(flow)
+        while True:
+            try:
+                answer = read(await self._send(call))
+            except GoneError as exc:
+                step = partial(flow.throw, exc)
+            else:
+                step = partial(flow.send, answer)
+            try:
+                call = step()
+            except StopIteration as done:
+                return done.value
+
     async def get(self, name: str, *, resource_version: str | None = None) -> T:
         """The object named ``name``; raises :class:`~rawkube.NotFoundError` when absent."""
         return self._core.read(await self._send(self._core.get(name, resource_version)))
@@ -594,28 +644,30 @@ class _AsyncVerbs(Generic[T, L]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
+        page_size: int | None = None,
     ) -> L:
-        """One page (or, without ``limit``, all) of the objects, as the resource's List model.
+        """The objects as the resource's List model: all of them, or one page with ``limit``.
 
-        With ``limit`` and an expired continue token (410), falls back to one full list, as
-        client-go's pager does.
+        ``page_size=N`` reads them all, N at a time, as one consistent list (client-go's
+        pager): if the snapshot expires mid-way (410), the pages read are dropped and one full
+        list is read instead, so no object is missing or repeated and the answer's
+        resourceVersion is one to watch from. With ``limit``, one page: pass its
+        ``metadata.continue`` as ``continue_`` for the next; a token that expired meanwhile
+        raises :class:`~rawkube.GoneError` (its body carries the inconsistent-continue token).
         """
+        check_page_size(page_size, limit, continue_)
         call = self._core.list(
             label_selector=label_selector,
             field_selector=field_selector,
-            limit=limit,
+            limit=limit if page_size is None else page_size,
             continue_=continue_,
             resource_version=resource_version,
             resource_version_match=resource_version_match,
             timeout_seconds=timeout_seconds,
         )
-        try:
+        if page_size is None:
             return self._core.read_list(await self._send(call))
-        except GoneError:
-            full = self._core.full_list(call)
-            if full is None:
-                raise
-            return self._core.read_list(await self._send(full))
+        return await self._collect(call, self._core.read_list)  # type: ignore[no-any-return]
 
     async def iter(
         self,
@@ -640,18 +692,18 @@ class _AsyncVerbs(Generic[T, L]):
             resource_version_match=None,
             timeout_seconds=timeout_seconds,
         )
-        flow = self._core.pages(first, allow_inconsistent)
+        flow = pages(first, allow_inconsistent)
         call = next(flow)
         while True:
             try:
-                result = await self._send(call)
+                answer = self._core.read_list(await self._send(call))
             except GoneError as exc:
                 call = flow.throw(exc)
                 continue
-            for item in self._core.read_items(result):
+            for item in page_of(answer).items:
                 yield item
             try:
-                call = flow.send(result)
+                call = flow.send(answer)
             except StopIteration:
                 return
 
@@ -682,19 +734,26 @@ class _AsyncVerbs(Generic[T, L]):
         field_selector: str | Mapping[str, str] | None = None,
         limit: int | None = None,
         continue_: str | None = None,
+        page_size: int | None = None,
     ) -> PartialObjectMetadataList:
-        """Only the objects' metadata (PartialObjectMetadataList): the usual memory saver."""
+        """Only the objects' metadata (PartialObjectMetadataList): the usual memory saver.
+
+        ``limit``, ``continue_`` and ``page_size`` page as :meth:`list` does.
+        """
+        check_page_size(page_size, limit, continue_)
         call = self._core.list(
             label_selector=label_selector,
             field_selector=field_selector,
-            limit=limit,
+            limit=limit if page_size is None else page_size,
             continue_=continue_,
             resource_version=None,
             resource_version_match=None,
             timeout_seconds=None,
             accept=METADATA_ACCEPT,
         )
-        return self._core.read_metadata(await self._send(call))
+        if page_size is None:
+            return self._core.read_metadata(await self._send(call))
+        return await self._collect(call, self._core.read_metadata)  # type: ignore[no-any-return]
 
     async def create(
         self,
@@ -888,6 +947,7 @@ class _AsyncVerbs(Generic[T, L]):
         tail_lines: int | None = ...,
         timestamps: bool = ...,
         previous: bool = ...,
+        max_line_bytes: int = ...,
     ) -> str: ...
 
     @overload
@@ -901,6 +961,7 @@ class _AsyncVerbs(Generic[T, L]):
         tail_lines: int | None = ...,
         timestamps: bool = ...,
         previous: bool = ...,
+        max_line_bytes: int = ...,
     ) -> AsyncIterator[str]: ...
 
     async def log(
@@ -913,6 +974,7 @@ class _AsyncVerbs(Generic[T, L]):
         tail_lines: int | None = None,
         timestamps: bool = False,
         previous: bool = False,
+        max_line_bytes: int = MAX_LOG_LINE_BYTES,
     ) -> str | AsyncIterator[str]:
         """As :meth:`Api.log`: the text, or (``follow=True``) an async iterator of lines."""
         call = self._core.log(
@@ -926,10 +988,9 @@ class _AsyncVerbs(Generic[T, L]):
         )
         if not follow:
             return (await self._send(call)).raw().decode("utf-8", "replace")
-        return self._follow(call)
+        return self._follow(call, TextLines(max_line_bytes))
 
-    async def _follow(self, call: Call) -> AsyncIterator[str]:
-        lines = LineSplitter()
+    async def _follow(self, call: Call, lines: TextLines) -> AsyncIterator[str]:
         request = self._client.get()
         self._core.apply_to(request, call)
         async with request.stream() as chunks:

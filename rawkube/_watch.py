@@ -28,7 +28,9 @@ events its complete lines make; :meth:`WatchDecoder.close` takes the end of the 
   line. Events decoded before such a line in the same chunk are returned first; the error is
   raised by the next ``feed`` or ``close``, so nothing the server sent is lost.
 * Bytes left without a final newline when the stream ends are decoded if they are a complete
-  event, else refused.
+  event. A stream that ends inside an event was cut short (a connection closed early, not a
+  bad event): that is a :class:`~rawkube.TransportError`, which a retrying watch resumes from,
+  while a complete line that does not decode would be met again at every resume.
 * The decoder remembers the last ``resourceVersion`` it saw (objects and bookmarks alike), to
   resume from, and whether the ``k8s.io/initial-events-end`` bookmark has come.
 """
@@ -41,7 +43,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from rawkube._decode import loads
-from rawkube._exceptions import ApiError, DecodeError, RawkubeError
+from rawkube._exceptions import ApiError, DecodeError, RawkubeError, TransportError
+from rawkube._framing import LineFramer
 from rawkube._status import body_snippet, error_from_response
 
 __all__ = [
@@ -96,7 +99,7 @@ class WatchDecoder(Generic[T]):
         self._build = build
         self._kind = kind
         self._max = max_event_bytes
-        self._pending = bytearray()
+        self._framer = LineFramer(max_event_bytes)
         self._error: RawkubeError | None = None
         self._lines = 0
         self.resource_version: str | None = None
@@ -133,22 +136,12 @@ class WatchDecoder(Generic[T]):
         for an oversized event, after returning the lines before it.
         """
         self._raise_pending()
-        pending = self._pending
-        pending += data
-        lines: list[bytes] = []
-        start = 0
-        while True:
-            end = pending.find(b"\n", start)
-            if end < 0:
-                break
-            lines.append(bytes(pending[start:end]))
-            start = end + 1
-        del pending[:start]
-        if len(pending) > self._max:
+        lines, too_long = self._framer.split(data)
+        if too_long is not None:
             number = self._lines + sum(1 for line in lines if line.strip()) + 1
             self._error = DecodeError(
                 f"watch event {number} is larger than {self._max} "
-                f"bytes; it starts {body_snippet(bytes(pending[:200]))!r}"
+                f"bytes; it starts {body_snippet(too_long.start)!r}"
             )
             if not lines:
                 self._raise_pending()
@@ -169,18 +162,18 @@ class WatchDecoder(Generic[T]):
     def close(self) -> list[WatchEvent[T]]:
         """The last event, when the stream ended without a newline after it.
 
-        Raises as :meth:`feed`, and :class:`~rawkube.DecodeError` when the stream ended inside
-        an event.
+        Raises as :meth:`feed`, and :class:`~rawkube.TransportError` when the stream ended
+        inside an event (it was cut short).
         """
         self._raise_pending()
-        rest, self._pending = bytes(self._pending), bytearray()
+        rest = self._framer.rest()
         if not rest.strip():
             return []
         try:
             loads(rest)
         except ValueError:
             self._lines += 1
-            raise DecodeError(
+            raise TransportError(
                 f"watch event {self._lines}: the stream ended inside it; "
                 f"it starts {body_snippet(rest)!r}"
             ) from None
@@ -236,9 +229,16 @@ class WatchDecoder(Generic[T]):
         if self._decode is None:
             return WatchEvent(kind, obj)  # type: ignore[arg-type]
         try:
-            return WatchEvent(kind, self._decode(obj))
+            decoded = self._decode(obj)
+            getattr(
+                decoded, "metadata", None
+            )  # built now, as on the quick path: every reader needs it
+            return WatchEvent(kind, decoded)
         except ValueError as exc:  # pydantic's ValidationError is one
-            raise DecodeError(f"{where} ({kind}) does not decode: {_describe(exc)}") from None
+            why = _describe(exc)
+        except DecodeError as exc:
+            why = str(exc)
+        raise DecodeError(f"{where} ({kind}{_identity(obj)}) does not decode: {why}")
 
     def _raw_line(self, line: bytes) -> WatchEvent[T] | None:
         """The event of an ordinary line, its object built from raw JSON; None for any other.
@@ -263,6 +263,10 @@ class WatchDecoder(Generic[T]):
             decoded = self._build(fields)  # type: ignore[misc]
         except ValueError:  # msgspec's errors and pydantic's ValidationError are ValueErrors
             return None
+        except DecodeError as exc:  # the metadata, built at once, is wrong
+            raise DecodeError(
+                f"watch event {self._lines} ({kind}) does not decode: {exc}"
+            ) from None
         if isinstance(version, str) and version:
             self.resource_version = version
         return WatchEvent(kind, decoded)  # type: ignore[arg-type]
@@ -299,6 +303,23 @@ def _utf8(line: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _identity(obj: dict[str, Any]) -> str:
+    """`` of ns/name at resourceVersion N``: what the event's object says it is, if it says."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return ""
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    version = metadata.get("resourceVersion")
+    text = ""
+    if isinstance(name, str) and name:
+        text = (
+            f" of {namespace}/{name}" if isinstance(namespace, str) and namespace else f" of {name}"
+        )
+    if isinstance(version, str) and version:
+        text += f" at resourceVersion {version}"
+    return text
 
 
 def _describe(exc: ValueError) -> str:

@@ -12,8 +12,8 @@ import respx
 
 import rawkube
 from rawkube._api import AsyncApi, AsyncDynamicApi, DynamicApi, _AsyncVerbs, _Verbs
-from rawkube._calls import LineSplitter
 from rawkube._clock import FakeClock
+from rawkube._framing import TextLines
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.autoscaling_v1 import Scale
 from rawkube.models.core_v1 import ConfigMap, ConfigMapList, Namespace, Pod
@@ -367,13 +367,25 @@ def test_a_followed_log_yields_lines_as_they_complete(client):
     assert query(route) == [("follow", "true")]
 
 
-def test_line_splitter_keeps_characters_split_across_chunks():
-    splitter = LineSplitter()
+def test_log_lines_keep_characters_split_across_chunks():
+    splitter = TextLines(100)
     word = "d\u00e9j\u00e0".encode()
     assert splitter.feed(word[:2]) == []
     assert splitter.feed(word[2:] + b"\n\nx") == ["d\u00e9j\u00e0", ""]
     assert splitter.close() == ["x"]
     assert splitter.close() == []
+
+
+@respx.mock
+def test_a_followed_log_line_past_the_limit_is_refused_after_the_lines_before_it(client):
+    chunks = [b"short\n" + b"x" * 40, b"x" * 40, b"never\n"]
+    respx.get(LOG).mock(return_value=httpx.Response(200, content=iter(chunks)))
+    lines = client.api(Pod).log("pod-1", follow=True, max_line_bytes=64)
+    assert next(lines) == "short"
+    with pytest.raises(rawkube.DecodeError, match="longer than 64 bytes"):
+        next(lines)
+    with pytest.raises(ValueError, match="positive"):
+        client.api(Pod).log("pod-1", follow=True, max_line_bytes=0)
 
 
 # --- paging --------------------------------------------------------------------------------------
@@ -410,16 +422,16 @@ def test_iter_pages_through_continue_tokens_lazily(client):
 
 
 @respx.mock
-def test_list_falls_back_to_a_full_list_when_the_continue_token_expired(client):
+def test_one_page_with_an_expired_continue_token_raises_gone(client):
+    # The caller holds the pages before it: a full list in their place would repeat them.
     route = respx.get(CONFIGMAPS).mock(
-        side_effect=[
-            recorded_response("err_410_expired_continue_token"),
-            recorded("configmaplist_limit2_page2"),
-        ]
+        side_effect=[recorded_response("err_410_expired_continue_token")]
     )
-    result = client.api(ConfigMap).list(limit=2, continue_="old")
-    assert len(result.items) == 2
-    assert query(route) == []  # the fallback: one full list, no limit, no token
+    with pytest.raises(rawkube.GoneError) as caught:
+        client.api(ConfigMap).list(limit=2, continue_="old")
+    assert caught.value.body is not None
+    assert caught.value.body.metadata.continue_  # the inconsistent-continue token
+    assert route.call_count == 1
 
 
 @respx.mock

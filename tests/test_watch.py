@@ -157,7 +157,7 @@ def test_the_last_event_may_lack_its_newline_but_not_its_end():
     assert event.type == "BOOKMARK"
     cut = WatchDecoder()
     cut.feed(last[:-5])
-    with pytest.raises(rawkube.DecodeError, match="the stream ended inside it"):
+    with pytest.raises(rawkube.TransportError, match="the stream ended inside it"):
         cut.close()
     assert WatchDecoder().close() == []
 

@@ -14,8 +14,13 @@ another from the last resourceVersion it saw, so no event is skipped or delivere
 * Before each resume it waits at least :data:`MIN_RETRY_DELAY` (1 s), or the server's
   ``Retry-After``, on the client's clock.
 * It stops, raising, on 410 Gone (the resourceVersion is too old: the caller must list again),
-  on 401 and 403 (retrying cannot help), and on other 4xx answers (the request itself is wrong).
-  Connection failures, timeouts, 429, 5xx and undecodable lines are resumed from.
+  on 401 and 403 (retrying cannot help), on other 4xx answers (the request itself is wrong),
+  and on an event it cannot decode twice from the same resourceVersion
+  (:class:`~rawkube.DecodeError`, naming the event): resuming again would meet the same event
+  again, for ever. The first such failure is resumed from (a proxy may have garbled one
+  stream); both are logged at WARNING. client-go's informers list again after a failed watch,
+  with backoff; rawkube's do the same. Connection failures (a stream cut inside an event among
+  them), timeouts, 429 and 5xx are resumed from.
 
 :class:`ResumeState` holds those decisions without I/O; :class:`RetryWatcher` and
 :class:`AsyncRetryWatcher` only open watches and wait.
@@ -39,6 +44,7 @@ from rawkube._exceptions import (
     TransportError,
     UnauthorizedError,
 )
+from rawkube._pager import page_of
 from rawkube._watch import WatchEvent
 
 if TYPE_CHECKING:
@@ -75,6 +81,7 @@ class ResumeState:
                 f"{resource_version!r}: list first and watch from the list's"
             )
         self.resource_version = resource_version
+        self._undecodable_at: str | None = None  # where the last DecodeError was met
 
     def deliver(self, event: WatchEvent[Any]) -> bool:
         """Note the event's resourceVersion; whether to hand the event on (not a bookmark)."""
@@ -92,19 +99,31 @@ class ResumeState:
             return MIN_RETRY_DELAY
         if isinstance(error, (GoneError, UnauthorizedError, ForbiddenError)):
             raise error
+        if isinstance(error, DecodeError):
+            # Met twice from one resourceVersion, it is the server's event, not a garbled
+            # stream: resuming again would meet it again, for ever.
+            if self._undecodable_at == self.resource_version:
+                logger.warning(
+                    "watch stopped at resourceVersion %s: %s", self.resource_version, error
+                )
+                raise error
+            self._undecodable_at = self.resource_version
+            return MIN_RETRY_DELAY
         if isinstance(error, ApiError):
             if error.code < 500 and not isinstance(error, TooManyRequestsError):
                 raise error
             return max(MIN_RETRY_DELAY, float(error.retry_after or 0))
-        if isinstance(error, (TransportError, DecodeError)):
+        if isinstance(error, TransportError):
             return MIN_RETRY_DELAY
         raise error
 
 
 def _log_resume(version: str, delay: float, error: Exception | None) -> None:
-    # A watch that keeps failing should show in the logs, not only as a quiet retry loop.
+    # A watch that keeps failing should show in the logs, not only as a quiet retry loop; an
+    # event that does not decode is worth a warning (it stops the watch if it comes again).
     why = "the watch ended" if error is None else f"{type(error).__name__}: {error}"
-    logger.info("watch resuming from resourceVersion %s in %.0f s (%s)", version, delay, why)
+    level = logging.WARNING if isinstance(error, DecodeError) else logging.INFO
+    logger.log(level, "watch resuming from resourceVersion %s in %.0f s (%s)", version, delay, why)
 
 
 def _resource_version(obj: Any) -> str | None:
@@ -125,8 +144,9 @@ class RetryWatcher(Generic[T]):
     events (no bookmarks); ``with`` or :meth:`close` stops it, and :meth:`interrupt` stops it
     from another thread. ``metadata_only=True`` watches with :meth:`~rawkube.Api.watch_metadata`.
     Raises, while iterating, :class:`~rawkube.GoneError` (list again),
-    :class:`~rawkube.UnauthorizedError`, :class:`~rawkube.ForbiddenError` or another 4xx
-    :class:`~rawkube.ApiError`.
+    :class:`~rawkube.UnauthorizedError`, :class:`~rawkube.ForbiddenError`, another 4xx
+    :class:`~rawkube.ApiError`, or :class:`~rawkube.DecodeError` naming an event it cannot
+    decode.
     """
 
     def __init__(
@@ -287,21 +307,6 @@ def _key(obj: Any) -> tuple[str, str]:
     return getattr(metadata, "namespace", None) or "", getattr(metadata, "name", None) or ""
 
 
-def _page(answer: Any) -> tuple[list[Any], str | None, str | None]:
-    """A list answer's items, resourceVersion and continue token, typed or a dict."""
-    if isinstance(answer, Mapping):
-        metadata = answer.get("metadata") or {}
-        return (
-            list(answer.get("items") or []),
-            metadata.get("resourceVersion"),
-            metadata.get("continue"),
-        )
-    metadata = answer.metadata
-    version = metadata.resource_version if metadata is not None else None
-    token = metadata.continue_ if metadata is not None else None
-    return list(answer.items or []), version, token
-
-
 @dataclass(frozen=True)
 class Listed:
     """A complete (re)list: every object there is, and the resourceVersion it was read at."""
@@ -343,12 +348,14 @@ class KnownObjects:
 class ListThenWatch(Generic[T]):
     """Every object, then every change, however long it runs.
 
-    Lists (``page_size`` at a time) and reports each object as ADDED, then watches from the
-    list's resourceVersion with a :class:`RetryWatcher`. When the watch's resourceVersion has
+    Lists (``page_size`` at a time, as one consistent list: see :meth:`~rawkube.Api.list`) and
+    reports each object as ADDED, then watches from the list's resourceVersion with a
+    :class:`RetryWatcher`. When the watch's resourceVersion has
     become too old (410), it lists again and reports what changed meanwhile (ADDED, MODIFIED,
     DELETED, the last as the object it knew) before watching on. ``options`` are
     :meth:`~rawkube.Api.watch`'s; selectors apply to the lists and the watches alike. Raises
-    what :class:`RetryWatcher` raises, but for 410.
+    what :class:`RetryWatcher` raises, but for 410 (a :class:`~rawkube.DecodeError` too: an
+    informer reports it and lists again after a backoff).
     """
 
     def __init__(
@@ -380,16 +387,9 @@ class ListThenWatch(Generic[T]):
         return next(self._events)
 
     def _list(self) -> tuple[list[Any], str]:
-        items: list[Any] = []
-        version, token = None, None
         list_ = self._api.list_metadata if self._metadata_only else self._api.list
-        while True:
-            answer = list_(limit=self._page_size, continue_=token, **self._selectors)
-            page, page_version, token = _page(answer)
-            items += page
-            version = version or page_version
-            if not token:
-                return items, version or ""
+        page = page_of(list_(page_size=self._page_size, **self._selectors))
+        return page.items, page.resource_version or ""
 
     def changes(self) -> Iterator[Listed | WatchEvent[T]]:
         """The state machine itself: each (re)list whole, as :class:`Listed`, then the events.
@@ -480,16 +480,9 @@ class AsyncListThenWatch(Generic[T]):
         return await self._events.__anext__()
 
     async def _list(self) -> tuple[list[Any], str]:
-        items: list[Any] = []
-        version, token = None, None
         list_ = self._api.list_metadata if self._metadata_only else self._api.list
-        while True:
-            answer = await list_(limit=self._page_size, continue_=token, **self._selectors)
-            page, page_version, token = _page(answer)
-            items += page
-            version = version or page_version
-            if not token:
-                return items, version or ""
+        page = page_of(await list_(page_size=self._page_size, **self._selectors))
+        return page.items, page.resource_version or ""
 
     async def changes(self) -> AsyncIterator[Listed | WatchEvent[T]]:
         """As :meth:`ListThenWatch.changes`."""

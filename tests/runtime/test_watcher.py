@@ -241,3 +241,57 @@ def test_each_resume_is_logged_with_its_reason(client, caplog):
         "watch resuming from resourceVersion 10 in 1 s (ServiceUnavailableError: 503 "
         "ServiceUnavailable: HTTP 503)"
     ]
+
+
+# An event the client cannot decode: a ConfigMap whose name is a number.
+POISON = (
+    b'{"type":"MODIFIED","object":{"kind":"ConfigMap","apiVersion":"v1",'
+    b'"metadata":{"name":5,"resourceVersion":"13"}}}\n'
+)
+
+
+@respx.mock
+def test_an_event_that_never_decodes_is_raised_not_resumed_from_for_ever(client, clock, caplog):
+    route = respx.get(CONFIGMAPS).mock(
+        side_effect=[
+            stream(event("ADDED", "a", "11"), POISON),
+            stream(POISON),  # the same event again, from the same resourceVersion
+            stream(event("ADDED", "never", "14")),
+        ]
+    )
+    watcher = RetryWatcher(client.core_v1.config_maps(), resource_version="10")
+    assert next(watcher).object.metadata.name == "a"
+    with caplog.at_level(logging.INFO, logger="rawkube"), pytest.raises(rawkube.DecodeError):
+        next(watcher)
+    assert versions(route) == ["10", "11"]  # resumed once, then surfaced
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2
+    # Each names the event and the object's resourceVersion, and where the watch stood.
+    assert all("(MODIFIED at resourceVersion 13)" in r.getMessage() for r in warnings)
+    assert "stopped at resourceVersion 11" in warnings[-1].getMessage()
+
+
+@respx.mock
+def test_one_garbled_event_is_resumed_from(client, clock):
+    respx.get(CONFIGMAPS).mock(
+        side_effect=[
+            stream(event("ADDED", "a", "11"), POISON),
+            stream(event("MODIFIED", "a", "12"), POISON),  # garbled again, further on
+            stream(event("MODIFIED", "a", "13")),
+        ]
+    )
+    watcher = RetryWatcher(client.core_v1.config_maps(), resource_version="10")
+    seen = [e.object.metadata.resource_version for e in itertools.islice(watcher, 3)]
+    assert seen == ["11", "12", "13"]
+
+
+@pytest.mark.anyio
+@respx.mock
+async def test_the_async_watcher_surfaces_an_undecodable_event_too():
+    respx.get(CONFIGMAPS).mock(side_effect=[stream(POISON), stream(POISON)])
+    config = rawkube.Config(server=SERVER, namespace="team", clock=FakeClock())
+    async with rawkube.AsyncClient(config) as client:
+        watcher = AsyncRetryWatcher(client.core_v1.config_maps(), resource_version="10")
+        with pytest.raises(rawkube.DecodeError, match="watch event 1"):
+            await watcher.__anext__()
+        await watcher.aclose()

@@ -22,7 +22,8 @@ Guarantees
   the other handlers; a handler added after the start first gets ``on_add`` for every cached
   object; a handler that raises is logged (logger ``rawkube``) and keeps receiving.
 * With ``resync_period`` set, every cached object is sent to that handler's ``on_update(obj,
-  obj)`` each period (on the client's clock), as client-go's resync does.
+  obj)`` each period (on the client's clock), as client-go's resync does, whether the handler
+  was added before the start or after it.
 * ``has_synced()`` is true once the first list is in the cache; ``stop()`` ends the reflector
   and every handler thread (task) before it returns: nothing keeps running.
 * Every thread is a daemon thread: a program that fails without calling ``stop()`` still exits.
@@ -166,6 +167,10 @@ def _call(handler: EventHandler, note: Notification) -> Any:
         return None
 
 
+def _wants_resync(listeners: list[_Listener] | list[_AsyncListener]) -> bool:
+    return any(listener.handler.resync_period > 0 for listener in listeners)
+
+
 def _watch_timeout() -> int:
     return int(MIN_WATCH_TIMEOUT * (1 + random.random()))  # noqa: S311 - spreading, not secrecy
 
@@ -302,6 +307,7 @@ class SharedInformer(_InformerBase[T]):
         self._synced: threading.Event = threading.Event()
         self._source: ListThenWatch[T] | None = None
         self._threads: list[threading.Thread] = []
+        self._resyncing = False  # whether the resync loop's thread was started
 
     def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """Block until :meth:`has_synced` (or ``timeout`` real seconds); whether it synced."""
@@ -320,10 +326,11 @@ class SharedInformer(_InformerBase[T]):
         listener = _Listener(handler, self._clock)
         with self._lock:
             self._listeners.append(listener)
-            if self._started:
+            if self._started and not self._stop.is_set():
                 listener.thread.start()
                 for note in self._core.current():
                     listener.queue.put(note)
+                self._start_resync_if_due()
         return handler
 
     def start(self) -> None:
@@ -335,14 +342,19 @@ class SharedInformer(_InformerBase[T]):
             for listener in self._listeners:
                 listener.thread.start()
             self._spawn(self._reflect, "rawkube-informer-reflector")
-            if any(listener.handler.resync_period > 0 for listener in self._listeners):
-                self._spawn(self._resync_loop, "rawkube-informer-resync")
+            self._start_resync_if_due()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         # A daemon: a program that fails without stop() must still exit (its pod restarts).
         thread = threading.Thread(target=target, name=name, daemon=True)
         self._threads.append(thread)
         thread.start()
+
+    def _start_resync_if_due(self) -> None:
+        """Start the resync loop once some handler has a period (the lock is held)."""
+        if not self._resyncing and _wants_resync(self._listeners):
+            self._resyncing = True
+            self._spawn(self._resync_loop, "rawkube-informer-resync")
 
     def stop(self, *, timeout: float | None = None) -> None:
         """Stop the reflector and every handler thread; returns when they have ended.
@@ -479,6 +491,7 @@ class AsyncSharedInformer(_InformerBase[T]):
         self._listeners: list[_AsyncListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._synced: asyncio.Event = asyncio.Event()
+        self._resyncing = False  # whether the resync loop's task was started
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
         """As :meth:`SharedInformer.wait_for_cache_sync`, awaited."""
@@ -504,6 +517,7 @@ class AsyncSharedInformer(_InformerBase[T]):
             listener.task = asyncio.create_task(listener.run())
             for note in self._core.current():
                 listener.queue.put_nowait(note)
+            self._start_resync_if_due()
         return handler
 
     async def start(self) -> None:
@@ -514,7 +528,12 @@ class AsyncSharedInformer(_InformerBase[T]):
         for listener in self._listeners:
             listener.task = asyncio.create_task(listener.run())
         self._tasks.append(asyncio.create_task(self._reflect()))
-        if any(listener.handler.resync_period > 0 for listener in self._listeners):
+        self._start_resync_if_due()
+
+    def _start_resync_if_due(self) -> None:
+        """Start the resync loop once some handler has a period."""
+        if not self._resyncing and _wants_resync(self._listeners):
+            self._resyncing = True
             self._tasks.append(asyncio.create_task(self._resync_loop()))
 
     async def stop(self) -> None:

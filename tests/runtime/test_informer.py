@@ -369,3 +369,40 @@ def test_a_controller_whose_cache_does_not_sync_leaves_nothing_running():
             controller.start()
         assert not [t for t in threading.enumerate() if t.name.startswith("rawkube-")]
         assert controller.queue.shutting_down
+
+
+def test_a_handler_added_after_the_start_is_resynced_too():
+    from rawkube.testing import FakeClock
+
+    cluster = FakeCluster(clock=FakeClock())
+    cluster.create(configmap("a"))
+    with cluster.client() as client:
+        informer = SharedInformer(client.core_v1.config_maps())
+        with informer:  # no handler yet, so no handler with a resync period either
+            assert informer.wait_for_cache_sync(10)
+            seen = Recorder()
+            informer.add_event_handler(seen.add, seen.update, resync_period=60)
+            seen.wait_for(lambda: ("update", "a") in seen.calls)  # the fake clock moves on its own
+    assert seen.calls[0] == ("add", "a")
+
+
+@pytest.mark.anyio
+async def test_a_handler_added_after_the_async_start_is_resynced_too():
+    from rawkube.testing import FakeClock
+
+    cluster = FakeCluster(clock=FakeClock())
+    cluster.create(configmap("a"))
+    resynced = asyncio.Event()
+    calls: list[str] = []
+
+    def on_update(old, new) -> None:
+        calls.append(new.metadata.name)
+        resynced.set()
+
+    async with cluster.async_client() as client:
+        informer = AsyncSharedInformer(client.core_v1.config_maps())
+        async with informer:
+            assert await informer.wait_for_cache_sync(10)
+            informer.add_event_handler(on_update=on_update, resync_period=60)
+            await asyncio.wait_for(resynced.wait(), PATIENCE)
+    assert calls[0] == "a"

@@ -5,15 +5,20 @@
 first request and shared by every later one with the same options, as client-go's
 SharedInformerFactory shares them. ``start()`` starts those not yet running; ``stop()``
 stops them all.
+
+A namespace the client would refuse raises (``ValueError``, naming it), whether the factory
+or a call names it; the factory's namespace is not applied to a cluster-scoped resource, and
+a namespace named in the call of one raises ``TypeError``.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rawkube._calls import ALL
-from rawkube._resource import GroupVersionResource
+from rawkube._resource import GroupVersionResource, check_segment
 from rawkube.runtime.cache import IndexFunc
 from rawkube.runtime.informer import AsyncSharedInformer, SharedInformer
 
@@ -36,12 +41,16 @@ class _GroupVersion:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         accessor = getattr(self._accessors, name)
+        # Only the accessors of namespaced resources take one; an error from the accessor
+        # (a bad namespace) must reach the caller, not turn into another namespace.
+        namespaced = "namespace" in inspect.signature(accessor).parameters
 
         def informer(namespace: Any = None, **options: Any) -> Any:
-            where = namespace if namespace is not None else self._namespace
-            try:
-                api = accessor(where) if where is not None else accessor()
-            except (TypeError, ValueError):  # a cluster-scoped resource takes no namespace
+            if namespaced:
+                api = accessor(namespace if namespace is not None else self._namespace)
+            elif namespace is not None:
+                raise TypeError(f"{name} are cluster-scoped: no namespace, not {namespace!r}")
+            else:
                 api = accessor()
             return self._make(api, **options)
 
@@ -55,7 +64,7 @@ class _FactoryBase(Generic[InformerT]):
 
     def __init__(self, client: Any, *, namespace: str | None, resync_period: float) -> None:
         self._client = client
-        self._namespace = namespace if namespace is not None else ALL
+        self._namespace = _checked(namespace)
         self._resync_period = resync_period
         self._informers: dict[_Key, InformerT] = {}
         self._started: set[_Key] = set()
@@ -166,6 +175,13 @@ class AsyncSharedInformerFactory(_FactoryBase[AsyncSharedInformer[Any]]):
         for key in list(self._started):
             await self._informers[key].stop()
         self._started.clear()
+
+
+def _checked(namespace: Any) -> Any:
+    """The factory's namespace, checked now: a bad one fails where it is given."""
+    if namespace is None or namespace is ALL:
+        return ALL
+    return check_segment("namespace", namespace)
 
 
 def _frozen(selector: Any) -> Any:

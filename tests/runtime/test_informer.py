@@ -406,3 +406,37 @@ async def test_a_handler_added_after_the_async_start_is_resynced_too():
             informer.add_event_handler(on_update=on_update, resync_period=60)
             await asyncio.wait_for(resynced.wait(), PATIENCE)
     assert calls[0] == "a"
+
+
+def test_the_factory_refuses_a_bad_namespace_instead_of_using_another(cluster):
+    for name, namespace in (("p", "web"), ("q", "default")):
+        cluster.create(
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace}}
+        )
+    with cluster.client() as client:
+        factory = SharedInformerFactory(client)
+        with pytest.raises(ValueError, match="Bad/NS"):
+            factory.core_v1.pods("Bad/NS")
+        with pytest.raises(ValueError, match="Bad/NS"):
+            SharedInformerFactory(client, namespace="Bad/NS")
+        with pytest.raises(TypeError, match="cluster-scoped"):
+            factory.core_v1.nodes("web")
+        in_web = SharedInformerFactory(client, namespace="web")
+        pods, nodes = in_web.core_v1.pods(), in_web.core_v1.nodes()  # nodes: in no namespace
+        in_web.start()
+        assert in_web.wait_for_cache_sync(10)
+        assert [p.metadata.name for p in pods.lister.list()] == ["p"]
+        assert nodes.lister.list() == []
+        in_web.stop()
+
+
+@pytest.mark.anyio
+async def test_the_async_factory_refuses_a_bad_namespace_too():
+    from rawkube.runtime import AsyncSharedInformerFactory
+
+    async with FakeCluster().async_client() as client:
+        factory = AsyncSharedInformerFactory(client)
+        with pytest.raises(ValueError, match="Bad/NS"):
+            factory.core_v1.pods("Bad/NS")
+        with pytest.raises(ValueError, match="Bad/NS"):
+            AsyncSharedInformerFactory(client, namespace="Bad/NS")

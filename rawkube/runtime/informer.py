@@ -12,8 +12,20 @@ tasks) only run the reflector and deliver the notifications.
 Guarantees
 ----------
 * The cache converges to the server's state: after a watch drop it resumes from the last
-  resourceVersion; after a 410, or any failure of a list or watch (retried with backoff from
-  0.8 s up to 30 s, as client-go's reflector), it lists again and the cache is swapped whole.
+  resourceVersion; after a 410 it lists again and the cache is swapped whole.
+* Any other failure of a list or a watch (an error answer, a lost connection, an event that
+  cannot be decoded) ends that list-and-watch, as in client-go: it is logged at WARNING on
+  logger ``rawkube`` with the delay before the relist, handed to the watch error handler (see
+  below), and after that delay the informer lists again and swaps the cache whole.
+* The delays are client-go's reflector backoff (:class:`ReflectorBackoff`): 0.8 s, doubled at
+  each failure up to 30 s, each plus up to as much again at random (so 0.8-1.6 s at first,
+  30-60 s at the cap); only two minutes without a failure bring it back to 0.8 s. A good list
+  resets nothing, so a watch that fails after every list (list-only RBAC, an undecodable
+  event) costs a handful of lists a minute at first and one or two a minute after that,
+  not one a second. All of it is on the client's clock.
+* ``watch_error_handler(exc)`` (or :meth:`~SharedInformer.set_watch_error_handler` before the
+  start), like client-go's ``SetWatchErrorHandler``, is called with each such exception on the
+  reflector's thread (task), before the wait; one that raises is logged and ignored.
 * Handlers are called once per change: ``on_add(obj)``, ``on_update(old, new)``,
   ``on_delete(obj)``. A relist reports only what differs from the cache (by resourceVersion);
   an object gone meanwhile is reported to ``on_delete`` as a
@@ -65,16 +77,25 @@ __all__ = [
     "EventHandler",
     "InformerCore",
     "Notification",
+    "ReflectorBackoff",
     "SharedInformer",
+    "WatchErrorHandler",
 ]
 
 T = TypeVar("T")
 logger = logging.getLogger("rawkube")
 
 MIN_WATCH_TIMEOUT = 300
+# client-go's reflector: wait.NewExponentialBackoffManager(800ms, 30s, 2min, 2.0, 1.0).
 INITIAL_BACKOFF = 0.8
 MAX_BACKOFF = 30.0
+BACKOFF_RESET = 120.0
+BACKOFF_FACTOR = 2.0
+BACKOFF_JITTER = 1.0
 RESYNC_TICK = 0.05  # real seconds between checks of the clock for a due resync
+
+WatchErrorHandler = Callable[[Exception], Any]
+"""Told of each failure of an informer's list or watch (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +177,53 @@ class InformerCore(Generic[T]):
         return [Notification("update", obj, obj) for obj in self.indexer.list()]
 
 
+class ReflectorBackoff:
+    """How long an informer waits before listing again after a failure; no I/O.
+
+    client-go's reflector backoff: :meth:`next_delay` is asked at each failure and answers
+    ``initial``, then ``factor`` times the last, up to ``cap``, each plus up to ``jitter`` times
+    itself at random. A failure more than ``reset_after`` seconds after the previous one (on
+    ``clock``) starts from ``initial`` again; nothing else resets it. ``rand`` (in [0, 1),
+    ``random.random`` by default) drives the jitter.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        initial: float = INITIAL_BACKOFF,
+        cap: float = MAX_BACKOFF,
+        factor: float = BACKOFF_FACTOR,
+        jitter: float = BACKOFF_JITTER,
+        reset_after: float = BACKOFF_RESET,
+        rand: Callable[[], float] | None = None,
+    ) -> None:
+        self._clock = clock
+        self.initial = initial
+        self.cap = cap
+        self.factor = factor
+        self.jitter = jitter
+        self.reset_after = reset_after
+        self._rand = rand
+        self._step = initial  # the delay, before jitter, of the next failure
+        self._last_failure: float | None = None
+
+    def next_delay(self) -> float:
+        """Count one failure now; the seconds to wait before the next attempt."""
+        now = self._clock.monotonic()
+        if self._last_failure is not None and now - self._last_failure > self.reset_after:
+            self._step = self.initial  # healthy for long enough: the trouble is over
+        self._last_failure = now
+        step = self._step
+        self._step = min(step * self.factor, self.cap)
+        return step * (1 + self.jitter * self._random())
+
+    def _random(self) -> float:
+        if self._rand is not None:
+            return self._rand()
+        return random.random()  # noqa: S311 - spreading informers' relists, not secrecy
+
+
 def _call(handler: EventHandler, note: Notification) -> Any:
     callback, args = handler.callback(note)
     if callback is None:
@@ -215,6 +283,7 @@ class _InformerBase(Generic[T]):
         resync_period: float,
         page_size: int,
         idle_timeout: float,
+        watch_error_handler: WatchErrorHandler | None,
     ) -> None:
         self._api = api
         self._options = {
@@ -228,6 +297,8 @@ class _InformerBase(Generic[T]):
         self._core: InformerCore[T] = InformerCore(indexers)
         self._resync_period = resync_period
         self._started = False
+        self._backoff = ReflectorBackoff(self._clock)
+        self._watch_error_handler = watch_error_handler
 
     @property
     def indexer(self) -> Indexer[T]:
@@ -258,6 +329,33 @@ class _InformerBase(Generic[T]):
         """Whether the first list is in the cache."""
         return self._synced.is_set()
 
+    def set_watch_error_handler(self, handler: WatchErrorHandler | None) -> None:
+        """Call ``handler(exc)`` at each failure of a list or watch; before the start only.
+
+        As client-go's ``SetWatchErrorHandler``; see the module docstring.
+        """
+        if self._started:
+            raise RuntimeError("the watch error handler is set before the informer starts")
+        self._watch_error_handler = handler
+
+    def _failed(self, error: Exception | None) -> float:
+        """Log a failure (None: the list-and-watch ended); the delay before listing again."""
+        delay = self._backoff.next_delay()
+        why = "the list and watch ended" if error is None else f"{type(error).__name__}: {error}"
+        logger.warning("informer for %s: %s; listing again in %.1f s", self._api, why, delay)
+        return delay
+
+    def _tell_handler(self, error: Exception) -> Any:
+        """Call the watch error handler, if any; what it returned (None if it raised)."""
+        handler = self._watch_error_handler
+        if handler is None:
+            return None
+        try:
+            return handler(error)
+        except Exception:
+            logger.exception("informer for %s: the watch error handler failed", self._api)
+            return None
+
     def _handler(
         self,
         on_add: Callable[[T], Any] | None,
@@ -276,7 +374,8 @@ class SharedInformer(_InformerBase[T]):
     narrow what is cached, ``metadata_only`` caches PartialObjectMetadata (a fraction of the
     memory), ``indexers`` adds named indexes, ``resync_period`` (seconds, 0: none) is the
     default of the handlers added, ``idle_timeout`` the silence after which a watch is taken
-    for dead (see :mod:`rawkube._watches`).
+    for dead (see :mod:`rawkube._watches`), ``watch_error_handler`` is told of each failure of
+    a list or watch (on the reflector's thread).
     """
 
     def __init__(
@@ -290,6 +389,7 @@ class SharedInformer(_InformerBase[T]):
         resync_period: float = 0.0,
         page_size: int = 500,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        watch_error_handler: WatchErrorHandler | None = None,
     ) -> None:
         super().__init__(
             api,
@@ -300,6 +400,7 @@ class SharedInformer(_InformerBase[T]):
             resync_period=resync_period,
             page_size=page_size,
             idle_timeout=idle_timeout,
+            watch_error_handler=watch_error_handler,
         )
         self._lock = threading.Lock()
         self._listeners: list[_Listener] = []
@@ -392,12 +493,12 @@ class SharedInformer(_InformerBase[T]):
                 listener.queue.put(note)
 
     def _reflect(self) -> None:
-        delay = INITIAL_BACKOFF
         while not self._stop.is_set():
             source = ListThenWatch(self._api, timeout_seconds=_watch_timeout(), **self._options)
             self._source = source
             if self._stop.is_set():
                 return
+            error: Exception | None = None
             try:
                 for change in source.changes():
                     with self._lock:
@@ -405,15 +506,14 @@ class SharedInformer(_InformerBase[T]):
                     self._deliver(notes)
                     if isinstance(change, Listed):
                         self._synced.set()
-                        delay = INITIAL_BACKOFF
             except Exception as exc:
-                if self._stop.is_set():
-                    return
-                logger.warning(
-                    "informer for %s: %s; listing again in %.1f s", self._api, exc, delay
-                )
-                self._clock.wait(self._stop, delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+                error = exc
+            if self._stop.is_set():
+                return
+            delay = self._failed(error)
+            if error is not None:
+                self._tell_handler(error)
+            self._clock.wait(self._stop, delay)
 
     def _resync_loop(self) -> None:
         while not self._stop.wait(RESYNC_TICK):
@@ -463,7 +563,8 @@ class _AsyncListener:
 class AsyncSharedInformer(_InformerBase[T]):
     """The asyncio twin of :class:`SharedInformer`: tasks instead of threads.
 
-    Handlers may be plain functions or coroutine functions (awaited on the handler's task).
+    Handlers, and the watch error handler, may be plain functions or coroutine functions
+    (awaited on the handler's task, the reflector's task).
     """
 
     def __init__(
@@ -477,6 +578,7 @@ class AsyncSharedInformer(_InformerBase[T]):
         resync_period: float = 0.0,
         page_size: int = 500,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        watch_error_handler: WatchErrorHandler | None = None,
     ) -> None:
         super().__init__(
             api,
@@ -487,6 +589,7 @@ class AsyncSharedInformer(_InformerBase[T]):
             resync_period=resync_period,
             page_size=page_size,
             idle_timeout=idle_timeout,
+            watch_error_handler=watch_error_handler,
         )
         self._listeners: list[_AsyncListener] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -562,25 +665,32 @@ class AsyncSharedInformer(_InformerBase[T]):
                 listener.queue.put_nowait(note)
 
     async def _reflect(self) -> None:
-        delay = INITIAL_BACKOFF
         while True:
             source = AsyncListThenWatch(
                 self._api, timeout_seconds=_watch_timeout(), **self._options
             )
+            error: Exception | None = None
             try:
                 async for change in source.changes():
                     self._deliver(self._core.apply(change))
                     if isinstance(change, Listed):
                         self._synced.set()
-                        delay = INITIAL_BACKOFF
             except Exception as exc:
-                logger.warning(
-                    "informer for %s: %s; listing again in %.1f s", self._api, exc, delay
-                )
-                await self._clock.asleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+                error = exc
             finally:
                 await source.aclose()
+            delay = self._failed(error)
+            if error is not None:
+                await self._atell_handler(error)
+            await self._clock.asleep(delay)
+
+    async def _atell_handler(self, error: Exception) -> None:
+        result = self._tell_handler(error)
+        if inspect.isawaitable(result):
+            try:
+                await result
+            except Exception:
+                logger.exception("informer for %s: the watch error handler failed", self._api)
 
     async def _resync_loop(self) -> None:
         while True:

@@ -34,9 +34,10 @@ class FakeCluster:
       CustomResourceDefinition created in it; discovery (legacy and aggregated), ``/version``
       and OpenAPI v2/v3 built from rawkube's schema facts;
     * resourceVersions from one counter, uids, timestamps, ``generation``, ``generateName``,
-      names checked per resource, namespaces that must exist (``default`` does), 404/409/410/
-      422 Status bodies shaped as the server's, the status subresource kept apart, scale,
-      eviction and binding;
+      names checked per resource, namespaces that must exist (``default`` does), 400/404/405/
+      409/410/422 Status bodies shaped as the server's (405 for a method a path has no route
+      for: a write across namespaces, PUT or PATCH on a collection), the status subresource
+      kept apart, scale, eviction and binding;
     * label and field selectors, ``limit``/``continue`` paging read at the first page's
       snapshot, list and watch from a resourceVersion within the last ``watch_window`` writes
       (older: 410, as the server answers), bookmarks every ``bookmark_interval`` seconds,

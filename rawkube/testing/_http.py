@@ -232,11 +232,11 @@ class Router:
             verb = "delete" if target.name else "deletecollection"
         else:
             raise _NOT_ALLOWED
-        body = _parse_body(request, resource) if verb in ("create", "update") else None
+        served = _served(verb, target)
+        # As on the server, a method the path does not serve is refused before the body is read.
+        body = _parse_body(request, resource) if served and verb in ("create", "update") else None
         self._record(verb, target, body, params, request)
-        if target.subresource is None and verb not in resource.verbs:
-            raise _NOT_ALLOWED
-        if verb == "create" and target.name and target.subresource is None:
+        if not served:
             raise _NOT_ALLOWED
         handler: Callable[[FakeRequest, _Target, dict[str, str], Any], FakeResponse] = getattr(
             self, f"_{verb}"
@@ -251,7 +251,7 @@ class Router:
         params: Mapping[str, str],
         request: FakeRequest,
     ) -> None:
-        if verb == "patch":
+        if verb == "patch" or (body is None and verb in ("create", "update")):
             try:
                 body = json.loads(request.body or b"null")
             except ValueError:
@@ -828,6 +828,26 @@ def _apply_scale(obj: Obj, scale: Any) -> None:
     if wanted:
         obj["metadata"]["resourceVersion"] = wanted
     obj.setdefault("spec", {})["replicas"] = replicas
+
+
+def _served(verb: str, target: _Target) -> bool:
+    """Whether the API server has a route for ``verb`` at ``target``'s path (else 405).
+
+    Across namespaces a namespaced resource is only listed and watched; a collection is
+    listed, watched, created in and deleted; one object is read, updated, patched, deleted;
+    a subresource serves the verbs discovery lists for it. The resource's verbs bound them all.
+    """
+    resource = target.resource
+    if target.subresource is not None:
+        sub = resource.subresources.get(target.subresource)
+        return sub is None or verb in sub.verbs  # no entry: a pod's log, eviction or binding
+    if verb not in resource.verbs:
+        return False
+    if resource.namespaced and target.namespace is None:
+        return verb in ("list", "watch")
+    if target.name is None:
+        return verb in ("list", "watch", "create", "deletecollection")
+    return verb != "create"
 
 
 def _parse_body(request: FakeRequest, resource: ResourceType) -> Any:

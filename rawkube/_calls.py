@@ -73,7 +73,8 @@ class Call:
     body: Any = None
     patch_type: str | None = None
     accept: str | None = None
-    whole_collection: bool = False  # list-like: a namespaced resource may span namespaces
+    # A list or watch: it alone may span namespaces (the server serves nothing else there).
+    whole_collection: bool = False
 
 
 class ObjectList(Protocol[T_co]):
@@ -101,6 +102,10 @@ class ResourceCore(Generic[T, L]):
     Typed (:meth:`typed`), answers become the resource's model and its List model; dynamic
     (:meth:`dynamic`, addressed by GroupVersionResource alone), they stay the server's dicts,
     and nothing is checked that only discovery would know (scope, subresources, kind).
+
+    A verb on one object refuses a missing name (None or ``""``) with ``ValueError`` before
+    anything is sent, as the URL without it is the whole collection's; a name that is not a
+    str is a ``TypeError``, as for every path segment. Only ``delete_collection`` deletes many.
     """
 
     def __init__(
@@ -170,10 +175,11 @@ class ResourceCore(Generic[T, L]):
         return builder
 
     def get(self, name: str, resource_version: str | None) -> Call:
-        return Call("GET", name, params=_query(resourceVersion=resource_version))
+        named = self.named("get", name)
+        return Call("GET", named, params=_query(resourceVersion=resource_version))
 
     def get_subresource(self, name: str, subresource: str) -> Call:
-        return Call("GET", name, subresource)
+        return Call("GET", self.named("get", name), subresource)
 
     def list(
         self,
@@ -277,7 +283,8 @@ class ResourceCore(Generic[T, L]):
         subresource: str | None = None,
     ) -> Call:
         patch_content_type(patch_type)  # refuse an unknown type before anything is sent
-        return Call("PATCH", name, subresource, params=options, body=patch, patch_type=patch_type)
+        named = self.named("patch", name)
+        return Call("PATCH", named, subresource, params=options, body=patch, patch_type=patch_type)
 
     def apply(
         self,
@@ -305,8 +312,15 @@ class ResourceCore(Generic[T, L]):
         grace_period_seconds: int | None,
         preconditions: Mapping[str, str] | None,
         dry_run: bool,
-        params: tuple[Any, ...] = (),
+        params: tuple[Any, ...] | None = None,
     ) -> Call:
+        """The delete of the object ``name``; with ``params`` (even none), of the collection.
+
+        Only ``delete_collection`` passes ``params``, its selectors: without them a None name
+        is refused, so a model's unset ``metadata.name`` never empties a namespace.
+        """
+        if params is None:
+            name, params = self.named("delete", name), ()
         # DeleteOptions travel as the JSON body, as kubectl sends them.
         options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if propagation_policy is not None:
@@ -317,12 +331,22 @@ class ResourceCore(Generic[T, L]):
             options["preconditions"] = dict(preconditions)
         if dry_run:
             options["dryRun"] = ["All"]
-        return Call("DELETE", name, params=params, body=options, whole_collection=name is None)
+        return Call("DELETE", name, params=params, body=options)
 
     def subresource(self, name: str, subresource: str) -> str:
         """``subresource`` of the named object, refused at once when the resource has none."""
         if self.model is not None and subresource not in self.info.subresources:
             raise ValueError(f"{self.info.plural} have no {subresource!r} subresource")
+        return self.named(subresource, name)
+
+    def named(self, verb: str, name: object) -> str:
+        """``name``, checked as one object's: None or ``""`` is a ValueError, a non-str a
+        TypeError (see the class docstring)."""
+        if name is None or name == "":
+            raise ValueError(
+                f"{self.info.plural}: {verb} needs the name of one object, not {name!r}; "
+                "list() and delete_collection() are the calls for every object"
+            )
         return check_segment("name", name)
 
     def evict(self, name: str, delete_options: Mapping[str, Any] | None) -> Call:

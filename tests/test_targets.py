@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -88,4 +89,121 @@ def test_the_fake_refuses_what_the_server_serves_no_route_for(
     assert answer.headers["Content-Type"] == expected.headers["Content-Type"]
     assert answer.json() == expected.json()
     cluster.clear_actions()
+    assert_untouched(cluster)
+
+
+# --- a missing name is refused before anything is sent ------------------------------------------
+
+
+GVRS = {
+    "config_maps": rawkube.GroupVersionResource("", "v1", "configmaps"),
+    "deployments": rawkube.GroupVersionResource("apps", "v1", "deployments"),
+    "pods": rawkube.GroupVersionResource("", "v1", "pods"),
+}
+GROUPS = {"config_maps": "core_v1", "deployments": "apps_v1", "pods": "core_v1"}
+CONFIGMAPS = GVRS["config_maps"]
+NAMESPACES = rawkube.GroupVersionResource("", "v1", "namespaces")
+
+# Every verb on one object: (resource, method, the arguments after the name).
+ONE_OBJECT_VERBS = [
+    ("config_maps", "get", ()),
+    ("deployments", "get_status", ()),
+    ("config_maps", "patch", ({"data": {"k": "patched"}},)),
+    ("deployments", "patch_status", ({"status": {"replicas": 9}},)),
+    ("config_maps", "delete", ()),
+    ("deployments", "get_scale", ()),
+    ("deployments", "update_scale", ({"spec": {"replicas": 0}},)),
+    ("deployments", "patch_scale", ({"spec": {"replicas": 0}},)),
+    ("pods", "evict", ()),
+    ("pods", "bind", ("node-1",)),
+    ("pods", "log", ()),
+]
+VERB_IDS = [method for _, method, _ in ONE_OBJECT_VERBS]
+
+
+@pytest.fixture
+async def async_client(cluster: FakeCluster) -> AsyncIterator[rawkube.AsyncClient]:
+    async with cluster.async_client("team") as client:
+        yield client
+
+
+def typed(client: Any, resource: str) -> Any:
+    return getattr(getattr(client, GROUPS[resource]), resource)()
+
+
+def test_deleting_by_the_unset_name_of_a_generate_name_object_deletes_nothing(cluster, client):
+    made = ConfigMap(metadata={"generate_name": "job-"})
+    configmaps = client.core_v1.config_maps()
+    configmaps.create(made)
+    cluster.clear_actions()
+    with pytest.raises(ValueError, match=r"delete needs the name of one object, not None"):
+        configmaps.delete(made.metadata.name)
+    assert cluster.actions() == []
+    assert len(cluster.objects("ConfigMap", "team")) == 3
+
+
+@pytest.mark.parametrize("name", [None, ""])
+@pytest.mark.parametrize(("resource", "method", "args"), ONE_OBJECT_VERBS, ids=VERB_IDS)
+def test_typed_verbs_on_one_object_refuse_a_missing_name(
+    cluster, client, resource, method, args, name
+):
+    with pytest.raises(ValueError, match="name"):
+        getattr(typed(client, resource), method)(name, *args)
+    assert_untouched(cluster)
+
+
+@pytest.mark.parametrize("name", [None, ""])
+@pytest.mark.parametrize(("resource", "method", "args"), ONE_OBJECT_VERBS, ids=VERB_IDS)
+def test_dynamic_verbs_on_one_object_refuse_a_missing_name(
+    cluster, client, resource, method, args, name
+):
+    api = client.dynamic.resource(GVRS[resource]).namespace("team")
+    with pytest.raises(ValueError, match="name"):
+        getattr(api, method)(name, *args)
+    assert_untouched(cluster)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("resource", "method", "args"), ONE_OBJECT_VERBS, ids=VERB_IDS)
+async def test_async_verbs_on_one_object_refuse_a_missing_name(
+    cluster, async_client, resource, method, args
+):
+    with pytest.raises(ValueError, match="name"):
+        await getattr(typed(async_client, resource), method)(None, *args)
+    dynamic = async_client.dynamic.resource(GVRS[resource]).namespace("team")
+    with pytest.raises(ValueError, match="name"):
+        await getattr(dynamic, method)(None, *args)
+    assert_untouched(cluster)
+
+
+def test_update_and_apply_refuse_an_object_without_a_name(cluster, client):
+    unnamed = ConfigMap(metadata={"generate_name": "keep-"}, data={"k": "x"})
+    dynamic = client.dynamic.resource(CONFIGMAPS).namespace("team")
+    for api, obj in ((client.core_v1.config_maps(), unnamed), (dynamic, unnamed.to_dict())):
+        with pytest.raises(ValueError, match=r"no metadata\.name"):
+            api.update(obj)
+        with pytest.raises(ValueError, match=r"no metadata\.name"):
+            api.apply(obj, field_manager="me")
+    assert_untouched(cluster)
+
+
+def test_a_name_that_is_not_a_string_is_a_type_error(cluster, client):
+    with pytest.raises(TypeError, match="name must be a str, not int"):
+        client.core_v1.config_maps().get(5)
+    with pytest.raises(TypeError, match="name must be a str, not int"):
+        client.dynamic.resource(CONFIGMAPS).namespace("team").delete(5)
+    assert_untouched(cluster)
+
+
+def test_delete_collection_is_the_call_that_deletes_many(cluster, client):
+    client.core_v1.config_maps().delete_collection()
+    assert [o["metadata"]["namespace"] for o in cluster.objects("ConfigMap")] == ["other"]
+
+
+# --- a namespaced write names its namespace ------------------------------------------------------
+
+
+def test_typed_delete_collection_across_namespaces_is_refused(cluster, client):
+    with pytest.raises(ValueError, match="name a namespace"):
+        client.core_v1.config_maps(namespace=rawkube.ALL).delete_collection()
     assert_untouched(cluster)

@@ -1119,6 +1119,15 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
     ``client.dynamic.resource(gvr)`` addresses it cluster-wide (a cluster-scoped resource, or a
     namespaced one listed across namespaces); ``.namespace("ns")`` in one namespace. Lists are
     the server's dict, ``items`` and all.
+
+    A GroupVersionResource does not say whether the resource is namespaced, so a write (create,
+    update, patch, apply, delete, delete_collection, scale, evict, bind) without
+    ``.namespace()`` first asks ``client.discovery`` (cached). If the resource is namespaced,
+    an object that names its ``metadata.namespace`` (create, update, apply) goes there, and
+    anything else raises ``ValueError`` before it is sent: the server only lists and watches
+    across namespaces (it answers 405). A resource discovery does not know (or cannot be read
+    for) is sent as addressed, and the server's answer speaks. With ``.namespace()``, an
+    object naming another namespace is sent as it is: the server refuses it (400 BadRequest).
     """
 
     def __init__(self, client: Client, gvr: GroupVersionResource, namespace: str | None = None):
@@ -1129,9 +1138,24 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
         """The same resource in ``namespace``."""
         return DynamicApi(self._client, self._gvr, namespace)
 
+    def _send(self, call: Call) -> Result:
+        question = self._core.scope_question(call)
+        if question is None:
+            return super()._send(call)
+        from rawkube._exceptions import RawkubeError
+
+        try:
+            scope = self._client.discovery.resolve(question)
+        except RawkubeError:  # discovery cannot say: the server's answer to the call will
+            return super()._send(call)
+        namespace = self._core.write_namespace(call, scope)
+        if namespace is None:
+            return super()._send(call)
+        return self.namespace(namespace)._send(call)
+
 
 class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
-    """The asyncio twin of :class:`DynamicApi`."""
+    """The asyncio twin of :class:`DynamicApi`, which says how a write finds its namespace."""
 
     def __init__(
         self, client: AsyncClient, gvr: GroupVersionResource, namespace: str | None = None
@@ -1142,6 +1166,21 @@ class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
     def namespace(self, namespace: str) -> AsyncDynamicApi:
         """The same resource in ``namespace``."""
         return AsyncDynamicApi(self._client, self._gvr, namespace)
+
+    async def _send(self, call: Call) -> Result:
+        question = self._core.scope_question(call)
+        if question is None:
+            return await super()._send(call)
+        from rawkube._exceptions import RawkubeError
+
+        try:
+            scope = await self._client.discovery.resolve(question)
+        except RawkubeError:  # discovery cannot say: the server's answer to the call will
+            return await super()._send(call)
+        namespace = self._core.write_namespace(call, scope)
+        if namespace is None:
+            return await super()._send(call)
+        return await self.namespace(namespace)._send(call)
 
 
 class Dynamic:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 from rawkube._exceptions import GoneError
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersionResource, ResourceInfo, check_segment
+from rawkube._restmapper import qualified_name
 from rawkube._watch import WatchDecoder
 
 if TYPE_CHECKING:
@@ -101,7 +102,8 @@ class ResourceCore(Generic[T, L]):
 
     Typed (:meth:`typed`), answers become the resource's model and its List model; dynamic
     (:meth:`dynamic`, addressed by GroupVersionResource alone), they stay the server's dicts,
-    and nothing is checked that only discovery would know (scope, subresources, kind).
+    and nothing is checked that only discovery would know (subresources, kind), but for the
+    scope of a write sent without a namespace (:meth:`scope_question`, :meth:`write_namespace`).
 
     A verb on one object refuses a missing name (None or ``""``) with ``ValueError`` before
     anything is sent, as the URL without it is the whole collection's; a name that is not a
@@ -349,6 +351,37 @@ class ResourceCore(Generic[T, L]):
             )
         return check_segment("name", name)
 
+    def scope_question(self, call: Call) -> str | None:
+        """What to ask discovery (``Discovery.resolve``) before sending ``call``, if anything.
+
+        Only a dynamic write addressed without a namespace asks: a GroupVersionResource does
+        not say whether the resource is namespaced, and the all-namespaces path serves only
+        lists and watches. None: send ``call`` as it is.
+        """
+        if self.model is not None or self.namespace is not None or call.method == "GET":
+            return None
+        return qualified_name(self.info)
+
+    def write_namespace(self, call: Call, scope: ResourceInfo) -> str | None:
+        """Where a dynamic write addressed without a namespace goes, given what discovery
+        answered to :meth:`scope_question`.
+
+        None sends ``call`` as addressed: the resource is cluster-scoped (or discovery named
+        another one). A namespaced resource takes the namespace of the object ``call`` sends
+        (create, update, apply); anything else is refused with ``ValueError``, as the server
+        would answer 405 at the all-namespaces path.
+        """
+        if scope.gvr != self.info.gvr or not scope.namespaced:
+            return None
+        namespace = _object_namespace(call)
+        if namespace is None:
+            source = " or the object's metadata.namespace" if _sends_object(call) else ""
+            raise ValueError(
+                f"{self.info.plural} are namespaced: {_verb_of(call)} needs a namespace, from "
+                f".namespace(...){source}; without one the server refuses it (405)"
+            )
+        return check_segment("namespace", namespace)
+
     def evict(self, name: str, delete_options: Mapping[str, Any] | None) -> Call:
         eviction: dict[str, Any] = {
             "apiVersion": "policy/v1",
@@ -517,6 +550,32 @@ class LineSplitter:
         """The last line, when the stream did not end with a newline."""
         rest, self._pending = self._pending, b""
         return [rest.decode("utf-8", "replace")] if rest else []
+
+
+def _sends_object(call: Call) -> bool:
+    """Whether ``call``'s body is the object itself (create, update, apply), which may name
+    its namespace; a patch, Scale, Eviction or Binding does not speak for the object's."""
+    if call.subresource not in (None, "status"):
+        return False
+    return call.method in ("POST", "PUT") or call.patch_type == "apply"
+
+
+def _object_namespace(call: Call) -> str | None:
+    if not _sends_object(call) or not isinstance(call.body, dict):
+        return None
+    metadata = call.body.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return namespace if namespace != "" else None
+
+
+def _verb_of(call: Call) -> str:
+    """The method ``call`` was planned by, as a user calls it (``delete_collection``, ...)."""
+    if call.method == "DELETE":
+        return "delete" if call.name is not None else "delete_collection"
+    if call.method == "POST":
+        return {"eviction": "evict", "binding": "bind"}.get(call.subresource or "", "create")
+    verb = "apply" if call.patch_type == "apply" else {"PUT": "update"}.get(call.method, "patch")
+    return verb if call.subresource is None else f"{verb}_{call.subresource}"
 
 
 def _name_of(body: Any) -> str:

@@ -8,12 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 
 import rawkube
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.core_v1 import ConfigMap, Pod
 from rawkube.testing import FakeClock, FakeCluster
-from tests.conftest import recorded_response
+from tests.conftest import RECORDED, recorded_response
 
 SEEDED = [("other", "keep-1"), ("team", "keep-1"), ("team", "keep-2")]
 
@@ -207,3 +208,174 @@ def test_typed_delete_collection_across_namespaces_is_refused(cluster, client):
     with pytest.raises(ValueError, match="name a namespace"):
         client.core_v1.config_maps(namespace=rawkube.ALL).delete_collection()
     assert_untouched(cluster)
+
+
+def test_dynamic_delete_collection_without_a_namespace_is_refused(cluster, client):
+    with pytest.raises(ValueError, match="configmaps are namespaced: delete_collection needs"):
+        client.dynamic.resource(CONFIGMAPS).delete_collection()
+    assert_untouched(cluster)
+
+
+@pytest.mark.anyio
+async def test_async_dynamic_delete_collection_without_a_namespace_is_refused(
+    cluster, async_client
+):
+    with pytest.raises(ValueError, match="configmaps are namespaced"):
+        await async_client.dynamic.resource(CONFIGMAPS).delete_collection()
+    assert_untouched(cluster)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda api: api.create({"metadata": {"name": "new"}}),
+        lambda api: api.update({"metadata": {"name": "keep-1"}, "data": {"k": "x"}}),
+        lambda api: api.apply(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keep-1"}},
+            field_manager="me",
+        ),
+        lambda api: api.patch("keep-1", {"data": {"k": "x"}}),
+        lambda api: api.delete("keep-1"),
+    ],
+    ids=["create", "update", "apply", "patch", "delete"],
+)
+def test_dynamic_writes_without_any_namespace_are_refused(cluster, client, write):
+    with pytest.raises(ValueError, match="configmaps are namespaced"):
+        write(client.dynamic.resource(CONFIGMAPS))
+    assert_untouched(cluster)
+
+
+def test_dynamic_writes_of_a_cluster_scoped_resource_need_no_namespace(cluster, client):
+    namespaces = client.dynamic.resource(NAMESPACES)
+    namespaces.create({"metadata": {"name": "made"}})
+    namespaces.patch("made", {"metadata": {"labels": {"a": "b"}}})
+    made = [o for o in cluster.objects("Namespace") if o["metadata"]["name"] == "made"]
+    assert made[0]["metadata"]["labels"]["a"] == "b"
+    namespaces.delete("made")
+    assert [(a.verb, a.namespace) for a in cluster.actions()] == [
+        ("create", None),
+        ("patch", None),
+        ("delete", None),
+    ]
+
+
+def test_dynamic_create_without_a_namespace_goes_to_the_objects_namespace(cluster, client):
+    configmaps = client.dynamic.resource(CONFIGMAPS)
+    made = configmaps.create({"metadata": {"name": "new", "namespace": "other"}})
+    assert made["metadata"]["namespace"] == "other"
+    configmaps.apply(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "other"}},
+        field_manager="me",
+    )
+    assert [(a.verb, a.namespace, a.name) for a in cluster.actions()] == [
+        ("create", "other", None),
+        ("patch", "other", "a"),
+    ]
+    assert [o["metadata"]["name"] for o in cluster.objects("ConfigMap", "other")] == [
+        "a",
+        "keep-1",
+        "new",
+    ]
+
+
+def widgets_crd(scope: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.org"},
+        "spec": {
+            "group": "example.org",
+            "scope": scope,
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [{"name": "v1", "served": True, "storage": True}],
+        },
+    }
+
+
+def test_each_fake_cluster_answers_a_dynamic_write_by_its_own_crds_scope():
+    widgets = rawkube.GroupVersionResource("example.org", "v1", "widgets")
+    widget = {"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    namespaced = FakeCluster([widgets_crd("Namespaced")], clock=FakeClock())
+    with namespaced.client() as client, pytest.raises(ValueError, match="widgets are namespaced"):
+        client.dynamic.resource(widgets).create(widget)
+    # Both clusters have the same URL: the second must not read the first one's discovery.
+    cluster_scoped = FakeCluster([widgets_crd("Cluster")], clock=FakeClock())
+    with cluster_scoped.client() as client:
+        made = client.dynamic.resource(widgets).create(widget)
+    assert "namespace" not in made["metadata"]
+
+
+@pytest.mark.anyio
+async def test_async_dynamic_create_goes_to_the_objects_namespace(cluster, async_client):
+    configmaps = async_client.dynamic.resource(CONFIGMAPS)
+    made = await configmaps.create({"metadata": {"name": "new", "namespace": "other"}})
+    assert made["metadata"]["namespace"] == "other"
+    with pytest.raises(ValueError, match=r"or the object's metadata\.namespace"):
+        await configmaps.create({"metadata": {"name": "nowhere"}})
+
+
+def test_an_object_naming_another_namespace_is_the_servers_400(cluster, client):
+    # kube-apiserver's rest.EnsureObjectNamespaceMatchesRequestNamespace: a BadRequest Status.
+    configmaps = client.dynamic.resource(CONFIGMAPS).namespace("team")
+    with pytest.raises(rawkube.BadRequestError) as refused:
+        configmaps.create({"metadata": {"name": "new", "namespace": "other"}})
+    assert refused.value.body.to_dict() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "the namespace of the provided object does not match the namespace sent on "
+        "the request",
+        "reason": "BadRequest",
+        "code": 400,
+    }
+    cluster.clear_actions()
+    assert_untouched(cluster)
+
+
+# --- against the real server's discovery and answers ---------------------------------------------
+
+SERVER = "http://k8s.test"
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+
+@pytest.fixture
+def real_discovery() -> Iterator[respx.MockRouter]:
+    """A respx router serving the recorded server's aggregated discovery."""
+    with respx.mock(base_url=SERVER, assert_all_called=False) as router:
+        for path in ("api", "apis"):
+            body = (RECORDED / f"{path}_aggregated_v2.body").read_bytes()
+            router.get(f"/{path}").mock(
+                return_value=httpx.Response(200, headers={"Content-Type": AGGREGATED}, content=body)
+            )
+        yield router
+
+
+@pytest.fixture
+def real_client() -> Iterator[rawkube.Client]:
+    config = rawkube.Config(server=SERVER, namespace="team", clock=FakeClock())
+    with rawkube.Client(config) as client:
+        yield client
+
+
+def test_the_real_servers_discovery_keeps_a_dynamic_delete_collection_home(
+    real_discovery, real_client
+):
+    everywhere = real_discovery.delete("/api/v1/configmaps").mock(
+        return_value=recorded_response("err_405_deletecollection_all_namespaces")
+    )
+    with pytest.raises(ValueError, match="configmaps are namespaced"):
+        real_client.dynamic.resource(CONFIGMAPS).delete_collection()
+    assert not everywhere.called
+
+
+def test_a_resource_discovery_does_not_know_is_sent_for_the_server_to_answer(
+    real_discovery, real_client
+):
+    widgets = rawkube.GroupVersionResource("example.com", "v1", "widgets")
+    sent = real_discovery.post("/apis/example.com/v1/widgets").mock(
+        return_value=recorded_response("err_405_create_at_cluster_path")
+    )
+    with pytest.raises(rawkube.MethodNotAllowedError):
+        real_client.dynamic.resource(widgets).create({"metadata": {"name": "w"}})
+    assert sent.called

@@ -95,20 +95,31 @@ class FakeCluster:
         return FakeAsyncTransport(self)
 
     def client(self, namespace: str = "default") -> Client:
-        """A real :class:`rawkube.Client` talking to this cluster, with no sockets."""
+        """A real :class:`rawkube.Client` talking to this cluster, with no sockets.
+
+        Its discovery is kept in memory only: nothing is cached on disk between clusters.
+        """
         from rawkube._client import Client
+        from rawkube._discovery import Discovery
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
-        return Client(config, transport=self.transport())
+        client = Client(config, transport=self.transport())
+        # Every fake cluster has the same URL: a discovery cache on disk would give this one
+        # another's resources, and a dynamic write would go by another CRD's scope.
+        client._discovery = Discovery(client, disk_cache=False)
+        return client
 
     def async_client(self, namespace: str = "default") -> AsyncClient:
         """A real :class:`rawkube.AsyncClient` talking to this cluster, with no sockets."""
         from rawkube._client import AsyncClient
+        from rawkube._discovery import AsyncDiscovery
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
-        return AsyncClient(config, transport=self.async_transport())
+        client = AsyncClient(config, transport=self.async_transport())
+        client._discovery = AsyncDiscovery(client, disk_cache=False)  # as in client()
+        return client
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> FakeServer:
         """Serve this cluster over HTTP on loopback (in a thread) for any client or kubectl."""

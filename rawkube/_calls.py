@@ -3,16 +3,15 @@
 :class:`ResourceCore` turns a verb's arguments into a :class:`Call` (method, name,
 subresource, query, body, media types) and a :class:`~rawkube.Result` into the value returned.
 ``Api`` and ``AsyncApi`` (``rawkube._api``) only send the calls, so the two cannot drift apart.
-Paging is a generator of calls (:meth:`ResourceCore.pages`) that both drive the same way.
+Paging is planned apart, in :mod:`rawkube._pager`, which both drive the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-from rawkube._exceptions import GoneError
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersionResource, ResourceInfo, check_segment
 from rawkube._restmapper import qualified_name
@@ -29,7 +28,6 @@ __all__ = [
     "WATCH_METADATA_ACCEPT",
     "AllNamespaces",
     "Call",
-    "LineSplitter",
     "ObjectList",
     "PatchType",
     "ResourceCore",
@@ -249,15 +247,6 @@ class ResourceCore(Generic[T, L]):
             return WatchDecoder()
         return WatchDecoder.of(self.model)
 
-    def full_list(self, call: Call) -> Call | None:
-        """What a paged list whose continue token expired (410) asks instead: one full list,
-        as client-go's pager does; None when ``call`` was not continuing a paged list."""
-        keys = {key for key, _ in call.params}
-        if not {"limit", "continue"} <= keys:
-            return None
-        params = tuple(p for p in call.params if p[0] not in ("limit", "continue"))
-        return Call(call.method, params=params, accept=call.accept, whole_collection=True)
-
     def write_options(
         self, dry_run: bool, field_manager: str | None, field_validation: str | None
     ) -> tuple[tuple[str, str | int | bool], ...]:
@@ -449,12 +438,6 @@ class ResourceCore(Generic[T, L]):
             raise TypeError(f"no list model for {self.info.kind}")
         return result.into(list_model)  # type: ignore[return-value]
 
-    def read_items(self, result: Result) -> Sequence[T]:
-        """The objects of one page of a list."""
-        answer: Any = self.read_list(result)
-        items = answer.get("items") if self.model is None else answer.items
-        return list(items or [])
-
     def read_object_or_status(self, result: Result) -> T | Status:
         """A delete answers with the object (still finalising) or a Status (gone)."""
         from rawkube.models.meta_v1 import Status
@@ -482,28 +465,6 @@ class ResourceCore(Generic[T, L]):
         from rawkube.models.meta_v1 import PartialObjectMetadataList
 
         return result.into(PartialObjectMetadataList)
-
-    def pages(self, first: Call, allow_inconsistent: bool) -> Generator[Call, Result, None]:
-        """The calls paging through a list: send each, send back its Result; ends when done.
-
-        The caller reads each page from the Result it sent back. An expired continue token is
-        the server's 410 (a :class:`GoneError`); with ``allow_inconsistent`` the flow goes on
-        from the inconsistent-continue token that answer carries.
-        """
-        call = first
-        while True:
-            try:
-                result = yield call
-            except GoneError as exc:
-                token = _inconsistent_continue(exc)
-                if not (allow_inconsistent and token):
-                    raise
-                call = _with_continue(first, token)
-                continue
-            token = _continue_of(result)
-            if not token:
-                return
-            call = _with_continue(first, token)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -533,23 +494,6 @@ class ResourceCore(Generic[T, L]):
             metadata.pop("resourceVersion", None)
         body["metadata"] = metadata
         return body
-
-
-class LineSplitter:
-    """Splits a byte stream into text lines (without their newline) as each one completes."""
-
-    def __init__(self) -> None:
-        self._pending = b""
-
-    def feed(self, chunk: bytes) -> list[str]:
-        """The lines ``chunk`` completes."""
-        *lines, self._pending = (self._pending + chunk).split(b"\n")
-        return [line.decode("utf-8", "replace") for line in lines]
-
-    def close(self) -> list[str]:
-        """The last line, when the stream did not end with a newline."""
-        rest, self._pending = self._pending, b""
-        return [rest.decode("utf-8", "replace")] if rest else []
 
 
 def _sends_object(call: Call) -> bool:
@@ -584,21 +528,3 @@ def _name_of(body: Any) -> str:
     if not name:
         raise ValueError("the object has no metadata.name to address it by")
     return str(name)
-
-
-def _continue_of(result: Result) -> str | None:
-    data = result.json()
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    token = metadata.get("continue") if isinstance(metadata, dict) else None
-    return token or None
-
-
-def _inconsistent_continue(exc: GoneError) -> str | None:
-    """The inconsistent-continue token a 410 for an expired continue token carries."""
-    metadata = exc.body.metadata if exc.body is not None else None
-    return (metadata.continue_ if metadata is not None else None) or None
-
-
-def _with_continue(first: Call, token: str) -> Call:
-    params = (*(p for p in first.params if p[0] != "continue"), ("continue", token))
-    return Call(first.method, params=params, accept=first.accept, whole_collection=True)

@@ -7,8 +7,8 @@ import math
 import os
 import re
 import struct
-from collections.abc import Callable, Hashable, Iterator
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Generator, Hashable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rawkube._exceptions import DecodeError
 
@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 
     from rawkube.models import K8sModel, TypedObject
 
-__all__ = ["load_all_yaml"]
+__all__ = ["MAX_YAML_BYTES", "load_all_yaml", "load_yaml_document"]
+
+MAX_YAML_BYTES = 64 * 1024 * 1024
+"""The largest YAML text read (in bytes, or characters for a ``str``): far above any manifest
+stream kubectl is given, far below what would exhaust memory. Alias expansion has its own limit.
+"""
 
 _USE_LIBYAML = True
 """Build on libyaml's parser when PyYAML has it; tests turn it off to check the pure one too."""
@@ -95,37 +100,83 @@ def load_all_yaml(
         DecodeError: the bytes are not UTF-8, the text is not valid YAML (the error names the
             line and column), a document is not a mapping with a string ``apiVersion`` and
             ``kind``, a value is ``!!binary``, ``.nan`` or ``.inf``, a key is null, aliases
-            expand too far, or an object does not fit its model (the error names the field).
+            expand too far, an object does not fit its model (the error names the field), or
+            the stream is larger than :data:`MAX_YAML_BYTES`.
         TypeError: ``source`` is none of the accepted types.
         OSError: a path could not be read.
     """
     text, label = _read(source)
-    prefix = f"{label}: " if label else ""
-    import yaml  # here, not at the top: `import rawkube` stays light until YAML is read
-
     from rawkube.models import model_for
+
+    objects: list[K8sModel | dict[str, Any]] = []
+    for where, document in _documents(text, f"{label}: " if label else "", _numbered):
+        if document is not None:
+            objects.extend(_objects(document, where, model_for))
+    return objects
+
+
+def load_yaml_document(text: str, *, limit: int | None = None) -> Any:
+    """The one YAML document of ``text`` (None when it is empty), read as kubectl reads YAML.
+
+    For a file that holds one document, such as a kubeconfig: scalars, tags and aliases are
+    read as by :func:`load_all_yaml`, whose limits apply (``limit`` may lower the size one),
+    and a second document is refused. Messages name a line and column, never the text.
+
+    Raises:
+        DecodeError: the text is too large, not valid YAML, holds more than one document, is
+            nested too deeply, or its aliases expand too far.
+    """
+    documents = _documents(text, "", _unnumbered, limit=limit)
+    try:
+        first = next(documents, (None, None))[1]
+        if next(documents, None) is not None:
+            raise DecodeError("holds more than one YAML document")
+    finally:
+        documents.close()
+    return first
+
+
+def _numbered(index: int) -> str:
+    return f"document {index}"
+
+
+def _unnumbered(index: int) -> str:
+    return ""
+
+
+def _documents(
+    text: str, prefix: str, name: Callable[[int], str], *, limit: int | None = None
+) -> Generator[tuple[str, Any], None, None]:
+    """Each document of ``text``, built as kubectl reads YAML, and the name errors give it.
+
+    ``prefix`` starts every message; ``name`` turns a document's index into its name there.
+    """
+    cap = MAX_YAML_BYTES if limit is None else min(limit, MAX_YAML_BYTES)
+    if len(text) > cap:
+        # Characters, not bytes: a text of more characters is surely of more bytes.
+        raise DecodeError(f"{prefix}larger than the limit of {_mib(cap)}")
+    import yaml  # here, not at the top: `import rawkube` stays light until YAML is read
 
     libyaml = _USE_LIBYAML and getattr(yaml, "__with_libyaml__", False)
     try:
         loader: _Loader = _loader_class(libyaml)(text)
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc, text, prefix) from None
-    objects: list[K8sModel | dict[str, Any]] = []
+        raise _syntax_error(exc, text, prefix, name) from None
     anchors = _ANCHOR.search(text) is not None
     index = 0
     try:
         while True:
+            where = prefix + name(index)
             try:
                 if not loader.check_node():
                     break
                 node = loader.get_node()
             except yaml.YAMLError as exc:
-                raise _syntax_error(exc, text, prefix) from None
+                raise _syntax_error(exc, text, prefix, name) from None
             except RecursionError:
-                raise DecodeError(f"{prefix}document {index} is nested too deeply") from None
+                raise DecodeError(_phrase(where, "is nested too deeply")) from None
             if node is None:
                 break
-            where = f"{prefix}document {index}"
             # Without an anchor there can be no alias: most streams skip the walk over the nodes.
             aliased = anchors and _check_aliases(node, where)
             try:
@@ -135,15 +186,30 @@ def load_all_yaml(
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark
                 line, column = (mark.line, mark.column) if mark is not None else (0, 0)
-                raise DecodeError(f"{where}: {_describe(exc.problem, line, column)}") from None
+                problem = _describe(exc.problem, line, column)
+                raise DecodeError(_colon(where, problem)) from None
             except RecursionError:
-                raise DecodeError(f"{where} is nested too deeply") from None
-            if document is not None:
-                objects.extend(_objects(document, where, model_for))
+                raise DecodeError(_phrase(where, "is nested too deeply")) from None
+            yield where, document
             index += 1
     finally:
         loader.dispose()
-    return objects
+
+
+def _colon(where: str, problem: str) -> str:
+    """``where: problem``, or the problem alone when there is no name (a prefix ends in ': ')."""
+    return f"{where}: {problem}" if where and not where.endswith(": ") else where + problem
+
+
+def _phrase(where: str, phrase: str) -> str:
+    """``where is ...``, or the phrase alone when there is no name (a prefix ends in ': ')."""
+    return f"{where} {phrase}" if where and not where.endswith(": ") else where + phrase
+
+
+def _mib(size: int) -> str:
+    """A size limit as a message gives it: MiB when it is whole ones, else bytes."""
+    mib = 1024 * 1024
+    return f"{size // mib} MiB" if size % mib == 0 else f"{size} bytes"
 
 
 def _read(source: object) -> tuple[str, str]:
@@ -151,23 +217,34 @@ def _read(source: object) -> tuple[str, str]:
     if isinstance(source, str):
         return source, ""
     if isinstance(source, (bytes, bytearray)):
-        return _utf8(bytes(source), ""), ""
+        return _utf8(_within_limit(bytes(source), ""), ""), ""
     if isinstance(source, os.PathLike):
         label = os.fsdecode(source)
         with open(source, "rb") as file:
-            return _utf8(file.read(), label), label
+            # One byte past the limit is enough to know it is passed: /dev/zero ends here too.
+            return _utf8(_within_limit(file.read(MAX_YAML_BYTES + 1), label), label), label
     read = getattr(source, "read", None)
     if callable(read):
-        data = read()
+        data = read(MAX_YAML_BYTES + 1)
         if isinstance(data, str):
-            return data, ""
+            return _within_limit(data, ""), ""
         if isinstance(data, bytes):
-            return _utf8(data, ""), ""
+            return _utf8(_within_limit(data, ""), ""), ""
         raise TypeError(f"the file's read() gave {type(data).__name__}, not str or bytes")
     raise TypeError(
         "load_all_yaml() takes YAML text, UTF-8 bytes, a path or a file, "
         f"not {type(source).__name__}"
     )
+
+
+_Data = TypeVar("_Data", str, bytes)
+
+
+def _within_limit(data: _Data, label: str) -> _Data:
+    if len(data) > MAX_YAML_BYTES:
+        prefix = f"{label}: " if label else ""
+        raise DecodeError(f"{prefix}larger than the limit of {_mib(MAX_YAML_BYTES)}")
+    return data
 
 
 def _utf8(data: bytes, label: str) -> str:
@@ -348,7 +425,7 @@ def _check_aliases(root: Node, where: str) -> bool:
             sizes[key] = 1
             continue
         if key in open_nodes:
-            raise DecodeError(f"{where} has an alias that contains itself")
+            raise DecodeError(_phrase(where, "has an alias that contains itself"))
         open_nodes.add(key)
         stack.append((node, True))
         if isinstance(node, MappingNode):
@@ -359,7 +436,7 @@ def _check_aliases(root: Node, where: str) -> bool:
             stack.extend((child, False) for child in reversed(node.value))
     total = sizes[id(root)]
     if aliased > 100 and total > 1000 and aliased / total > _allowed_alias_ratio(total):
-        raise DecodeError(f"{where} contains excessive aliasing")
+        raise DecodeError(_phrase(where, "contains excessive aliasing"))
     return aliased > 0
 
 
@@ -380,7 +457,9 @@ def _fresh(value: Any) -> Any:
     return value
 
 
-def _syntax_error(exc: Exception, text: str, prefix: str) -> DecodeError:
+def _syntax_error(
+    exc: Exception, text: str, prefix: str, name: Callable[[int], str]
+) -> DecodeError:
     """A DecodeError for text that is not YAML, naming the document the user sees it in."""
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
@@ -396,8 +475,8 @@ def _syntax_error(exc: Exception, text: str, prefix: str) -> DecodeError:
         before = _LINE_BREAK.split(text[:position])
         line, column = len(before) - 1, len(before[-1])
         problem = "a control character is not allowed"
-    where = f"{prefix}document {_document_at(text, line)}"
-    return DecodeError(f"{where}: not valid YAML: {_describe(problem, line, column)}")
+    where = prefix + name(_document_at(text, line))
+    return DecodeError(_colon(where, f"not valid YAML: {_describe(problem, line, column)}"))
 
 
 def _describe(problem: object, line: int, column: int) -> str:

@@ -12,7 +12,7 @@ import yaml
 
 import rawkube
 import rawkube._yaml
-from rawkube._yaml import _go_float32, load_all_yaml
+from rawkube._yaml import _go_float32, load_all_yaml, load_yaml_document
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.core_v1 import ConfigMap, Secret
 
@@ -467,11 +467,73 @@ def test_an_alias_inside_its_own_anchor_is_refused(parser):
 
 
 def test_an_alias_bomb_is_refused(parser):
-    levels = ["  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
-        levels.append(f"  {name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
     with pytest.raises(rawkube.DecodeError, match=r"^document 0 contains excessive aliasing$"):
-        widget_spec("\n".join(levels) + "\n")
+        widget_spec(alias_bomb())
+
+
+def alias_bomb(indent: str = "  ") -> str:
+    """A billion laughs: nine levels of nine aliases, 9**9 strings once expanded, in ~800 bytes."""
+    levels = [f"{indent}a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"{indent}{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(levels) + "\n"
+
+
+# --- one document (a kubeconfig): the same reading and limits ------------------------------------
+
+
+def test_one_document_is_read_as_kubectl_reads_yaml(parser):
+    assert load_yaml_document("when: 2024-01-01\nport: 0x1F\nratio: 1:30\non: yes\n") == {
+        "when": "2024-01-01",
+        "port": 31,
+        "ratio": "1:30",
+        "true": True,
+    }
+    assert load_yaml_document("") is None
+    assert load_yaml_document("# only a comment\n---\n") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\n---\nb: 2\n", r"^holds more than one YAML document$"),
+        ("a: [\n", r"^not valid YAML: .+ \(line 2, column 1\)$"),
+        ("a: &a [1, *a]\n", r"^has an alias that contains itself$"),
+        ("spec:\n" + alias_bomb(), r"^contains excessive aliasing$"),
+        ("a: " + "[" * 5000 + "]" * 5000, r"(exceeded maximum nesting depth|nested too deeply)"),
+        ("a: !!binary aGk=\n", r"^!!binary is not supported"),
+    ],
+    ids=["two documents", "syntax", "recursive alias", "alias bomb", "deep", "binary"],
+)
+def test_one_document_refusals_never_quote_it(parser, text, message):
+    with pytest.raises(rawkube.DecodeError, match=message):
+        load_yaml_document(text)
+
+
+def test_one_document_has_a_size_limit_that_may_be_lowered():
+    assert load_yaml_document("a: 1\n", limit=5) == {"a": 1}
+    with pytest.raises(rawkube.DecodeError, match=r"^larger than the limit of 5 bytes$"):
+        load_yaml_document("a: 12\n", limit=5)
+
+
+def test_no_stream_is_larger_than_the_limit(tmp_path, monkeypatch):
+    assert rawkube._yaml.MAX_YAML_BYTES == 64 * 1024 * 1024
+    monkeypatch.setattr(rawkube._yaml, "MAX_YAML_BYTES", len(CONFIG_MAP))
+    assert len(load_all_yaml(CONFIG_MAP)) == 1
+    big = CONFIG_MAP + "# one byte too many\n"
+    path = tmp_path / "big.yaml"
+    path.write_text(big, encoding="utf-8")
+    for source in (big, big.encode(), io.StringIO(big), io.BytesIO(big.encode())):
+        with pytest.raises(rawkube.DecodeError, match=r"^larger than the limit of "):
+            load_all_yaml(source)
+    with pytest.raises(rawkube.DecodeError, match=rf"^{path}: larger than the limit of "):
+        load_all_yaml(path)
+
+
+def test_an_endless_device_is_read_only_up_to_the_limit(monkeypatch):
+    monkeypatch.setattr(rawkube._yaml, "MAX_YAML_BYTES", 4096)
+    with pytest.raises(rawkube.DecodeError, match=r"^/dev/zero: larger than the limit of "):
+        load_all_yaml(Path("/dev/zero"))
 
 
 # --- sources ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import httpx
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
+from rawkube.config import _files
 from rawkube.config._config import ClientCertificate, Credentials
 from rawkube.config.exec import (
     ExecConfig,
@@ -198,7 +199,9 @@ class TokenFileAuth(Credentials):
                 )
             ):
                 return cached.token
-            token = self.path.read_text(encoding="utf-8").strip()
+            data = _files.read_limited(self.path, _files.MAX_REFERENCED_FILE_BYTES)
+            # client-go trims the whitespace around a token file's content (strings.TrimSpace).
+            token = data.decode("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             if cached is not None:
                 return cached.token

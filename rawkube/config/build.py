@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube.config import _files
 from rawkube.config._config import (
     ClientCertificate,
     Config,
@@ -170,7 +171,7 @@ def _data_or_file(data: bytes | None, path: Path | None, at: Origin, key: str) -
 
 def _read_referenced(path: Path, at: Origin) -> bytes:
     try:
-        return path.read_bytes()
+        return _files.read_limited(path, _files.MAX_REFERENCED_FILE_BYTES)
     except OSError as exc:
         raise at.error(f"cannot read {path}: {exc.strerror}") from None
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
+from rawkube.config import _files
 from rawkube.config._config import Config, TLSSettings
 from rawkube.config.auth import TokenFileAuth
 from rawkube.config.tls import looks_like_pem
@@ -78,7 +79,7 @@ def incluster_config(
 
 def _read_ca(path: Path) -> bytes | None:
     try:
-        data = path.read_bytes()
+        data = _files.read_limited(path, _files.MAX_REFERENCED_FILE_BYTES)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -93,7 +94,8 @@ def _namespace(directory: Path, environ: Mapping[str, str]) -> str:
     if from_env:
         return from_env
     try:
-        from_file = (directory / "namespace").read_text(encoding="utf-8").strip()
+        data = _files.read_limited(directory / "namespace", _files.MAX_REFERENCED_FILE_BYTES)
+        from_file = data.decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return "default"
     return from_file or "default"

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rawkube._exceptions import ConfigError
+from rawkube._exceptions import ConfigError, DecodeError
+from rawkube.config import _files
 from rawkube.config._fields import (
     Origin,
     as_mapping,
@@ -132,22 +133,23 @@ def parse_kubeconfig(text: str, path: str | os.PathLike[str]) -> Kubeconfig:
     """Parse one kubeconfig file's text; ``path`` names it and anchors its relative paths.
 
     An empty file is an empty kubeconfig (kubectl accepts it). ``preferences``, ``extensions``
-    and unknown keys are ignored.
+    and unknown keys are ignored. The YAML is read as kubectl reads it, with the limits of
+    :func:`rawkube._yaml.load_yaml_document` (aliases) and at most
+    :data:`~rawkube.config._files.MAX_KUBECONFIG_BYTES`.
 
     Raises:
-        ConfigError: the text is not YAML or not a mapping, an entry or value has the wrong
-            type, a name is missing or repeated, or a ``*-data`` value is not base64.
+        ConfigError: the text is too large, not YAML or not a mapping, an entry or value has the
+            wrong type, a name is missing or repeated, or a ``*-data`` value is not base64.
     """
     file = os.path.abspath(os.fspath(path))
     root = Origin(file)
-    import yaml  # here, not at the top: `import rawkube` stays light until a file is read
+    from rawkube._yaml import load_yaml_document  # `import rawkube` stays light until a read
 
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        # "from None": the YAML error's own text may quote the file, secrets included.
-        raise root.error(f"not valid YAML{_yaml_position(exc)}") from None
+        document = load_yaml_document(text, limit=_files.MAX_KUBECONFIG_BYTES)
+    except DecodeError as exc:
+        # Its message names a line and column, never the text, which may hold secrets.
+        raise root.error(str(exc)) from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -159,13 +161,6 @@ def parse_kubeconfig(text: str, path: str | os.PathLike[str]) -> Kubeconfig:
         contexts={c.name: c for c in _entries(document, "contexts", "context", root, _context)},
         current_context=optional_str(document, "current-context", root),
     )
-
-
-def _yaml_position(exc: Exception) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None:
-        return ""
-    return f" (line {mark.line + 1}, column {mark.column + 1})"
 
 
 def _entries(
@@ -332,13 +327,14 @@ def select_context(config: Kubeconfig, context: str | None = None) -> Selection:
 
 
 def read_kubeconfig(path: str | os.PathLike[str]) -> Kubeconfig:
-    """Read and parse one kubeconfig file.
+    """Read and parse one kubeconfig file: a regular file of at most ``MAX_KUBECONFIG_BYTES``.
 
     Raises:
-        ConfigError: the file cannot be read (naming it and why) or does not parse.
+        ConfigError: the file cannot be read (naming it and why: missing, a FIFO or device,
+            too large) or does not parse.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = _files.read_limited(Path(path), _files.MAX_KUBECONFIG_BYTES).decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"{os.path.abspath(path)}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -732,3 +732,58 @@ def test_yaml_error_does_not_quote_the_file(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=f"{tmp_path}: cannot read"):
         read_kubeconfig(tmp_path)
+
+
+def _alias_bomb_extension() -> str:
+    """A cluster whose exec-plugin extension is a billion laughs (9**9 strings expanded)."""
+    levels = ["          a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"          {name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return (
+        "clusters:\n- name: c\n  cluster:\n    server: https://k\n    extensions:\n"
+        "    - name: client.authentication.k8s.io/exec\n      extension:\n"
+        "        bomb:\n"
+        + "\n".join(levels)
+        + "\n"
+        + _GOOD_CONTEXT
+        + "users: [{name: u, user: {}}]\n"
+    )
+
+
+def test_an_alias_bomb_is_refused_as_the_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(_alias_bomb_extension())
+    assert path.stat().st_size < 1000
+    with pytest.raises(ConfigError) as caught:
+        read_kubeconfig(path)
+    assert str(caught.value) == f"{path}: contains excessive aliasing"
+
+
+def test_anchors_and_aliases_within_reason_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(
+        "clusters:\n- {name: a, cluster: &shared {server: 'https://k', tls-server-name: api}}\n"
+        "- {name: b, cluster: *shared}\n"
+    )
+    parsed = read_kubeconfig(path)
+    assert parsed.clusters["b"].server == "https://k"
+    assert parsed.clusters["b"].tls_server_name == "api"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("clusters: []\n---\nusers: []\n", "holds more than one YAML document"),
+        ("clusters: &l [*l]\n", "has an alias that contains itself"),
+        ("current-context: !!binary aGk=\n", "!!binary is not supported"),
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", "nest"),
+    ],
+    ids=["two documents", "recursive alias", "binary", "deep"],
+)
+def test_yaml_refusals_name_the_file(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "config"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        read_kubeconfig(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert problem in str(caught.value)

@@ -1,4 +1,7 @@
-"""The injectable clock: every wait, expiry and backoff in rawkube asks it for the time."""
+"""The injectable clock: every wait, expiry and backoff in rawkube asks it for the time.
+
+One exception: a request's overall limit (:class:`Deadline`) counts real seconds.
+"""
 
 from __future__ import annotations
 
@@ -77,3 +80,22 @@ class FakeClock(Clock):
 
 
 SYSTEM_CLOCK = Clock()
+
+
+class Deadline:
+    """The end of a request's overall limit of ``limit`` seconds, counted from its making.
+
+    Real monotonic time, not the injectable clock's: the limit bounds time spent on the network,
+    which httpx's own timeouts count in real seconds, and a fake clock moved on by a test (the
+    fake cluster jumps to a watch's next bookmark) must not expire a request that took none.
+    """
+
+    __slots__ = ("_end", "limit")
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self._end = time.monotonic() + limit
+
+    def left(self) -> float:
+        """Seconds until the limit runs out; zero or less once it has."""
+        return self._end - time.monotonic()

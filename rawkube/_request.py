@@ -40,7 +40,7 @@ class ApiRequest:
     params: tuple[tuple[str, str], ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
-    timeout: float | None = None
+    timeout: float | None = None  # the overall limit, from sending to the answer's last byte
     stream_read_timeout: float | None = None  # a streamed body's limit between two reads
 
     def describe(self) -> str:
@@ -212,7 +212,13 @@ class RequestBuilder:
         return self
 
     def timeout(self: B, seconds: float) -> B:
-        """An overall limit for this request, also sent to the server as ``timeout``."""
+        """An overall limit for this request, also sent to the server as ``timeout``.
+
+        It runs from sending to the answer's last byte (a streamed body's too): connecting,
+        sending, waiting, reading and any retries with their waits. Past it the request raises
+        :class:`~rawkube.RequestTimeoutError`, however slowly the server keeps sending. A retry
+        whose wait would not end within it is not made: the answer that asked for it is raised.
+        """
         self._set_once("_timeout", "timeout", _positive_seconds("timeout", seconds))
         return self
 

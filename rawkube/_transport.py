@@ -9,6 +9,13 @@ Retries follow client-go: a 429 or 5xx answer that carries an integer ``Retry-Af
 rejected unprocessed (API Priority and Fairness), so any verb is sent again after that many
 seconds; a connection reset or early EOF is retried for GET only, after one second; a 503 or 504
 without ``Retry-After`` is not retried. At most ``MAX_RETRIES`` retries per request.
+
+A request with an overall limit (``.timeout()``) carries a :class:`Deadline`: no operation is
+given longer than the time left, a wait (a retry's, throttling) that would not end before it is
+not taken, and a body is checked against it as each chunk arrives, since a server trickling a
+byte at a time never lets a single read time out. The async transport also cancels whatever it
+awaits at the deadline; the sync one cannot interrupt a blocked read, so there a silent server
+is noticed by the read timeout, which is at most the time left when the request was sent.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from rawkube._clock import Deadline
 from rawkube._exceptions import (
     ApiError,
     ConfigError,
@@ -49,6 +57,7 @@ MAX_RETRIES = 10
 CONNECTION_RETRY_DELAY = 1.0
 _RETRYABLE_FOR_GET = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 URL_CACHE_SIZE = 512
+TIMER_SLACK = 0.01  # socket timeouts are about this coarse: a deadline is met within it
 
 
 class NoCookies(CookieJar):
@@ -124,16 +133,37 @@ class Discard:
 
 @dataclass(frozen=True)
 class Sent:
-    """What one send gave: the answer, and whether a plugin's client certificate was presented."""
+    """What one send gave: the answer, whether a plugin's client certificate was presented, and
+    the body when it was read (always, but for a streamed 2xx answer).
+    """
 
     response: httpx.Response
     certificate_in_use: bool
+    content: bytes | None = None
 
 
 SEND = Send()
 Step = Sleep | Send | Discard
 Outcome = Sent | httpx.HTTPError | None
 SendFlow = Generator[Step, Outcome, httpx.Response]
+
+
+def within(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
+    """``timeout`` with no operation (connect, write, read, pool wait) longer than ``left``.
+
+    One longer by no more than :data:`TIMER_SLACK` is kept: the first send of a request finds
+    a few microseconds gone, and a watch's read timeout should stay the one it asked for.
+    """
+    limits = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    connect, read, write, pool = (
+        t if t is not None and t <= left + TIMER_SLACK else left for t in limits
+    )
+    return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
+
+
+def _fits(delay: float, deadline: Deadline | None) -> bool:
+    """Whether a wait of ``delay`` seconds ends before ``deadline``, leaving time to send."""
+    return deadline is None or delay < deadline.left()
 
 
 class TransportCore:
@@ -218,8 +248,12 @@ class TransportCore:
         url = httpx.URL(self.base_url + path)
         return url.copy_merge_params(params) if params else url
 
-    def request_options(self, request: ApiRequest, *, stream: bool) -> dict[str, Any]:
-        """Keyword arguments for ``build_request`` of one ApiRequest."""
+    def request_options(
+        self, request: ApiRequest, *, stream: bool, left: float | None = None
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``build_request`` of one ApiRequest, ``left`` seconds before
+        its limit (its whole limit when None).
+        """
         if stream and request.stream_read_timeout is not None:
             # A watch: no read may take longer than the server's bookmarks and timeout allow.
             timeout = httpx.Timeout(
@@ -231,11 +265,12 @@ class TransportCore:
         elif stream:
             timeout = self.stream_timeout
         elif request.timeout is not None:
-            timeout = httpx.Timeout(
-                request.timeout, connect=min(self.config.connect_timeout, request.timeout)
-            )
+            # The limit replaces the configured read timeout: a slow answer may take all of it.
+            timeout = httpx.Timeout(None, connect=self.config.connect_timeout)
         else:
             timeout = self.timeout
+        if request.timeout is not None:
+            timeout = within(timeout, request.timeout if left is None else left)
         return {
             "method": request.method,
             "url": self.url(request.path, request.params),
@@ -249,22 +284,47 @@ class TransportCore:
         """Seconds to wait before sending, when client-side QPS limiting is on."""
         return self.limiter.reserve() if self.limiter is not None else 0.0
 
-    def send_flow(self, request: ApiRequest) -> SendFlow:
+    def deadline(self, request: ApiRequest) -> Deadline | None:
+        """The end of the request's overall limit, starting now; None when it has none."""
+        return Deadline(request.timeout) if request.timeout is not None else None
+
+    def time_left(self, request: ApiRequest, deadline: Deadline | None) -> float | None:
+        """Seconds before ``deadline`` (None: no limit); raises RequestTimeoutError once past it."""
+        if deadline is None:
+            return None
+        left = deadline.left()
+        if left <= 0:
+            raise self.out_of_time(request, deadline)
+        return left
+
+    def out_of_time(self, request: ApiRequest, deadline: Deadline) -> RequestTimeoutError:
+        """The error of a request whose overall limit ran out."""
+        return RequestTimeoutError(
+            f"{request.describe()} on {redact_url(self.base_url)}: timed out: no complete "
+            f"answer within the request's {deadline.limit:g} s limit"
+        )
+
+    def send_flow(self, request: ApiRequest, deadline: Deadline | None = None) -> SendFlow:
         """The whole life of one request as steps for a driver, ending with the answer to use.
 
         The sync and async transports only carry the steps out (sleep, send, close), so the
         retry and refresh rules exist once. Raises the wrapped error when a send fails for good.
+        A wait that would not end before ``deadline`` is not taken: a retry is then given up
+        (the answer, or the error, that asked for it stands), throttling raises at once.
         """
         attempt, refreshed = 0, False
         while True:
             delay = self.throttle_delay()
             if delay:
+                if not _fits(delay, deadline):
+                    assert deadline is not None
+                    raise self.out_of_time(request, deadline)
                 yield Sleep(delay)
             outcome = yield SEND
             if isinstance(outcome, httpx.HTTPError):
                 retry = self.decide_error(request, outcome, attempt)
-                if retry is None:
-                    raise self.wrap(request, outcome) from outcome
+                if retry is None or not self.retry_fits(request, retry, deadline):
+                    raise self.wrap(request, outcome, deadline) from outcome
                 yield Sleep(retry.delay)
                 attempt += 1
                 continue
@@ -277,7 +337,9 @@ class TransportCore:
                 certificate_in_use=outcome.certificate_in_use,
                 certificate_refreshed=refreshed,
             )
-            if decision is None:
+            if decision is None or (
+                isinstance(decision, Retry) and not self.retry_fits(request, decision, deadline)
+            ):
                 return outcome.response
             yield Discard(outcome.response)
             if isinstance(decision, Retry):
@@ -314,6 +376,15 @@ class TransportCore:
         )
         return Retry(float(seconds))
 
+    def retry_fits(self, request: ApiRequest, retry: Retry, deadline: Deadline | None) -> bool:
+        """Whether waiting ``retry.delay`` still leaves time before the deadline to send again."""
+        if _fits(retry.delay, deadline):
+            return True
+        logger.debug(
+            "%s: a retry in %gs would pass its limit; not retried", request.describe(), retry.delay
+        )
+        return False
+
     def invalidate_credentials(self) -> None:
         """Make the credential flow fetch fresh credentials (a 401 on a plugin's certificate)."""
         if self.config.auth is not None:
@@ -330,11 +401,15 @@ class TransportCore:
             return Retry(CONNECTION_RETRY_DELAY)
         return None
 
-    def wrap(self, request: ApiRequest, exc: httpx.HTTPError) -> RawkubeError:
+    def wrap(
+        self, request: ApiRequest, exc: httpx.HTTPError, deadline: Deadline | None = None
+    ) -> RawkubeError:
         """The rawkube error for an httpx error (raised ``from`` it by the caller)."""
         where = f"{request.describe()} on {redact_url(self.base_url)}"
         detail = str(exc) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):
+            if deadline is not None and deadline.left() < TIMER_SLACK:
+                return self.out_of_time(request, deadline)  # the operation had the time left
             return RequestTimeoutError(f"{where}: timed out ({type(exc).__name__}: {detail})")
         if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
             return ConnectError(f"{where}: cannot connect: {detail}")
@@ -342,9 +417,8 @@ class TransportCore:
             return DecodeError(f"{where}: the response body could not be decoded: {detail}")
         return TransportError(f"{where}: {type(exc).__name__}: {detail}")
 
-    def result(self, request: ApiRequest, response: httpx.Response) -> Result:
-        """The Result of a 2xx answer whose body was read; otherwise raises its ApiError."""
-        content = response.content
+    def result(self, request: ApiRequest, response: httpx.Response, content: bytes) -> Result:
+        """The Result of a 2xx answer and its body; otherwise raises its ApiError."""
         if response.status_code >= 300:
             raise self.error(response.status_code, response.headers, content)
         return Result(
@@ -399,55 +473,84 @@ class SyncTransport:
                 self._http, self._certificate = self._new_client(certificate), certificate
         return self._http
 
-    def _send(self, request: ApiRequest, *, stream: bool) -> httpx.Response:
-        flow, outcome = self.core.send_flow(request), None
+    def _send(self, request: ApiRequest, deadline: Deadline | None, *, stream: bool) -> Sent:
+        flow, outcome = self.core.send_flow(request, deadline), None
+        last: Sent | None = None
         while True:
             try:
                 step = flow.send(outcome)
-            except StopIteration as done:
-                response: httpx.Response = done.value
-                return response
+            except StopIteration:
+                assert last is not None, "a flow ends with the answer to its last SEND"
+                return last
             outcome = None
             if isinstance(step, Sleep):
                 self.core.config.clock.sleep(step.seconds)
             elif isinstance(step, Discard):
                 step.response.close()
             else:
-                outcome = self._send_once(request, stream)
+                outcome = self._send_once(request, deadline, stream)
+                last = outcome if isinstance(outcome, Sent) else last
 
-    def _send_once(self, request: ApiRequest, stream: bool) -> Outcome:
+    def _send_once(self, request: ApiRequest, deadline: Deadline | None, stream: bool) -> Outcome:
+        left = self.core.time_left(request, deadline)
         http = self._client()
-        options = self.core.request_options(request, stream=stream)
+        options = self.core.request_options(request, stream=stream, left=left)
         try:
-            response = http.send(http.build_request(**options), stream=stream)
-            if stream and response.status_code >= 300:
-                response.read()  # an error's Status is needed whole, streamed or not
-                response.close()
+            # Under a limit the body is read here, chunk by chunk, to check each against it.
+            response = http.send(
+                http.build_request(**options), stream=stream or deadline is not None
+            )
+            content = None
+            if not stream or response.status_code >= 300:  # an error's Status is needed whole
+                content = self._read(request, response, deadline)
         except httpx.HTTPError as exc:
             return exc
-        return Sent(response, self._certificate is not None)
+        return Sent(response, self._certificate is not None, content)
+
+    def _read(
+        self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
+    ) -> bytes:
+        """The whole body, the answer closed after; raises RequestTimeoutError past ``deadline``."""
+        try:
+            if deadline is None:
+                return response.read()
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                self.core.time_left(request, deadline)
+            return b"".join(chunks)
+        finally:
+            response.close()
 
     def send(self, request: ApiRequest) -> Result:
         """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
-        return self.core.result(request, self._send(request, stream=False))
+        sent = self._send(request, self.core.deadline(request), stream=False)
+        assert sent.content is not None
+        return self.core.result(request, sent.response, sent.content)
 
     @contextmanager
     def stream(self, request: ApiRequest) -> Iterator[Iterator[bytes]]:
         """Send, then yield the body's chunks as they arrive; the connection closes on exit."""
-        response = self._send(request, stream=True)
+        deadline = self.core.deadline(request)
+        sent = self._send(request, deadline, stream=True)
+        response = sent.response
         try:
-            if response.status_code >= 300:
-                raise self.core.error(response.status_code, response.headers, response.content)
+            if sent.content is not None:
+                raise self.core.error(response.status_code, response.headers, sent.content)
             self.core.warnings(response)
-            yield BodyChunks(self._chunks(request, response), response)
+            yield BodyChunks(self._chunks(request, response, deadline), response)
         finally:
             response.close()
 
-    def _chunks(self, request: ApiRequest, response: httpx.Response) -> Iterator[bytes]:
+    def _chunks(
+        self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
+    ) -> Iterator[bytes]:
         try:
-            yield from response.iter_bytes()
+            for chunk in response.iter_bytes():
+                self.core.time_left(request, deadline)  # a trickle never lets a read time out
+                yield chunk
         except httpx.HTTPError as exc:
-            raise self.core.wrap(request, exc) from exc
+            raise self.core.wrap(request, exc, deadline) from exc
 
     def close(self) -> None:
         """Close every connection pool."""
@@ -517,56 +620,92 @@ class AsyncTransport:
                 self._http, self._certificate = self._new_client(certificate), certificate
         return self._http
 
-    async def _send(self, request: ApiRequest, *, stream: bool) -> httpx.Response:
-        flow, outcome = self.core.send_flow(request), None
+    async def _send(self, request: ApiRequest, deadline: Deadline | None, *, stream: bool) -> Sent:
+        flow, outcome = self.core.send_flow(request, deadline), None
+        last: Sent | None = None
         while True:
             try:
                 step = flow.send(outcome)
-            except StopIteration as done:
-                response: httpx.Response = done.value
-                return response
+            except StopIteration:
+                assert last is not None, "a flow ends with the answer to its last SEND"
+                return last
             outcome = None
             if isinstance(step, Sleep):
                 await self.core.config.clock.asleep(step.seconds)
             elif isinstance(step, Discard):
                 await step.response.aclose()
             else:
-                outcome = await self._send_once(request, stream)
+                outcome = await self._send_once(request, deadline, stream)
+                last = outcome if isinstance(outcome, Sent) else last
 
-    async def _send_once(self, request: ApiRequest, stream: bool) -> Outcome:
+    async def _send_once(
+        self, request: ApiRequest, deadline: Deadline | None, stream: bool
+    ) -> Outcome:
+        left = self.core.time_left(request, deadline)
         http = await self._client()
-        options = self.core.request_options(request, stream=stream)
+        options = self.core.request_options(request, stream=stream, left=left)
         try:
             response = await http.send(http.build_request(**options), stream=stream)
-            if stream and response.status_code >= 300:
-                await response.aread()  # an error's Status is needed whole, streamed or not
+            content = None
+            if not stream:
+                content = response.content
+            elif response.status_code >= 300:  # an error's Status is needed whole
+                content = await response.aread()
                 await response.aclose()
         except httpx.HTTPError as exc:
             return exc
-        return Sent(response, self._certificate is not None)
+        return Sent(response, self._certificate is not None, content)
 
     async def send(self, request: ApiRequest) -> Result:
         """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
-        return self.core.result(request, await self._send(request, stream=False))
+        deadline = self.core.deadline(request)
+        with self._limited(request, deadline):
+            sent = await self._send(request, deadline, stream=False)
+        assert sent.content is not None
+        return self.core.result(request, sent.response, sent.content)
+
+    @contextmanager
+    def _limited(self, request: ApiRequest, deadline: Deadline | None) -> Iterator[None]:
+        """Cancel what the block awaits once ``deadline`` passes, raising RequestTimeoutError."""
+        if deadline is None:
+            yield
+            return
+        import anyio  # only async callers pay for importing it; httpx needs it installed
+
+        with anyio.move_on_after(max(deadline.left(), 0.0)) as scope:
+            yield
+        if scope.cancelled_caught:
+            raise self.core.out_of_time(request, deadline)
 
     @asynccontextmanager
     async def stream(self, request: ApiRequest) -> AsyncIterator[AsyncIterator[bytes]]:
         """Send, then yield the body's chunks as they arrive; the connection closes on exit."""
-        response = await self._send(request, stream=True)
+        deadline = self.core.deadline(request)
+        with self._limited(request, deadline):
+            sent = await self._send(request, deadline, stream=True)
+        response = sent.response
         try:
-            if response.status_code >= 300:
-                raise self.core.error(response.status_code, response.headers, response.content)
+            if sent.content is not None:
+                raise self.core.error(response.status_code, response.headers, sent.content)
             self.core.warnings(response)
-            yield self._chunks(request, response)
+            yield self._chunks(request, response, deadline)
         finally:
             await response.aclose()
 
-    async def _chunks(self, request: ApiRequest, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def _chunks(
+        self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
+    ) -> AsyncIterator[bytes]:
+        chunks = response.aiter_bytes()
         try:
-            async for chunk in response.aiter_bytes():
+            while True:
+                # Each read on its own: a cancel scope must not span a yield to the caller.
+                with self._limited(request, deadline):
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    return
                 yield chunk
         except httpx.HTTPError as exc:
-            raise self.core.wrap(request, exc) from exc
+            raise self.core.wrap(request, exc, deadline) from exc
 
     async def aclose(self) -> None:
         """Close every connection pool."""

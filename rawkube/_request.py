@@ -42,6 +42,8 @@ class ApiRequest:
     body: bytes | None = None
     timeout: float | None = None  # the overall limit, from sending to the answer's last byte
     stream_read_timeout: float | None = None  # a streamed body's limit between two reads
+    # A watch's limit on its whole stream; unlike ``timeout`` it leaves each read its own limit.
+    watch_limit: float | None = None
 
     def describe(self) -> str:
         """``GET /api/v1/namespaces/x/pods``: how errors name this request."""
@@ -123,6 +125,7 @@ class RequestBuilder:
         self._body: bytes | None = None
         self._body_set = False
         self._timeout: float | None = None
+        self._watch_limit: float | None = None
         self._idle_timeout: float | None = None
         self._content_type = content_type
 
@@ -237,6 +240,16 @@ class RequestBuilder:
         if self._idle_timeout is None:
             self.idle_timeout(idle_timeout)
 
+    def _limit_watch(self, margin: float) -> None:
+        """Limit a watch to its ``timeoutSeconds`` plus ``margin``, when it names one.
+
+        The server ends a watch at its timeout; one still sending past the margin (blank
+        lines, a line that never ends) is treated as a dead peer would be.
+        """
+        value = next((value for key, value in self._params if key == "timeoutSeconds"), "")
+        if value.isdecimal() and int(value) > 0:  # as the server reads it: the first value
+            self._watch_limit = int(value) + margin
+
     def build(self) -> ApiRequest:
         """The request as it will be sent. Raises ``ValueError`` for a name without a resource."""
         if (self._name is not None or self._subresource is not None) and self._resource is None:
@@ -270,6 +283,7 @@ class RequestBuilder:
             body=self._body,
             timeout=self._timeout,
             stream_read_timeout=self._idle_timeout,
+            watch_limit=self._watch_limit,
         )
 
 

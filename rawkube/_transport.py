@@ -10,12 +10,13 @@ rejected unprocessed (API Priority and Fairness), so any verb is sent again afte
 seconds; a connection reset or early EOF is retried for GET only, after one second; a 503 or 504
 without ``Retry-After`` is not retried. At most ``MAX_RETRIES`` retries per request.
 
-A request with an overall limit (``.timeout()``) carries a :class:`Deadline`: no operation is
-given longer than the time left, a wait (a retry's, throttling) that would not end before it is
-not taken, and a body is checked against it as each chunk arrives, since a server trickling a
-byte at a time never lets a single read time out. The async transport also cancels whatever it
-awaits at the deadline; the sync one cannot interrupt a blocked read, so there a silent server
-is noticed by the read timeout, which is at most the time left when the request was sent.
+A request with an overall limit (``.timeout()``, a watch's) carries a :class:`Deadline`: a
+wait (a retry's, throttling) that would not end before it is not taken, and a body is checked
+against it as each chunk arrives, since a server trickling a byte at a time never lets a single
+read time out. Under ``.timeout()`` no operation is given longer than the time left either; a
+watch's reads keep their own limit (``idle_timeout``). The async transport also cancels whatever
+it awaits at the deadline; the sync one cannot interrupt a blocked read, so there a silent
+server is noticed by the read timeout: under ``.timeout()``, at most the time left when sent.
 """
 
 from __future__ import annotations
@@ -285,8 +286,9 @@ class TransportCore:
         return self.limiter.reserve() if self.limiter is not None else 0.0
 
     def deadline(self, request: ApiRequest) -> Deadline | None:
-        """The end of the request's overall limit, starting now; None when it has none."""
-        return Deadline(request.timeout) if request.timeout is not None else None
+        """The end of the request's overall limit (or a watch's), starting now; None if none."""
+        limits = [limit for limit in (request.timeout, request.watch_limit) if limit is not None]
+        return Deadline(min(limits)) if limits else None
 
     def time_left(self, request: ApiRequest, deadline: Deadline | None) -> float | None:
         """Seconds before ``deadline`` (None: no limit); raises RequestTimeoutError once past it."""

@@ -7,6 +7,11 @@ reads with a timeout of the shorter of that timeout plus :data:`READ_MARGIN` and
 bookmarks, ``idle_timeout`` (:data:`DEFAULT_IDLE_TIMEOUT`). A silent peer therefore ends the
 iteration with :class:`~rawkube.RequestTimeoutError` within about that time; the server ending
 the watch at its timeout ends the iteration quietly.
+
+Nor does a peer that keeps sending without ending the watch (blank keep-alive lines, a line
+that never ends) hold it longer: a watch naming ``timeoutSeconds`` is limited, from sending to
+its end, to that plus :data:`READ_MARGIN`, past which the iteration ends with
+:class:`~rawkube.RequestTimeoutError` as for a silent peer (the server was due to end it).
 """
 
 from __future__ import annotations
@@ -38,7 +43,10 @@ DEFAULT_IDLE_TIMEOUT = 90.0
 """With bookmarks on (about one a minute), this much silence means the connection is dead."""
 
 READ_MARGIN = 10.0
-"""Seconds past ``timeoutSeconds`` the client waits for the server to end the watch."""
+"""Seconds past ``timeoutSeconds`` the client waits for the server to end the watch.
+
+Read when the watch is made: it sets the watch's overall limit (see the module docstring).
+"""
 
 
 def read_timeout(timeout_seconds: int, bookmarks: bool, idle_timeout: float) -> float:
@@ -59,6 +67,7 @@ class Watch(Generic[T]):
     """
 
     def __init__(self, request: Request, decoder: WatchDecoder[T]) -> None:
+        request._limit_watch(READ_MARGIN)
         self._request = request
         self._decoder = decoder
         self._events: Iterator[WatchEvent[T]] | None = None
@@ -132,6 +141,7 @@ class AsyncWatch(Generic[T]):
     """The asyncio twin of :class:`Watch`: ``async for`` and ``async with``."""
 
     def __init__(self, request: AsyncRequest, decoder: WatchDecoder[T]) -> None:
+        request._limit_watch(READ_MARGIN)
         self._request = request
         self._decoder = decoder
         self._events: AsyncIterator[WatchEvent[T]] | None = None

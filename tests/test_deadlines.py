@@ -1,4 +1,4 @@
-"""The overall limit of ``.timeout()`` holds against a trickling server, and bounds retries.
+"""Overall limits hold against a trickling server: ``.timeout()`` and a watch's ``timeoutSeconds``.
 
 A server that sends one byte now and then never lets a single read time out; these tests run
 such a server on loopback and time how long rawkube takes to give up.
@@ -17,6 +17,7 @@ import pytest
 import respx
 
 import rawkube
+import rawkube._watches
 from rawkube._clock import FakeClock
 
 DRIP_EVERY = 0.2
@@ -125,6 +126,52 @@ def test_a_trickled_stream_ends_at_the_requests_limit():
             request.stream() as chunks,
         ):
             list(chunks)
+
+
+@pytest.fixture
+def short_margin(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A watch's margin past ``timeoutSeconds`` shortened from 10 s, to keep the tests quick."""
+    monkeypatch.setattr(rawkube._watches, "READ_MARGIN", 0.5)
+    return 0.5
+
+
+NEVER_ENDING = [
+    pytest.param(b"\n", id="blank keep-alive lines"),
+    pytest.param(b"x", id="a line that never ends"),
+]
+
+
+@pytest.mark.parametrize("drip", NEVER_ENDING)
+def test_a_watch_ends_by_its_timeout_and_margin_however_the_server_trickles(drip, short_margin):
+    with (
+        trickling(STREAM_HEAD, drip) as url,
+        rawkube.Client(rawkube.Config(server=url, namespace="team")) as client,
+    ):
+        watch = client.core_v1.config_maps().watch(timeout_seconds=1)
+        with (
+            takes_less_than(1 + short_margin + 0.5),
+            pytest.raises(rawkube.RequestTimeoutError, match=r"1\.5 s limit"),
+            watch,
+        ):
+            list(watch)
+
+
+async def all_events(watch: rawkube.AsyncWatch) -> list:
+    async with watch:
+        return [event async for event in watch]
+
+
+@pytest.mark.parametrize("drip", NEVER_ENDING)
+@pytest.mark.anyio
+async def test_an_async_watch_ends_by_its_timeout_and_margin(drip, short_margin):
+    with trickling(STREAM_HEAD, drip) as url:
+        async with rawkube.AsyncClient(rawkube.Config(server=url, namespace="team")) as client:
+            watch = client.core_v1.config_maps().watch(timeout_seconds=1)
+            with (
+                takes_less_than(1 + short_margin + 0.5),
+                pytest.raises(rawkube.RequestTimeoutError, match=r"1\.5 s limit"),
+            ):
+                await all_events(watch)
 
 
 POD = "https://k8s.test:6443/api/v1/namespaces/ns/pods/p"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -13,7 +13,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube._exceptions import ConfigError
 from rawkube._version import __version__
+from rawkube.config._headers import basic_auth_problem, header_problem
 
 DEFAULT_USER_AGENT = f"rawkube/{__version__}"
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -51,12 +53,35 @@ class TLSSettings:
 
 @dataclass(frozen=True)
 class Impersonation:
-    """Act as another user: becomes the ``Impersonate-*`` request headers."""
+    """Act as another user: becomes the ``Impersonate-*`` request headers.
+
+    Raises:
+        ConfigError: a value cannot be sent as a header (a control or non-ASCII character,
+            spaces around it), or an ``extra`` key is not valid Unicode.
+    """
 
     user: str | None = None
     groups: tuple[str, ...] = ()
     uid: str | None = None
     extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, value in self._values():
+            if problem := header_problem(value):
+                raise ConfigError(f"Impersonation: {name} {problem}")
+        for key in self.extra:
+            if problem := basic_auth_problem(key):
+                raise ConfigError(f"Impersonation: a key of extra {problem}")
+
+    def _values(self) -> Iterator[tuple[str, str]]:
+        """Each value that becomes a header, with the name a message gives it."""
+        if self.user:
+            yield "user", self.user
+        if self.uid:
+            yield "uid", self.uid
+        yield from ((f"groups[{index}]", group) for index, group in enumerate(self.groups))
+        for key, values in self.extra.items():
+            yield from ((f"extra[{key!r}][{index}]", v) for index, v in enumerate(values))
 
     def headers(self) -> list[tuple[str, str]]:
         """The headers in the order kubectl sends them; a group or extra value may repeat."""

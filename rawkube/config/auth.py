@@ -21,6 +21,7 @@ from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config import _files
 from rawkube.config._config import ClientCertificate, Credentials
+from rawkube.config._headers import basic_auth_problem, token_problem
 from rawkube.config.exec import (
     ExecConfig,
     ExecCredential,
@@ -66,9 +67,16 @@ def _should_retry(response: httpx.Response, sent: str | None, fresh: str | None)
 
 
 class BearerTokenAuth(Credentials):
-    """A fixed bearer token."""
+    """A fixed bearer token.
+
+    Raises:
+        ConfigError: the token holds a character that cannot be sent (a line break, a control
+            or non-ASCII character, a space); the message never quotes it.
+    """
 
     def __init__(self, token: str) -> None:
+        if problem := token_problem(token):
+            raise ConfigError(f"BearerTokenAuth: the token {problem}")
         self._header = bearer_authorization(token)
 
     def __repr__(self) -> str:
@@ -81,9 +89,17 @@ class BearerTokenAuth(Credentials):
 
 
 class BasicAuth(Credentials):
-    """A username and password (HTTP basic auth)."""
+    """A username and password (HTTP basic auth).
+
+    Raises:
+        ConfigError: either holds a control character or is not valid Unicode; the message
+            never quotes it.
+    """
 
     def __init__(self, username: str, password: str) -> None:
+        for name, value in (("username", username), ("password", password)):
+            if problem := basic_auth_problem(value):
+                raise ConfigError(f"BasicAuth: the {name} {problem}")
         self._username = username
         self._header = basic_authorization(username, password)
 
@@ -134,6 +150,11 @@ class TokenFileAuth(Credentials):
     is ``refresh_interval`` seconds old by ``clock``, and after a 401. A projected service-account
     token is rotated this way. If a re-read fails the last good token is kept and the next request
     tries again; only a file never read successfully is an error.
+
+    As in client-go, whitespace around the file's content is dropped; a token that still holds
+    a character that cannot be sent (a line break inside it, a control or non-ASCII character,
+    a space) counts as a failed read. The file must be a regular file of at most
+    ``MAX_REFERENCED_FILE_BYTES``.
     """
 
     requires_request_body = True  # so a request refused with 401 can be sent again
@@ -207,6 +228,10 @@ class TokenFileAuth(Credentials):
                 return cached.token
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise ConfigError(f"cannot read token file {self.path}: {reason}") from None
+        if problem := token_problem(token):
+            if cached is not None:
+                return cached.token  # a half-written or broken rotation: keep the last good one
+            raise ConfigError(f"token file {self.path}: the token {problem}")
         self._cached = _CachedToken(token, stamp, self._clock.monotonic())
         return token
 

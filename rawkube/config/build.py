@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube._exceptions import ConfigError
 from rawkube.config import _files
 from rawkube.config._config import (
     ClientCertificate,
@@ -25,6 +26,7 @@ from rawkube.config._fields import (
     resolve_path,
     str_list,
 )
+from rawkube.config._headers import basic_auth_problem, header_problem, token_problem
 from rawkube.config.auth import BasicAuth, BearerTokenAuth, ExecAuth, TokenFileAuth
 from rawkube.config.exec import (
     INTERACTIVE_MODES,
@@ -196,12 +198,21 @@ def _credentials(
         # client-go: "username/password or bearer token may be set, but not both".
         raise at.error("username/password and token (or tokenFile) may not both be set")
     if user.token is not None:
-        return BearerTokenAuth(user.token)  # tokenFile is read only when token is empty
+        # tokenFile is read only when token is empty. As in client-go, an inline token is
+        # used as written, never trimmed: one that cannot be sent is refused here.
+        return BearerTokenAuth(_sendable(user.token, at / "token", token_problem))
     if user.token_file is not None:
-        _read_referenced(user.token_file, at / "tokenFile")  # fail now, not on first request
-        return TokenFileAuth(user.token_file, clock)
+        auth = TokenFileAuth(user.token_file, clock)
+        try:
+            auth.token()  # fail now, not on the first request
+        except ConfigError as exc:
+            raise (at / "tokenFile").error(str(exc)) from None
+        return auth
     if has_basic:
-        return BasicAuth(user.username or "", user.password or "")
+        return BasicAuth(
+            _sendable(user.username or "", at / "username", basic_auth_problem),
+            _sendable(user.password or "", at / "password", basic_auth_problem),
+        )
     if user.exec is not None and not static_cert:
         # client-go runs the plugin only when no token, basic auth or certificate was given.
         return ExecAuth(_exec_config(user.exec, at / "exec", cluster), clock)
@@ -273,12 +284,32 @@ def _impersonation(user: User) -> Impersonation | None:
                 "as-groups, as-uid or as-user-extra is set without as (the user to impersonate)"
             )
         return None
+    at = user.origin
+    _sendable(user.impersonate, at / "as", header_problem)
+    if user.impersonate_uid is not None:
+        _sendable(user.impersonate_uid, at / "as-uid", header_problem)
+    for index, group in enumerate(user.impersonate_groups):
+        _sendable(group, (at / "as-groups").at(index), header_problem)
+    for key, values in user.impersonate_extra.items():
+        _sendable(key, at / "as-user-extra", basic_auth_problem)
+        for index, value in enumerate(values):
+            _sendable(value, (at / "as-user-extra" / key).at(index), header_problem)
     return Impersonation(
         user=user.impersonate,
         groups=user.impersonate_groups,
         uid=user.impersonate_uid,
         extra=dict(user.impersonate_extra),
     )
+
+
+def _sendable(value: str, at: Origin, problem: Callable[[str], str | None]) -> str:
+    """``value`` if it can go into a header; else an error naming ``at``, never the value."""
+    reason = problem(value)
+    if reason is None:
+        return value
+    if reason == "holds a line break":
+        reason += " (a YAML '|' block keeps its last one; '|-' does not)"
+    raise at.error(reason)
 
 
 def _context_namespace(context: Context) -> str:

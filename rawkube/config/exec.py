@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from rawkube._exceptions import ConfigError
 from rawkube.config._config import ClientCertificate
+from rawkube.config._headers import token_problem
 
 __all__ = [
     "EXEC_INFO_ENV",
@@ -153,12 +154,13 @@ def parse_exec_credential(stdout: bytes, config: ExecConfig) -> ExecCredential:
     Raises:
         ConfigError: the output is not JSON, not an ExecCredential of the configured apiVersion,
             or its status has neither a token nor a certificate/key pair, only half of the pair,
-            or an expirationTimestamp that is not RFC 3339.
+            a token that cannot be sent in a header (a line break, a control or non-ASCII
+            character, a space), or an expirationTimestamp that is not RFC 3339.
     """
     where = f"{config.origin}: exec plugin {config.command!r}"
     try:
         body = json.loads(stdout)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         raise ConfigError(f"{where} did not print valid JSON") from None
     if not isinstance(body, dict):
         raise ConfigError(f"{where} printed JSON that is not an ExecCredential object")
@@ -188,12 +190,24 @@ def parse_exec_credential(stdout: bytes, config: ExecConfig) -> ExecCredential:
             expires_at = parse_rfc3339(stamp)
         except ValueError:
             raise ConfigError(f"{where}: status.expirationTimestamp is not RFC 3339") from None
+    if token and (problem := token_problem(token)):
+        raise ConfigError(f"{where}: status.token {problem}")
     client_cert = None
     if cert and key:
-        client_cert = ClientCertificate(cert.encode("utf-8"), key.encode("utf-8"))
+        client_cert = ClientCertificate(
+            _pem_bytes(cert, "clientCertificateData", where),
+            _pem_bytes(key, "clientKeyData", where),
+        )
     return ExecCredential(
         token=token or None, client_certificate=client_cert, expires_at=expires_at
     )
+
+
+def _pem_bytes(text: str, key: str, where: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape; its error quotes the key
+        raise ConfigError(f"{where}: status.{key} is not valid Unicode text") from None
 
 
 def _status_str(status: Mapping[str, Any], key: str, where: str) -> str | None:

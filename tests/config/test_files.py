@@ -108,6 +108,12 @@ KEYS = {
 }
 
 
+def cannot_read(field: str, path: Path) -> str:
+    """The start of the message for ``field`` naming ``path`` that cannot be read."""
+    what = "token file " if field == "tokenFile" else ""
+    return f"{KEYS[field]}: cannot read {what}{path}"
+
+
 @pytest.mark.parametrize("field", list(KEYS))
 def test_a_fifo_named_by_a_kubeconfig_is_refused_without_blocking(
     field: str, fifo: Path, tmp_path: Path, write_yaml: WriteYaml
@@ -115,9 +121,7 @@ def test_a_fifo_named_by_a_kubeconfig_is_refused_without_blocking(
     path = write_yaml(tmp_path / "config", referencing(field, fifo, tmp_path))
     with pytest.raises(ConfigError) as caught:
         finishes(lambda: load_config(path), [fifo])
-    assert str(caught.value) == (
-        f"{path}: {KEYS[field]}: cannot read {fifo}: a FIFO, not a regular file"
-    )
+    assert str(caught.value) == (f"{path}: {cannot_read(field, fifo)}: a FIFO, not a regular file")
 
 
 @pytest.mark.parametrize("field", list(KEYS))
@@ -128,7 +132,7 @@ def test_a_device_named_by_a_kubeconfig_is_refused_unread(
     with pytest.raises(ConfigError) as caught:
         finishes(lambda: load_config(path))
     assert str(caught.value) == (
-        f"{path}: {KEYS[field]}: cannot read /dev/zero: a character device, not a regular file"
+        f"{path}: {cannot_read(field, Path('/dev/zero'))}: a character device, not a regular file"
     )
 
 
@@ -173,7 +177,7 @@ def test_a_referenced_file_over_the_limit_is_refused(
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == (
-        f"{path}: {KEYS[field]}: cannot read {big}: larger than the limit of 64 bytes"
+        f"{path}: {cannot_read(field, big)}: larger than the limit of 64 bytes"
     )
 
 

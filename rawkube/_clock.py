@@ -90,12 +90,21 @@ class Deadline:
     fake cluster jumps to a watch's next bookmark) must not expire a request that took none.
     """
 
-    __slots__ = ("_end", "limit")
+    __slots__ = ("_end", "_stopped", "limit")
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
         self._end = time.monotonic() + limit
+        self._stopped = 0.0
 
     def left(self) -> float:
         """Seconds until the limit runs out; zero or less once it has."""
         return self._end - time.monotonic()
+
+    def stop(self) -> None:
+        """Stop counting until :meth:`go`: the time between is not the network's."""
+        self._stopped = time.monotonic()
+
+    def go(self) -> None:
+        """Count again, the end moved on by the time since :meth:`stop`."""
+        self._end += time.monotonic() - self._stopped

@@ -217,10 +217,11 @@ class RequestBuilder:
     def timeout(self: B, seconds: float) -> B:
         """An overall limit for this request, also sent to the server as ``timeout``.
 
-        It runs from sending to the answer's last byte (a streamed body's too): connecting,
-        sending, waiting, reading and any retries with their waits. Past it the request raises
-        :class:`~rawkube.RequestTimeoutError`, however slowly the server keeps sending. A retry
-        whose wait would not end within it is not made: the answer that asked for it is raised.
+        It runs from sending to the answer's last byte (a streamed body's too, less the time
+        the caller spends on each chunk): connecting, sending, waiting, reading and any retries
+        with their waits. Past it the request raises :class:`~rawkube.RequestTimeoutError`,
+        however slowly the server keeps sending. A retry whose wait would not end within it is
+        not made: the answer that asked for it is raised.
         """
         self._set_once("_timeout", "timeout", _positive_seconds("timeout", seconds))
         return self

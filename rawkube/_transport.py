@@ -17,6 +17,7 @@ read time out. Under ``.timeout()`` no operation is given longer than the time l
 watch's reads keep their own limit (``idle_timeout``). The async transport also cancels whatever
 it awaits at the deadline; the sync one cannot interrupt a blocked read, so there a silent
 server is noticed by the read timeout: under ``.timeout()``, at most the time left when sent.
+The time a caller spends on each chunk of a stream is not counted: the limit is the server's.
 """
 
 from __future__ import annotations
@@ -550,7 +551,13 @@ class SyncTransport:
         try:
             for chunk in response.iter_bytes():
                 self.core.time_left(request, deadline)  # a trickle never lets a read time out
+                if deadline is None:
+                    yield chunk
+                    continue
+                # A slow caller is not a slow server: a watch it falls behind must end quietly.
+                deadline.stop()
                 yield chunk
+                deadline.go()
         except httpx.HTTPError as exc:
             raise self.core.wrap(request, exc, deadline) from exc
 
@@ -705,7 +712,12 @@ class AsyncTransport:
                     chunk = await anext(chunks, None)
                 if chunk is None:
                     return
+                if deadline is None:
+                    yield chunk
+                    continue
+                deadline.stop()  # as in SyncTransport._chunks: the caller's time is its own
                 yield chunk
+                deadline.go()
         except httpx.HTTPError as exc:
             raise self.core.wrap(request, exc, deadline) from exc
 

@@ -11,7 +11,9 @@ the watch at its timeout ends the iteration quietly.
 Nor does a peer that keeps sending without ending the watch (blank keep-alive lines, a line
 that never ends) hold it longer: a watch naming ``timeoutSeconds`` is limited, from sending to
 its end, to that plus :data:`READ_MARGIN`, past which the iteration ends with
-:class:`~rawkube.RequestTimeoutError` as for a silent peer (the server was due to end it).
+:class:`~rawkube.RequestTimeoutError` as for a silent peer (the server was due to end it). The
+time the caller spends on the events of each chunk is not counted: a caller that falls behind
+still sees the watch end quietly.
 """
 
 from __future__ import annotations

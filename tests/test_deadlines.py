@@ -6,12 +6,14 @@ such a server on loopback and time how long rawkube takes to give up.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -172,6 +174,65 @@ async def test_an_async_watch_ends_by_its_timeout_and_margin(drip, short_margin)
                 pytest.raises(rawkube.RequestTimeoutError, match=r"1\.5 s limit"),
             ):
                 await all_events(watch)
+
+
+def event(name: str) -> bytes:
+    obj = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": name}}
+    return json.dumps({"type": "ADDED", "object": obj}).encode() + b"\n"
+
+
+@contextmanager
+def two_events(first_seen: threading.Event) -> Iterator[str]:
+    """A watch server: one event, then, once the caller has it, another and the end."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener, listener.accept()[0] as conn:
+            conn.recv(65536)
+            conn.sendall(STREAM_HEAD + event("first"))
+            if first_seen.wait(5):
+                conn.sendall(event("second"))
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        first_seen.set()
+        server.join(timeout=5)
+
+
+def test_a_caller_that_falls_behind_still_sees_the_watch_end_quietly(monkeypatch):
+    monkeypatch.setattr(rawkube._watches, "READ_MARGIN", 0.0)  # a limit of 1 s
+    first_seen, names = threading.Event(), []
+    with (
+        two_events(first_seen) as url,
+        rawkube.Client(rawkube.Config(server=url, namespace="team")) as client,
+        client.core_v1.config_maps().watch(timeout_seconds=1) as watch,
+    ):
+        for change in watch:
+            names.append(change.object.metadata.name)
+            first_seen.set()
+            if len(names) == 1:
+                time.sleep(1.2)  # the caller's own slowness, past the limit: real time, on purpose
+    assert names == ["first", "second"]
+
+
+@pytest.mark.anyio
+async def test_an_async_caller_that_falls_behind_still_sees_the_watch_end_quietly(monkeypatch):
+    monkeypatch.setattr(rawkube._watches, "READ_MARGIN", 0.0)
+    first_seen, names = threading.Event(), []
+    with two_events(first_seen) as url:
+        async with (
+            rawkube.AsyncClient(rawkube.Config(server=url, namespace="team")) as client,
+            client.core_v1.config_maps().watch(timeout_seconds=1) as watch,
+        ):
+            async for change in watch:
+                names.append(change.object.metadata.name)
+                first_seen.set()
+                if len(names) == 1:
+                    await anyio.sleep(1.2)  # as in the sync test
+    assert names == ["first", "second"]
 
 
 POD = "https://k8s.test:6443/api/v1/namespaces/ns/pods/p"

@@ -100,12 +100,16 @@ def test_no_secret_in_config_errors(tmp_path, secret):
         assert not leaked(secret, [str(info.value), repr(info.value)])
 
 
-def test_a_password_in_the_server_url_is_redacted():
+def test_a_password_in_the_server_url_leaves_the_url_for_basic_auth():
     config = rawkube.Config(server="https://admin:Zq9-url-secret@k8s.test:6443")
     with respx.mock, rawkube.Client(config) as client:
-        respx.get("https://k8s.test:6443/version").mock(side_effect=httpx.ConnectError("refused"))
+        route = respx.get("https://k8s.test:6443/version").mock(
+            side_effect=httpx.ConnectError("refused")
+        )
         with pytest.raises(rawkube.ConnectError) as info:
             client.get().abs_path("/version").do()
-        texts = [repr(config), repr(client), str(info.value)]
+        texts = [repr(config), repr(client), str(info.value), str(route.calls[0].request.url)]
     assert not [t for t in texts if "Zq9-url-secret" in t]
-    assert "https://admin:***@k8s.test:6443" in repr(config)
+    assert config.server == "https://k8s.test:6443"
+    sent = route.calls[0].request.headers["Authorization"]
+    assert sent == "Basic " + base64.b64encode(b"admin:Zq9-url-secret").decode()

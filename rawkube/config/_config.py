@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import ssl
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -20,14 +21,68 @@ from rawkube.config._headers import basic_auth_problem, header_problem
 DEFAULT_USER_AGENT = f"rawkube/{__version__}"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 
 
 def redact_url(url: str) -> str:
-    """``url`` without the password a ``user:password@`` part may carry, for messages and reprs."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` with the password of a ``user:password@`` part masked, for messages and reprs.
+
+    The text is not parsed as a URL, so a malformed one is masked too and nothing raises: the
+    user-info is whatever lies between ``://`` and the last ``@`` before a query or fragment.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
         return url
-    return url.replace(f"{parts.username}:{parts.password}@", f"{parts.username}:***@", 1)
+    before_query = re.split(r"[?#]", rest, maxsplit=1)[0]
+    userinfo, at, _ = before_query.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    username = userinfo.split(":", 1)[0]
+    return f"{scheme}://{username}:***@{rest[len(userinfo) + 1 :]}"
+
+
+def split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``url`` without its ``user:password@`` part, and that user and password, decoded.
+
+    Raises:
+        ValueError: the URL cannot be parsed.
+    """
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    bare = urlunsplit(parts._replace(netloc=host))
+    return bare, (unquote(parts.username), unquote(parts.password or ""))
+
+
+def url_problem(url: str) -> str | None:
+    """Why nothing could be sent to ``url`` (no host, a bad port, ...), never quoting it; or None.
+
+    Checks what urllib and httpx parse, and the host name as the resolver and TLS will encode it
+    (IDNA), so that a URL passed here fails no later step with a ValueError or UnicodeError.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decodes an xn-- label, raising for one that is not punycode
+        raw_host = parsed.raw_host
+    except (ValueError, UnicodeError, httpx.InvalidURL):
+        return "is not a valid URL"
+    if not parts.hostname or not raw_host:
+        return "has no host"
+    return host_name_problem(raw_host.decode("ascii"))
+
+
+def host_name_problem(host: str) -> str | None:
+    """Why ``host`` cannot be resolved or named in TLS as written, never quoting it; or None."""
+    if _CONTROL_OR_SPACE.search(host):
+        return "has a host name with a space or control character"
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return "has a host name that is not valid (an empty or too long label)"
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +180,14 @@ class Config:
     ``server`` is the base URL (it may carry a path prefix, as behind a proxy); ``namespace`` the
     default namespace; ``auth`` the credential flow; ``context`` and ``source`` say where the
     settings came from. The repr shows no secret.
+
+    A ``user:password@`` part is taken off ``server``, so the password never reaches a URL that
+    httpx logs, and becomes basic auth, as Go's HTTP client sends it for kubectl. ``proxy`` keeps
+    its user-info: the proxy needs it (httpx sends it as ``Proxy-Authorization``).
+
+    Raises:
+        ConfigError: ``server`` has a user-info part that cannot be parsed, or has one while
+            ``auth`` is set too (which should be used is not clear).
     """
 
     server: str
@@ -142,6 +205,25 @@ class Config:
     clock: Clock = SYSTEM_CLOCK
     context: str | None = None
     source: str = "explicit settings"
+
+    def __post_init__(self) -> None:
+        if "@" not in self.server:
+            return  # no user-info (the common case): no parsing
+        try:
+            server, credentials = split_userinfo(self.server)
+        except ValueError:
+            raise ConfigError(f"{self.source}: server is not a valid URL") from None
+        if credentials is None:
+            return
+        if self.auth is not None:
+            raise ConfigError(
+                f"{self.source}: server has a user and password and auth is set too; "
+                "give one of them"
+            )
+        from rawkube.config.auth import BasicAuth  # auth builds on this module
+
+        object.__setattr__(self, "server", server)
+        object.__setattr__(self, "auth", BasicAuth(*credentials))
 
     def __repr__(self) -> str:
         auth = type(self.auth).__name__ if self.auth is not None else None

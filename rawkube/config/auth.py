@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -127,7 +127,7 @@ class FileStamp:
 
 @dataclass(frozen=True)
 class _CachedToken:
-    token: str
+    token: str = field(repr=False)
     stamp: FileStamp
     read_at: float
 

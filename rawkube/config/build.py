@@ -18,6 +18,9 @@ from rawkube.config._config import (
     Credentials,
     Impersonation,
     TLSSettings,
+    host_name_problem,
+    split_userinfo,
+    url_problem,
 )
 from rawkube.config._fields import (
     Origin,
@@ -69,20 +72,21 @@ def config_from_kubeconfig(
     """
     selected = select_context(config, context)
     cluster = selected.cluster
-    server = _server_url(cluster)
+    server, url_credentials = _server_url(cluster)
     ca_pem = _cluster_ca(cluster)
     if cluster.insecure_skip_tls_verify and ca_pem is not None:
         raise (cluster.origin / "insecure-skip-tls-verify").error(
             "cannot be combined with certificate-authority(-data) (kubectl refuses it too)"
         )
     proxy = _proxy_url(cluster)
+    server_name = _tls_server_name(cluster)
     user = selected.user
     client_cert = _client_certificate(user) if user is not None else None
     auth = None
     if user is not None:
         cluster_info = ExecClusterInfo(
             server=server,
-            tls_server_name=cluster.tls_server_name,
+            tls_server_name=server_name,
             insecure_skip_tls_verify=cluster.insecure_skip_tls_verify,
             certificate_authority_data=ca_pem,
             proxy_url=proxy,
@@ -90,6 +94,8 @@ def config_from_kubeconfig(
             config=cluster.exec_extension,
         )
         auth = _credentials(user, cluster_info, static_cert=client_cert is not None, clock=clock)
+    if url_credentials is not None:
+        auth = _url_basic_auth(url_credentials, auth, cluster)
     return Config(
         server=server,
         namespace=namespace or _context_namespace(selected.context),
@@ -97,7 +103,7 @@ def config_from_kubeconfig(
             verify=not cluster.insecure_skip_tls_verify,
             ca_pem=ca_pem,
             client_cert=client_cert,
-            server_name=cluster.tls_server_name,
+            server_name=server_name,
         ),
         auth=auth,
         impersonation=_impersonation(user) if user is not None else None,
@@ -109,7 +115,8 @@ def config_from_kubeconfig(
     )
 
 
-def _server_url(cluster: Cluster) -> str:
+def _server_url(cluster: Cluster) -> tuple[str, tuple[str, str] | None]:
+    """The server URL without user-info, and the user and password it carried, if any."""
     at = cluster.origin / "server"
     if cluster.server is None:
         raise at.error(f"missing (cluster {cluster.name!r} has no server)")
@@ -120,22 +127,56 @@ def _server_url(cluster: Cluster) -> str:
     scheme = server.split("://", 1)[0].lower()
     if scheme not in _SERVER_SCHEMES:
         raise at.error(f"scheme {scheme!r} is not http or https")
-    return server
+    if problem := url_problem(server):
+        raise at.error(problem)
+    return split_userinfo(server)
+
+
+def _url_basic_auth(
+    credentials: tuple[str, str], auth: Credentials | None, cluster: Cluster
+) -> Credentials:
+    """The basic auth a server URL's user-info gives, when the user has no other credentials.
+
+    Go's HTTP client sends a URL's user-info as basic auth when no Authorization header is set,
+    so kubectl sends it, and it then wins over a token (client-go's round trippers leave a set
+    header alone). Which one the user meant is not clear, so that case is refused here.
+    """
+    at = cluster.origin / "server"
+    if auth is not None:
+        raise at.error(
+            "carries a user and password, and the user has a token, basic auth or exec "
+            "plugin too; remove one of them"
+        )
+    username, password = credentials
+    return BasicAuth(
+        _sendable(username, at, basic_auth_problem), _sendable(password, at, basic_auth_problem)
+    )
 
 
 def _proxy_url(cluster: Cluster) -> str | None:
+    """The proxy URL, user-info kept (the proxy needs it; nothing logs or shows it)."""
     if cluster.proxy_url is None:
         return None
     at = cluster.origin / "proxy-url"
     scheme = cluster.proxy_url.split("://", 1)[0].lower() if "://" in cluster.proxy_url else ""
     if scheme not in _PROXY_SCHEMES:
         raise at.error("scheme must be one of " + ", ".join(_PROXY_SCHEMES))
+    if problem := url_problem(cluster.proxy_url):
+        raise at.error(problem)
     if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
         raise at.error(
             "a SOCKS proxy needs the 'socksio' package: pip install 'rawkube[socks]' "
             "(or 'httpx[socks]')"
         )
     return cluster.proxy_url
+
+
+def _tls_server_name(cluster: Cluster) -> str | None:
+    name = cluster.tls_server_name
+    if name is not None and (problem := host_name_problem(name)):
+        # Python's TLS would fail on it at the first request, with a UnicodeError.
+        raise (cluster.origin / "tls-server-name").error(problem.replace("has a host", "is a"))
+    return name
 
 
 def _cluster_ca(cluster: Cluster) -> bytes | None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from rawkube._exceptions import ConfigError
-from rawkube.config._config import ClientCertificate
+from rawkube.config._config import ClientCertificate, redact_url
 from rawkube.config._headers import token_problem
 
 __all__ = [
@@ -60,6 +60,15 @@ class ExecClusterInfo:
     proxy_url: str | None = None
     disable_compression: bool = False
     config: Any = None  # the cluster's "client.authentication.k8s.io/exec" extension, as is
+
+    def __repr__(self) -> str:
+        # URLs may carry passwords; the extension may hold anything.
+        proxy = None if self.proxy_url is None else redact_url(self.proxy_url)
+        config = None if self.config is None else "<hidden>"
+        return (
+            f"ExecClusterInfo(server={redact_url(self.server)!r}, proxy_url={proxy!r}, "
+            f"tls_server_name={self.tls_server_name!r}, config={config})"
+        )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from rawkube._exceptions import ConfigError, DecodeError
 from rawkube.config import _files
+from rawkube.config._config import redact_url
 from rawkube.config._fields import (
     Origin,
     as_mapping,
@@ -64,6 +65,17 @@ class Cluster:
     proxy_url: str | None = None
     disable_compression: bool = False
     exec_extension: Any = None
+
+    def __repr__(self) -> str:
+        # URLs may carry passwords; the plugin's extension may hold anything.
+        shown = {
+            "name": self.name,
+            "origin": self.origin,
+            "server": None if self.server is None else redact_url(self.server),
+            "proxy_url": None if self.proxy_url is None else redact_url(self.proxy_url),
+            "exec_extension": None if self.exec_extension is None else "<hidden>",
+        }
+        return "Cluster(" + ", ".join(f"{key}={value!r}" for key, value in shown.items()) + ")"
 
 
 @dataclass(frozen=True)

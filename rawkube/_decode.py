@@ -2,12 +2,17 @@
 
 A 10,000-pod list allocates millions of objects, none of them garbage, and each allocation
 burst sets off another collection that walks them all again: with the collector running,
-decoding takes several times as long. So a body above ``BULK_BYTES`` is decoded with the
-collector paused, the new objects are moved straight to the oldest generation (which only the
-rare full collection walks), and the collector's state is restored. The pause is counted
-across threads: the collector comes back on when the last concurrent bulk decode ends, and
-only if it was on when the first began. Small bodies skip all of this: the pause would cost
-more than it saves.
+decoding takes several times as long. So a body above ``BULK_BYTES`` is decoded with automatic
+collections paused, and the new objects are then moved straight to the oldest generation
+(which only the rare full collection walks). Small bodies skip all of this: the pause would
+cost more than it saves.
+
+The pause raises the youngest generation's threshold out of reach rather than calling
+``gc.disable()``: the application's own ``gc.disable()`` or ``gc.enable()`` during a decode
+(from another thread) is then seen and kept, where a collector rawkube disabled could not tell
+it apart and would be turned back on. The pause is counted across threads: the threshold
+comes back when the last overlapping bulk decode ends, unless the application set its own
+meanwhile. ``gc.isenabled()`` is never changed, nor objects the application froze.
 
 msgspec also decodes an object into its fields still as raw JSON (:func:`raw_fields`): spans of
 the input, checked to be well-formed but not yet parsed. Models keep such spans for their nested
@@ -29,33 +34,45 @@ if TYPE_CHECKING:
 
 BULK_BYTES = 256 * 1024
 
+PAUSED_THRESHOLD = 1 << 30
+"""The youngest generation's threshold during a pause: more objects than any decode makes."""
+
 _lock = threading.Lock()
 _pauses = 0
-_was_enabled = False
+_threshold = 0  # the youngest generation's threshold when the first overlapping pause began
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the block, however many threads share the pause."""
-    global _pauses, _was_enabled
+    """Hold off automatic collections for the block, however many threads share the pause."""
+    global _pauses, _threshold
     with _lock:
         if _pauses == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
+            _threshold, *older = gc.get_threshold()
+            gc.set_threshold(PAUSED_THRESHOLD, *older)
         _pauses += 1
     try:
         yield
     finally:
         with _lock:
             _pauses -= 1
-            if _pauses == 0 and _was_enabled:
-                # Everything decoded meanwhile sits in the youngest generation, and the first
-                # collection after enable() would walk all of it (seconds for a big list).
-                # freeze() then unfreeze() moves it to the oldest generation at once, where only
-                # the rare full collection looks; nothing is kept from being collected.
-                gc.freeze()
-                gc.unfreeze()
-                gc.enable()
+            if _pauses == 0:
+                _resume()
+
+
+def _resume() -> None:
+    """End the last pause (the lock is held): the threshold back, unless replaced meanwhile."""
+    # Everything decoded meanwhile sits in the youngest generation, and the first collection
+    # after the pause would walk all of it (seconds for a big list). freeze() then unfreeze()
+    # moves it to the oldest generation at once, where only the rare full collection looks;
+    # nothing is kept from being collected. Not when the application froze objects itself
+    # (before forking workers, say): unfreeze() would release those too.
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+    young, *older = gc.get_threshold()
+    if young == PAUSED_THRESHOLD:  # else the application set its own: that one stays
+        gc.set_threshold(_threshold, *older)
 
 
 def loads(content: bytes | Raw) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -105,14 +106,15 @@ def load_all_yaml(
         TypeError: ``source`` is none of the accepted types.
         OSError: a path could not be read.
     """
-    text, label = _read(source)
-    from rawkube.models import model_for
+    with _unchained():
+        text, label = _read(source)
+        from rawkube.models import model_for
 
-    objects: list[K8sModel | dict[str, Any]] = []
-    for where, document in _documents(text, f"{label}: " if label else "", _numbered):
-        if document is not None:
-            objects.extend(_objects(document, where, model_for))
-    return objects
+        objects: list[K8sModel | dict[str, Any]] = []
+        for where, document in _documents(text, f"{label}: " if label else "", _numbered):
+            if document is not None:
+                objects.extend(_objects(document, where, model_for))
+        return objects
 
 
 def load_yaml_document(text: str, *, limit: int | None = None) -> Any:
@@ -127,13 +129,26 @@ def load_yaml_document(text: str, *, limit: int | None = None) -> Any:
             nested too deeply, or its aliases expand too far.
     """
     documents = _documents(text, "", _unnumbered, limit=limit)
-    try:
+    with _unchained(), contextlib.closing(documents):
         first = next(documents, (None, None))[1]
         if next(documents, None) is not None:
             raise DecodeError("holds more than one YAML document")
-    finally:
-        documents.close()
     return first
+
+
+@contextlib.contextmanager
+def _unchained() -> Iterator[None]:
+    """Let a DecodeError out without the error it was raised while handling.
+
+    ``raise ... from None`` only hides that error from tracebacks: it stays the
+    ``__context__``, and a YAML, Unicode or validation error keeps the text it failed on (a
+    snippet of the line, the bytes, the input value), secrets included.
+    """
+    try:
+        yield
+    except DecodeError as exc:
+        exc.__context__ = None
+        raise  # a bare raise sets no new context
 
 
 def _numbered(index: int) -> str:

@@ -536,6 +536,24 @@ def test_an_endless_device_is_read_only_up_to_the_limit(monkeypatch):
         load_all_yaml(Path("/dev/zero"))
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: !!int Zq9-secret}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: Zq9-secret\n",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: [Zq9-secret]}\n",
+        b"apiVersion: v1\nkind: Secret\nstringData: {a: Zq9-secret}\n\xff",
+    ],
+    ids=["bad tag", "bad YAML", "does not fit its model", "not UTF-8"],
+)
+def test_no_error_in_the_chain_quotes_the_document(parser, source):
+    with pytest.raises(rawkube.DecodeError) as caught:
+        load_all_yaml(source)
+    assert caught.value.__context__ is None
+    assert caught.value.__cause__ is None
+    assert "Zq9-secret" not in str(caught.value)
+
+
 # --- sources ------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "MAX_KUBECONFIG_BYTES",
     "MAX_REFERENCED_FILE_BYTES",
     "UnreadableFile",
+    "decode_utf8",
     "read_limited",
 ]
 
@@ -93,3 +94,16 @@ def _size(limit: int) -> str:
     if limit % (1024 * 1024) == 0:
         return f"{limit // (1024 * 1024)} MiB"
     return f"{limit} bytes"
+
+
+def decode_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 text, or None if it is not.
+
+    None rather than an exception: a ``UnicodeDecodeError`` holds all of ``data`` (secrets
+    too) and shows it in its repr, and an error raised while handling it would keep it as its
+    ``__context__``.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -221,14 +221,15 @@ class TokenFileAuth(Credentials):
             ):
                 return cached.token
             data = _files.read_limited(self.path, _files.MAX_REFERENCED_FILE_BYTES)
-            # client-go trims the whitespace around a token file's content (strings.TrimSpace).
-            token = data.decode("utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             if cached is not None:
                 return cached.token
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise ConfigError(f"cannot read token file {self.path}: {reason}") from None
-        if problem := token_problem(token):
+            raise ConfigError(f"cannot read token file {self.path}: {exc.strerror}") from None
+        # client-go trims the whitespace around a token file's content (strings.TrimSpace).
+        text = _files.decode_utf8(data)
+        token = "" if text is None else text.strip()
+        problem = "is not UTF-8 text" if text is None else token_problem(token)
+        if problem:
             if cached is not None:
                 return cached.token  # a half-written or broken rotation: keep the last good one
             raise ConfigError(f"token file {self.path}: the token {problem}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -91,7 +92,7 @@ def config_from_kubeconfig(
             certificate_authority_data=ca_pem,
             proxy_url=proxy,
             disable_compression=cluster.disable_compression,
-            config=cluster.exec_extension,
+            config=_exec_extension(cluster),
         )
         auth = _credentials(user, cluster_info, static_cert=client_cert is not None, clock=clock)
     if url_credentials is not None:
@@ -273,12 +274,16 @@ def _exec_config(body: Mapping[str, Any], at: Origin, cluster: ExecClusterInfo) 
     command = optional_str(body, "command", at)
     if command is None:
         raise (at / "command").error("missing")
+    _os_text(command, at / "command")
     if os.sep in command or (os.altsep is not None and os.altsep in command):
         command = str(resolve_path(command, at))  # a bare name is looked up on PATH instead
+    args = str_list(body, "args", at)
+    for index, arg in enumerate(args):
+        _os_text(arg, (at / "args").at(index))
     return ExecConfig(
         command=command,
         api_version=version,
-        args=str_list(body, "args", at),
+        args=args,
         env=_exec_env(body, at),
         install_hint=optional_str(body, "installHint", at),
         interactive_mode=_interactive_mode(body, at, version),
@@ -302,8 +307,36 @@ def _exec_env(body: Mapping[str, Any], at: Origin) -> tuple[tuple[str, str], ...
         name = optional_str(item, "name", item_at)
         if name is None:
             raise (item_at / "name").error("missing")
-        out.append((name, optional_str(item, "value", item_at) or ""))
+        if "=" in name:
+            raise (item_at / "name").error("holds '=', which no environment variable name can")
+        value = optional_str(item, "value", item_at) or ""
+        _os_text(name, item_at / "name")
+        _os_text(value, item_at / "value")
+        out.append((name, value))
     return tuple(out)
+
+
+def _os_text(value: str, at: Origin) -> None:
+    """Refuse text the OS cannot take as a command, argument or environment entry."""
+    if "\0" in value:
+        raise at.error("holds a NUL character")
+    try:
+        os.fsencode(value)
+    except UnicodeEncodeError:
+        raise at.error("holds a character the file system encoding cannot write") from None
+
+
+def _exec_extension(cluster: Cluster) -> Any:
+    """The cluster's extension for exec plugins, once known to turn into JSON for them."""
+    extension = cluster.exec_extension
+    if extension is not None:
+        try:
+            json.dumps(extension)
+        except (ValueError, TypeError, RecursionError):
+            raise (cluster.origin / "extensions").error(
+                "the exec plugin extension cannot be passed on as JSON (nested too deeply?)"
+            ) from None
+    return extension
 
 
 def _interactive_mode(body: Mapping[str, Any], at: Origin, version: str) -> InteractiveMode:

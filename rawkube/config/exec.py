@@ -167,10 +167,10 @@ def parse_exec_credential(stdout: bytes, config: ExecConfig) -> ExecCredential:
             character, a space), or an expirationTimestamp that is not RFC 3339.
     """
     where = f"{config.origin}: exec plugin {config.command!r}"
-    try:
-        body = json.loads(stdout)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
-        raise ConfigError(f"{where} did not print valid JSON") from None
+    body = _json_object(stdout)
+    if body is _NOT_JSON:
+        # Raised here, not in an except block: the decoding error holds the output.
+        raise ConfigError(f"{where} did not print valid JSON")
     if not isinstance(body, dict):
         raise ConfigError(f"{where} printed JSON that is not an ExecCredential object")
     if body.get("kind") != "ExecCredential":
@@ -212,11 +212,30 @@ def parse_exec_credential(stdout: bytes, config: ExecConfig) -> ExecCredential:
     )
 
 
-def _pem_bytes(text: str, key: str, where: str) -> bytes:
+_NOT_JSON = object()
+
+
+def _json_object(stdout: bytes) -> Any:
+    """The JSON value a plugin printed (UTF-8), or ``_NOT_JSON``; never an error holding it."""
+    text = stdout.decode("utf-8", "replace")
     try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape; its error quotes the key
-        raise ConfigError(f"{where}: status.{key} is not valid Unicode text") from None
+        return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
+        return _NOT_JSON
+
+
+def _pem_bytes(text: str, key: str, where: str) -> bytes:
+    if not _encodes_as_utf8(text):  # a lone surrogate from a \ud800 escape
+        raise ConfigError(f"{where}: status.{key} is not valid Unicode text")
+    return text.encode("utf-8")
+
+
+def _encodes_as_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _status_str(status: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -263,10 +282,13 @@ def run_exec_plugin(config: ExecConfig, *, interactive: bool, environ: Mapping[s
         ConfigError: the command is not found (with the install hint) or cannot be started, or it
             exits non-zero (with the exit code and the tail of its stderr, never its stdout).
     """
+    where = f"{config.origin}: exec plugin {config.command!r}"
     env = dict(environ)
     env.update(config.env)
-    env[EXEC_INFO_ENV] = exec_info_json(config, interactive)
-    where = f"{config.origin}: exec plugin {config.command!r}"
+    try:
+        env[EXEC_INFO_ENV] = exec_info_json(config, interactive)
+    except (ValueError, TypeError, RecursionError):
+        raise ConfigError(f"{where}: the cluster's extension cannot be passed on as JSON") from None
     try:
         completed = subprocess.run(
             [config.command, *config.args],
@@ -281,6 +303,13 @@ def run_exec_plugin(config: ExecConfig, *, interactive: bool, environ: Mapping[s
         raise ConfigError(f"{where} not found{hint}") from None
     except OSError as exc:
         raise ConfigError(f"{where} could not be started: {exc.strerror}") from None
+    except ValueError:
+        # A NUL or unencodable character in an argument or the environment (ExecConfig built by
+        # hand; a kubeconfig's are checked at load). The error's text may quote the value.
+        raise ConfigError(
+            f"{where} could not be started: its arguments or environment hold a NUL or a "
+            "character the OS cannot take"
+        ) from None
     if completed.returncode != 0:
         raise ConfigError(
             f"{where} failed with exit code {completed.returncode}{_stderr_tail(completed.stderr)}"

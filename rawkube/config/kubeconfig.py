@@ -346,9 +346,10 @@ def read_kubeconfig(path: str | os.PathLike[str]) -> Kubeconfig:
             too large) or does not parse.
     """
     try:
-        text = _files.read_limited(Path(path), _files.MAX_KUBECONFIG_BYTES).decode("utf-8")
+        data = _files.read_limited(Path(path), _files.MAX_KUBECONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"{os.path.abspath(path)}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{os.path.abspath(path)}: not UTF-8 text") from None
+    text = _files.decode_utf8(data)
+    if text is None:
+        raise ConfigError(f"{os.path.abspath(path)}: not UTF-8 text")
     return parse_kubeconfig(text, path)

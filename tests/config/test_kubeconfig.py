@@ -21,10 +21,14 @@ from rawkube.config import (
     Impersonation,
     TokenFileAuth,
 )
+from rawkube.config._fields import Origin
 from rawkube.config.build import config_from_kubeconfig
 from rawkube.config.exec import V1, V1BETA1
 from rawkube.config.kubeconfig import (
+    Cluster,
+    Context,
     Kubeconfig,
+    User,
     merge_kubeconfigs,
     parse_kubeconfig,
     read_kubeconfig,
@@ -787,3 +791,85 @@ def test_yaml_refusals_name_the_file(tmp_path: Path, text: str, problem: str) ->
         read_kubeconfig(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert problem in str(caught.value)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every error it was raised from or while handling."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"users: [{{name: u, user: {{token: {TOKEN}}}}}]\n\xff".encode("latin-1"),
+        f"users: [{{name: u, user: {{token: !!int {TOKEN}}}}}]\n".encode(),
+        f"users:\n- name: u\n  user: {{token: {TOKEN}\n   bad: [\n".encode(),
+    ],
+    ids=["not UTF-8", "bad tag", "bad YAML"],
+)
+def test_no_error_in_the_chain_holds_the_file(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as caught:
+        read_kubeconfig(path)
+    for error in _chain(caught.value):
+        assert TOKEN not in str(error) + repr(error), type(error)
+
+
+@pytest.mark.parametrize(
+    ("exec_body", "key", "problem"),
+    [
+        ({"command": "plug\x00in"}, "exec.command", "holds a NUL character"),
+        ({"command": "plugin", "args": ["a", "b\x00"]}, "exec.args[1]", "holds a NUL character"),
+        (
+            {"command": "plugin", "env": [{"name": "A=B", "value": "v"}]},
+            "exec.env[0].name",
+            "holds '=', which no environment variable name can",
+        ),
+        (
+            {"command": "plugin", "env": [{"name": "A", "value": f"{TOKEN}\x00"}]},
+            "exec.env[0].value",
+            "holds a NUL character",
+        ),
+    ],
+    ids=["command", "args", "env name", "env value"],
+)
+def test_an_exec_stanza_the_os_cannot_run_is_refused_at_load(
+    tmp_path: Path,
+    write_yaml: WriteYaml,
+    make_kubeconfig: MakeDoc,
+    exec_body: dict[str, Any],
+    key: str,
+    problem: str,
+) -> None:
+    stanza = {"apiVersion": V1BETA1, **exec_body}
+    path = write_yaml(tmp_path / "config", simple(make_kubeconfig, {"exec": stanza}))
+    with pytest.raises(ConfigError) as caught:
+        build(path)
+    assert str(caught.value) == f"{path}: users[0].user.{key}: {problem}"
+    assert TOKEN not in repr(caught.value)
+
+
+def test_an_exec_extension_too_deep_for_json_is_refused_at_load() -> None:
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    origin = Origin("/x/config", "clusters[0].cluster")
+    parsed = Kubeconfig(
+        files=("/x/config",),
+        clusters={"c": Cluster("c", origin, server="https://k", exec_extension=deep)},
+        users={"u": User("u", Origin("/x/config", "users[0].user"))},
+        contexts={"dev": Context("dev", Origin("/x/config", "contexts[0]"), cluster="c", user="u")},
+        current_context="dev",
+    )
+    with pytest.raises(ConfigError) as caught:
+        config_from_kubeconfig(parsed, clock=FakeClock())
+    assert str(caught.value) == (
+        "/x/config: clusters[0].cluster.extensions: the exec plugin extension cannot be "
+        "passed on as JSON (nested too deeply?)"
+    )

@@ -530,7 +530,9 @@ class _Verbs(Generic[T, L]):
         ``send_initial_events=True`` starts with the current objects and a bookmark marking
         their end (it also sends the ``resourceVersionMatch=NotOlderThan`` the server needs).
         Reads wait at most ``idle_timeout`` (with bookmarks) or ``timeout_seconds`` plus a
-        margin, so a dead connection ends the iteration with a TransportError.
+        margin, so a dead connection ends the iteration with a TransportError; the whole watch
+        lasts at most ``timeout_seconds`` plus that margin, so a server still sending past it
+        (blank lines, an unfinished line) ends it with a TransportError too.
         ``retry=True`` gives a :class:`~rawkube.RetryWatcher` from ``resource_version`` instead.
         """
         if retry:

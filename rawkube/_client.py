@@ -57,6 +57,9 @@ class Request(RequestBuilder):
     def stream(self) -> AbstractContextManager[Iterator[bytes]]:
         """A context manager yielding the body in chunks as they arrive (no read timeout).
 
+        ``.timeout()`` bounds the whole stream, not counting the time the caller spends on
+        each chunk.
+
         Entering raises as :meth:`do` for an error answer; reading the chunks raises
         :class:`~rawkube.TransportError` if the connection breaks.
         """

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from rawkube._exceptions import ConfigError
 from rawkube.config._config import ClientCertificate, redact_url
@@ -44,6 +45,7 @@ V1ALPHA1 = "client.authentication.k8s.io/v1alpha1"
 SUPPORTED_API_VERSIONS = (V1, V1BETA1)
 EXEC_INFO_ENV = "KUBERNETES_EXEC_INFO"
 _STDERR_LIMIT = 1000
+_MASKED_MIN = 4  # characters: shorter values handed to a plugin are not masked in its stderr
 
 InteractiveMode = Literal["Never", "IfAvailable", "Always"]
 INTERACTIVE_MODES: tuple[InteractiveMode, ...] = ("Never", "IfAvailable", "Always")
@@ -305,22 +307,50 @@ def run_exec_plugin(config: ExecConfig, *, interactive: bool, environ: Mapping[s
         raise ConfigError(f"{where} could not be started: {exc.strerror}") from None
     except ValueError:
         # A NUL or unencodable character in an argument or the environment (ExecConfig built by
-        # hand; a kubeconfig's are checked at load). The error's text may quote the value.
+        # hand; a kubeconfig's are checked at load). Raised below, not here: a UnicodeError
+        # holds the value, and would ride along as the new error's __context__.
+        completed = None
+    if completed is None:
         raise ConfigError(
             f"{where} could not be started: its arguments or environment hold a NUL or a "
             "character the OS cannot take"
-        ) from None
+        )
     if completed.returncode != 0:
         raise ConfigError(
-            f"{where} failed with exit code {completed.returncode}{_stderr_tail(completed.stderr)}"
+            f"{where} failed with exit code {completed.returncode}"
+            + _stderr_tail(completed.stderr, config)
         )
     return completed.stdout
 
 
-def _stderr_tail(stderr: bytes | None) -> str:
+def _stderr_tail(stderr: bytes | None, config: ExecConfig) -> str:
+    """The end of what a failed plugin wrote on stderr, the values we handed it masked."""
     if not stderr:
         return ""
-    text = stderr.decode("utf-8", "replace").strip()
+    text = stderr.decode("utf-8", "replace")
+    # Masked before the cut, so no part of a value survives at its edge.
+    for secret in sorted(_handed_secrets(config), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = text.strip()
     if len(text) > _STDERR_LIMIT:
         text = "..." + text[-_STDERR_LIMIT:]
     return f": {text}" if text else ""
+
+
+def _handed_secrets(config: ExecConfig) -> set[str]:
+    """What we gave the plugin that may be secret: env values, the proxy's password.
+
+    A plugin that dumps its environment on failure would otherwise put them in our message.
+    Values shorter than :data:`_MASKED_MIN` are left: masking every ``1`` or ``yes`` would
+    garble the text and hide nothing.
+    """
+    secrets = {value for _, value in config.env if len(value) >= _MASKED_MIN}
+    proxy = config.cluster.proxy_url if config.cluster is not None else None
+    if proxy:
+        try:
+            password = urlsplit(proxy).password
+        except ValueError:
+            password = None
+        if password and len(password) >= _MASKED_MIN:
+            secrets.update((password, unquote(password)))
+    return secrets

@@ -67,9 +67,13 @@ def _make_leaf(name: str, usage: str, serial: int, cwd: Path) -> None:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """Certificates generated once per session with the openssl CLI (cryptography is no dep)."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def make_pki(cwd: Path) -> Pki:
+    """A fresh Pki made in the directory ``cwd``; skips the test without the openssl command."""
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is needed to generate test certificates")
-    cwd = tmp_path_factory.mktemp("pki")
     _make_ca("ca", cwd)
     _make_ca("other-ca", cwd)
     _make_leaf("server", "serverAuth", 1001, cwd)

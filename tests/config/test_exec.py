@@ -316,6 +316,30 @@ class TestPluginFailures:
         assert "the identity provider is down" in message
         assert "stdout-secret" not in message
 
+    def test_stderr_shows_no_value_we_handed_the_plugin(self, tmp_path: Path) -> None:
+        script = tmp_path / "dump-env"
+        script.write_text(
+            '#!/bin/sh\necho "token=$SECRET_TOKEN mode=$MODE" >&2\n'
+            'echo "$KUBERNETES_EXEC_INFO" >&2\nexit 2\n'
+        )
+        script.chmod(0o755)
+        cluster = ExecClusterInfo(
+            server="https://k8s.example", proxy_url="http://squid:pr0xy-pa55@proxy:3128"
+        )
+        config = ExecConfig(
+            command=str(script),
+            env=(("SECRET_TOKEN", "env-s3cret-value"), ("MODE", "on")),
+            interactive_mode="Never",
+            cluster=cluster,
+        )
+        with pytest.raises(ConfigError) as caught:
+            ExecAuth(config, FakeClock()).credential()
+        message = str(caught.value)
+        assert "exit code 2: token=*** mode=on" in message  # "on" is too short to mask
+        assert "http://squid:***@proxy:3128" in message
+        assert "env-s3cret-value" not in message
+        assert "pr0xy-pa55" not in message
+
     def test_output_that_is_not_json_is_not_echoed(self, plugin: Plugin) -> None:
         with pytest.raises(ConfigError, match="did not print valid JSON") as caught:
             ExecAuth(plugin.config(PLUGIN_MODE="garbage"), FakeClock()).credential()

@@ -177,8 +177,9 @@ def source_config(tmp_path, pki, source: str, server: str) -> tuple[dict, dict, 
             "client-certificate-data": base64.b64encode(pki.client_cert).decode(),
             "client-key-data": base64.b64encode(pki.client_key).decode(),
         }
-        body = pki.client_key.decode().splitlines()[1:-1]
-        return cluster, user, [*body, base64.b64encode(pki.client_key).decode()[:40]]
+        # The key's first line is its private part (an EC key's last lines are its public key).
+        private = pki.client_key.decode().splitlines()[1]
+        return cluster, user, [private, base64.b64encode(pki.client_key).decode()[:40]]
     if source == "exec env":
         return cluster, plugin_user(tmp_path), [MATRIX_SECRET, PLUGIN_TOKEN]
     if source == "proxy URL password":

@@ -9,7 +9,7 @@ from pathlib import Path
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config import _files
-from rawkube.config._config import Config, TLSSettings
+from rawkube.config._config import Config, TLSSettings, url_problem
 from rawkube.config.auth import TokenFileAuth
 from rawkube.config.tls import looks_like_pem
 
@@ -54,13 +54,17 @@ def incluster_config(
     in-cluster loader does), then the ``namespace`` file, then ``default``.
 
     Raises:
-        ConfigError: ``KUBERNETES_SERVICE_HOST`` or ``KUBERNETES_SERVICE_PORT`` is unset, the
-            token file is missing or unreadable, or ``ca.crt`` is unreadable or not PEM.
+        ConfigError: ``KUBERNETES_SERVICE_HOST`` or ``KUBERNETES_SERVICE_PORT`` is unset or
+            they make no usable URL, the token file is missing, unreadable or holds a token
+            that cannot be sent, or ``ca.crt`` is unreadable or not PEM.
     """
     env = os.environ if environ is None else environ
     reason = incluster_unavailable_reason(env)
     if reason is not None:
         raise ConfigError(f"in-cluster: {reason} (not running in a pod?)")
+    server = incluster_server(env[_HOST], env[_PORT])
+    if problem := url_problem(server):
+        raise ConfigError(f"in-cluster: {_HOST} and {_PORT} give a server URL that {problem}")
     directory = Path(service_account_dir)
     auth = TokenFileAuth(directory / "token", clock)
     try:
@@ -68,7 +72,7 @@ def incluster_config(
     except ConfigError as exc:
         raise ConfigError(f"in-cluster: service-account token missing: {exc}") from None
     return Config(
-        server=incluster_server(env[_HOST], env[_PORT]),
+        server=server,
         namespace=_namespace(directory, env),
         tls=TLSSettings(ca_pem=_read_ca(directory / "ca.crt")),
         auth=auth,

@@ -130,3 +130,24 @@ def test_a_401_rereads_the_token_and_retries(sa_dir: Path, capture: Capture) -> 
     first, retry = capture(config.auth, statuses=[401, 200])
     assert first.headers["Authorization"] == f"Bearer {SA_TOKEN}"
     assert retry.headers["Authorization"] == f"Bearer {rotated}"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "problem"),
+    [
+        ("10.96.0.1", "https", "is not a valid URL"),
+        ("10.96.0.1", "70000", "is not a valid URL"),
+        ("[fd00::1", "443", "is not a valid URL"),
+        ("kubernetes..default", "443", "has a host name that is not valid"),
+    ],
+)
+def test_service_variables_that_make_no_url_are_refused(
+    sa_dir: Path, host: str, port: str, problem: str
+) -> None:
+    env = {"KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port}
+    with pytest.raises(ConfigError) as caught:
+        incluster_config(sa_dir, env)
+    assert str(caught.value).startswith(
+        "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT give a server URL that "
+        + problem
+    )

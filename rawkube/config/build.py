@@ -64,12 +64,20 @@ def config_from_kubeconfig(
     ``namespace`` overrides the context's, which defaults to ``default``. Credentials follow
     client-go: a client certificate, token, token file or basic auth is used as given (and an
     exec plugin is then not run); token wins over tokenFile; a token with basic auth is an error.
+    A ``user:password@`` in the server URL is taken off it and sent as basic auth, as Go's HTTP
+    client does, when the user has no token, basic auth or exec plugin (with one, it is an
+    error). Credentials that would become header values are checked here, so that none fails
+    later inside httpx with an error quoting it.
 
     Raises:
         ConfigError: anything :func:`select_context` refuses; a cluster without a server or with
-            an unusable server or proxy URL; a referenced file that cannot be read or is not PEM;
-            conflicting or incomplete credentials; an exec stanza that is invalid; an auth-provider
-            plugin (not supported); a socks proxy without the ``socksio`` package.
+            a server, proxy URL or TLS server name nothing could be sent to; a referenced file
+            that cannot be read (missing, not a regular file, too large) or is not PEM;
+            conflicting or incomplete credentials; a token, password or impersonation value that
+            cannot be sent (a line break, a control or non-ASCII character; a space in a token);
+            an exec stanza that is invalid or that the OS cannot run (a NUL); an auth-provider
+            plugin (not supported); a socks proxy without the ``socksio`` package. The message
+            names the file and key, never the value.
     """
     selected = select_context(config, context)
     cluster = selected.cluster

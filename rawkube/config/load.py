@@ -97,13 +97,16 @@ def load_config(
        kubeconfig file exists and ``KUBERNETES_SERVICE_HOST``/``_PORT`` are set.
 
     A file that exists but is malformed is an error, never a reason to try the next source.
+    Files are read only if they are regular files (never a FIFO or device), and only up to a
+    limit: 16 MiB for a kubeconfig, 1 MiB for a certificate, key or token file.
     ``context`` picks a context instead of ``current-context``; ``namespace`` overrides the
     context's namespace (itself ``default`` when unset). ``clock``, ``environ`` (default
     ``os.environ``) and ``service_account_dir`` exist for tests.
 
     Raises:
-        ConfigError: the explicit file does not exist; a file is unreadable or malformed (the
-            message names the file and key); the context is unknown (the message lists the
+        ConfigError: the explicit file does not exist; a file is unreadable, not a regular
+            file, too large or malformed (the message names the file and key, never a value);
+            the context is unknown (the message lists the
             available ones); nothing is found (the message names each source tried and why); or
             ``context`` is given but only in-cluster settings exist.
     """

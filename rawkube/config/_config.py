@@ -98,12 +98,21 @@ class ClientCertificate:
 
 @dataclass(frozen=True)
 class TLSSettings:
-    """How to check the server and present ourselves: the inputs of one ``ssl.SSLContext``."""
+    """How to check the server and present ourselves: the inputs of one ``ssl.SSLContext``.
+
+    Raises:
+        ConfigError: ``server_name`` is not a host name TLS can send (it would fail at the first
+            request with a UnicodeError).
+    """
 
     verify: bool = True
     ca_pem: bytes | None = None
     client_cert: ClientCertificate | None = None
     server_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.server_name is not None and (problem := host_name_problem(self.server_name)):
+            raise ConfigError(f"TLSSettings: server_name {problem.replace('has a host', 'is a')}")
 
 
 @dataclass(frozen=True)
@@ -186,8 +195,9 @@ class Config:
     its user-info: the proxy needs it (httpx sends it as ``Proxy-Authorization``).
 
     Raises:
-        ConfigError: ``server`` has a user-info part that cannot be parsed, or has one while
-            ``auth`` is set too (which should be used is not clear).
+        ConfigError: ``server`` or ``proxy`` is a URL nothing could be sent to (no host, a bad
+            port or host name), or ``server`` has user-info while ``auth`` is set too (which
+            should be used is not clear).
     """
 
     server: str
@@ -207,12 +217,14 @@ class Config:
     source: str = "explicit settings"
 
     def __post_init__(self) -> None:
+        # A URL that urllib, httpx or IDNA cannot take would fail later with their errors. A
+        # text without a scheme is left to the client, which names what a server must be.
+        for name, url in (("server", self.server), ("proxy", self.proxy)):
+            if url and "://" in url and (problem := url_problem(url)):
+                raise ConfigError(f"{self.source}: {name} {problem}")
         if "@" not in self.server:
-            return  # no user-info (the common case): no parsing
-        try:
-            server, credentials = split_userinfo(self.server)
-        except ValueError:
-            raise ConfigError(f"{self.source}: server is not a valid URL") from None
+            return  # no user-info (the common case): nothing to take off
+        server, credentials = split_userinfo(self.server)
         if credentials is None:
             return
         if self.auth is not None:

@@ -11,7 +11,7 @@ import pytest
 
 import rawkube
 from rawkube._exceptions import ConfigError
-from rawkube.config import BasicAuth, Config, load_config
+from rawkube.config import BasicAuth, Config, TLSSettings, load_config
 from rawkube.config.exec import ExecClusterInfo
 from rawkube.config.kubeconfig import read_kubeconfig
 from tests.config.conftest import Capture, WriteYaml, kubeconfig_doc
@@ -215,3 +215,37 @@ def test_a_tls_server_name_tls_cannot_use_is_refused(
 def test_ordinary_urls_load(tmp_path: Path, write_yaml: WriteYaml, url: str) -> None:
     config = load_config(write_yaml(tmp_path / "config", one_cluster({"server": url})))
     assert config.server.endswith(url.split("://")[-1])
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"server": "http://[::1"}, "explicit settings: server is not a valid URL"),
+        (
+            {"server": "https://k8s..example"},
+            "explicit settings: server has a host name that is not valid",
+        ),
+        (
+            {"server": "https://k8s.example", "proxy": "http://[::1"},
+            "explicit settings: proxy is not a valid URL",
+        ),
+        (
+            {"server": f"https://admin:{SECRET}/x@k8s.example"},
+            "explicit settings: server is not a valid URL",
+        ),
+    ],
+    ids=["server IPv6", "server host", "proxy", "server password with a slash"],
+)
+def test_a_config_built_by_hand_refuses_urls_nothing_can_be_sent_to(
+    settings: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config(**settings)
+    assert str(caught.value).startswith(message)
+    assert SECRET not in repr(caught.value)
+
+
+def test_tls_settings_refuse_a_server_name_tls_cannot_send() -> None:
+    with pytest.raises(ConfigError, match=r"^TLSSettings: server_name is a name that is not valid"):
+        TLSSettings(server_name="api..internal")
+    assert TLSSettings(server_name="api.internal").server_name == "api.internal"

@@ -16,7 +16,7 @@ import httpx
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube._version import __version__
-from rawkube.config._headers import basic_auth_problem, header_problem
+from rawkube.config._headers import header_problem, unicode_problem
 
 DEFAULT_USER_AGENT = f"rawkube/{__version__}"
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -134,7 +134,8 @@ class Impersonation:
             if problem := header_problem(value):
                 raise ConfigError(f"Impersonation: {name} {problem}")
         for key in self.extra:
-            if problem := basic_auth_problem(key):
+            # A key is percent-encoded into the header name, as client-go does: any text goes.
+            if problem := unicode_problem(key):
                 raise ConfigError(f"Impersonation: a key of extra {problem}")
 
     def _values(self) -> Iterator[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["basic_auth_problem", "header_problem", "token_problem"]
+__all__ = ["basic_auth_problem", "header_problem", "token_problem", "unicode_problem"]
 
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -35,7 +35,7 @@ def basic_auth_problem(value: str) -> str | None:
     Basic auth sends the UTF-8 bytes in base64 (as Go's ``SetBasicAuth``), so any text but
     control characters goes; a lone surrogate (from a ``\\ud800`` escape) is not text.
     """
-    return _control_problem(value) or _unicode_problem(value)
+    return _control_problem(value) or unicode_problem(value)
 
 
 def header_problem(value: str) -> str | None:
@@ -63,7 +63,8 @@ def _ascii_problem(value: str) -> str | None:
     return None if value.isascii() else "holds a non-ASCII character"
 
 
-def _unicode_problem(value: str) -> str | None:
+def unicode_problem(value: str) -> str | None:
+    """Why ``value`` is not text UTF-8 can encode (a lone surrogate), or None."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

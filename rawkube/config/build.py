@@ -30,7 +30,12 @@ from rawkube.config._fields import (
     resolve_path,
     str_list,
 )
-from rawkube.config._headers import basic_auth_problem, header_problem, token_problem
+from rawkube.config._headers import (
+    basic_auth_problem,
+    header_problem,
+    token_problem,
+    unicode_problem,
+)
 from rawkube.config.auth import BasicAuth, BearerTokenAuth, ExecAuth, TokenFileAuth
 from rawkube.config.exec import (
     INTERACTIVE_MODES,
@@ -373,7 +378,7 @@ def _impersonation(user: User) -> Impersonation | None:
     for index, group in enumerate(user.impersonate_groups):
         _sendable(group, (at / "as-groups").at(index), header_problem)
     for key, values in user.impersonate_extra.items():
-        _sendable(key, at / "as-user-extra", basic_auth_problem)
+        _sendable(key, at / "as-user-extra", unicode_problem)
         for index, value in enumerate(values):
             _sendable(value, (at / "as-user-extra" / key).at(index), header_problem)
     return Impersonation(

@@ -272,3 +272,8 @@ def test_settings_built_by_hand_are_checked_too(build: Any, message: str) -> Non
         build()
     assert str(caught.value).startswith(message)
     assert SECRET not in repr(caught.value)
+
+
+def test_an_extra_key_with_any_text_is_escaped_into_the_header_name() -> None:
+    impersonation = Impersonation(user="jane", extra={"scöpe\n/x": ("a",)})
+    assert impersonation.headers()[-1] == ("Impersonate-Extra-sc%C3%B6pe%0A%2Fx", "a")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rawkube._exceptions import ConfigError
+from rawkube.config._config import redact_url
 
 __all__ = [
     "Origin",
@@ -19,6 +20,7 @@ __all__ = [
     "optional_bool",
     "optional_path",
     "optional_str",
+    "quoted",
     "resolve_path",
     "str_list",
     "str_list_map",
@@ -123,6 +125,14 @@ def str_list_map(body: Mapping[str, Any], key: str, at: Origin) -> dict[str, tup
             raise (at / key).error("keys must be strings")
         out[name] = str_list(value, name, at / key)
     return out
+
+
+def quoted(value: str) -> str:
+    """A name or value quoted for a message, a URL's password masked.
+
+    Names are quoted to help, but a mistake can put a server URL where a name belongs.
+    """
+    return repr(redact_url(value))
 
 
 def type_name(value: Any) -> str:

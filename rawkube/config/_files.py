@@ -19,6 +19,7 @@ __all__ = [
     "UnreadableFile",
     "decode_utf8",
     "read_limited",
+    "stat_path",
 ]
 
 MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
@@ -58,17 +59,33 @@ def read_limited(path: Path, limit: int) -> bytes:
         OSError: the file cannot be opened or read (``strerror`` says why), or it is not a
             regular file or is larger than ``limit`` (an :class:`UnreadableFile`).
     """
+    _require_regular(stat_path(path).st_mode)
     try:
-        _require_regular(os.stat(path).st_mode)
         fd = os.open(path, _OPEN_FLAGS)
     except (ValueError, UnicodeError):
-        # A NUL character, or a lone surrogate the file system encoding cannot write.
-        raise UnreadableFile(errno.EINVAL, "the path is not one the OS can open") from None
+        raise _unnameable() from None
     try:
         _require_regular(os.fstat(fd).st_mode)  # the path may have changed since the stat
         return _read_at_most(fd, limit)
     finally:
         os.close(fd)
+
+
+def stat_path(path: Path) -> os.stat_result:
+    """``os.stat(path)``, raising only OSError: also for a path the OS cannot be given.
+
+    Raises:
+        OSError: the path does not exist or cannot be stat'ed, or it holds a NUL or a character
+            the file system encoding cannot write (an :class:`UnreadableFile`).
+    """
+    try:
+        return os.stat(path)
+    except (ValueError, UnicodeError):
+        raise _unnameable() from None
+
+
+def _unnameable() -> UnreadableFile:
+    return UnreadableFile(errno.EINVAL, "the path holds a NUL or a character the OS cannot take")
 
 
 def _require_regular(mode: int) -> None:

@@ -207,7 +207,7 @@ class TokenFileAuth(Credentials):
     def _token_locked(self, *, force: bool) -> str:
         cached = self._cached
         try:
-            stamp = FileStamp.of(self.path.stat())
+            stamp = FileStamp.of(_files.stat_path(self.path))
             if (
                 not force
                 and cached is not None

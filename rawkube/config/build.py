@@ -27,6 +27,7 @@ from rawkube.config._fields import (
     Origin,
     optional_bool,
     optional_str,
+    quoted,
     resolve_path,
     str_list,
 )
@@ -133,14 +134,14 @@ def _server_url(cluster: Cluster) -> tuple[str, tuple[str, str] | None]:
     """The server URL without user-info, and the user and password it carried, if any."""
     at = cluster.origin / "server"
     if cluster.server is None:
-        raise at.error(f"missing (cluster {cluster.name!r} has no server)")
+        raise at.error(f"missing (cluster {quoted(cluster.name)} has no server)")
     server = cluster.server.strip().rstrip("/")
     if "://" not in server:
         # kubectl accepts a bare host:port; assume TLS rather than plain HTTP.
         server = "https://" + server
     scheme = server.split("://", 1)[0].lower()
     if scheme not in _SERVER_SCHEMES:
-        raise at.error(f"scheme {scheme!r} is not http or https")
+        raise at.error(f"scheme {quoted(scheme)} is not http or https")
     if problem := url_problem(server):
         raise at.error(problem)
     return split_userinfo(server)
@@ -245,7 +246,7 @@ def _credentials(
     at = user.origin
     if user.auth_provider is not None:
         raise (at / "auth-provider").error(
-            f"auth-provider plugins ({user.auth_provider!r}) are not supported yet; "
+            f"auth-provider plugins ({quoted(user.auth_provider)}) are not supported yet; "
             "use an exec credential plugin instead"
         )
     has_basic = user.username is not None or user.password is not None
@@ -282,7 +283,7 @@ def _exec_config(body: Mapping[str, Any], at: Origin, cluster: ExecClusterInfo) 
         raise (at / "apiVersion").error(f"{V1ALPHA1} is no longer supported; use {V1}")
     if version not in SUPPORTED_API_VERSIONS:
         raise (at / "apiVersion").error(
-            f"{version!r} is not one of " + ", ".join(SUPPORTED_API_VERSIONS)
+            f"{quoted(version)} is not one of " + ", ".join(SUPPORTED_API_VERSIONS)
         )
     command = optional_str(body, "command", at)
     if command is None:
@@ -361,7 +362,9 @@ def _interactive_mode(body: Mapping[str, Any], at: Origin, version: str) -> Inte
     for known in INTERACTIVE_MODES:
         if mode == known:
             return known
-    raise (at / "interactiveMode").error(f"{mode!r} is not one of " + ", ".join(INTERACTIVE_MODES))
+    raise (at / "interactiveMode").error(
+        f"{quoted(mode)} is not one of " + ", ".join(INTERACTIVE_MODES)
+    )
 
 
 def _impersonation(user: User) -> Impersonation | None:
@@ -404,6 +407,6 @@ def _context_namespace(context: Context) -> str:
         return DEFAULT_NAMESPACE
     if not _DNS_LABEL.match(context.namespace):
         raise (context.origin / "namespace").error(
-            f"{context.namespace!r} is not a valid namespace name (a DNS label)"
+            f"{quoted(context.namespace)} is not a valid namespace name (a DNS label)"
         )
     return context.namespace

@@ -30,6 +30,7 @@ from rawkube.config._fields import (
     optional_bool,
     optional_path,
     optional_str,
+    quoted,
     str_list,
     str_list_map,
 )
@@ -200,7 +201,7 @@ def _entries(
         if name in seen:
             # client-go refuses a name listed twice in one file.
             raise (item_origin / "name").error(
-                f"duplicate name {name!r} (also {section}[{seen[name]}])"
+                f"duplicate name {quoted(name)} (also {section}[{seen[name]}])"
             )
         seen[name] = index
         body_origin = item_origin / body_key
@@ -307,7 +308,7 @@ def select_context(config: Kubeconfig, context: str | None = None) -> Selection:
         ConfigError: no context is given or current, the context does not exist (the message
             lists the available ones), or it names a cluster or user that does not exist.
     """
-    available = ", ".join(sorted(config.contexts)) or "none"
+    available = ", ".join(redact_url(name) for name in sorted(config.contexts)) or "none"
     name = context or config.current_context
     if name is None:
         raise ConfigError(
@@ -318,7 +319,7 @@ def select_context(config: Kubeconfig, context: str | None = None) -> Selection:
     if chosen is None:
         how = "requested" if context else "current-context"
         raise ConfigError(
-            f"{config.describe()}: context {name!r} ({how}) not found "
+            f"{config.describe()}: context {quoted(name)} ({how}) not found "
             f"(available contexts: {available})"
         )
     if chosen.cluster is None:
@@ -326,14 +327,14 @@ def select_context(config: Kubeconfig, context: str | None = None) -> Selection:
     cluster = config.clusters.get(chosen.cluster)
     if cluster is None:
         raise (chosen.origin / "cluster").error(
-            f"no cluster named {chosen.cluster!r} in {config.describe()}"
+            f"no cluster named {quoted(chosen.cluster)} in {config.describe()}"
         )
     user = None
     if chosen.user is not None:
         user = config.users.get(chosen.user)
         if user is None:
             raise (chosen.origin / "user").error(
-                f"no user named {chosen.user!r} in {config.describe()}"
+                f"no user named {quoted(chosen.user)} in {config.describe()}"
             )
     return Selection(chosen, cluster, user)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config._config import Config
+from rawkube.config._fields import quoted
 from rawkube.config.build import config_from_kubeconfig
 from rawkube.config.incluster import DEFAULT_SA_DIR, incluster_config, incluster_unavailable_reason
 from rawkube.config.kubeconfig import merge_kubeconfigs, read_kubeconfig
@@ -124,7 +125,7 @@ def load_config(
         )
     if context:
         raise ConfigError(
-            f"context {context!r} requested, but there is no kubeconfig file "
+            f"context {quoted(context)} requested, but there is no kubeconfig file "
             f"({'; '.join(search.tried)}); only in-cluster settings were found"
         )
     try:

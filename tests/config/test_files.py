@@ -228,3 +228,14 @@ def test_an_in_cluster_namespace_fifo_is_the_default_namespace(tmp_path: Path) -
     os.mkfifo(tmp_path / "namespace")
     config = finishes(lambda: incluster_config(tmp_path, POD_ENV), [tmp_path / "namespace"])
     assert config.namespace == "default"
+
+
+@pytest.mark.parametrize("field", list(KEYS))
+def test_a_path_the_os_cannot_take_is_a_config_error(
+    field: str, tmp_path: Path, write_yaml: WriteYaml
+) -> None:
+    path = write_yaml(tmp_path / "config", referencing(field, Path("bad\x00name"), tmp_path))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).endswith(": the path holds a NUL or a character the OS cannot take")
+    assert f"{path}: {KEYS[field]}: cannot read" in str(caught.value)

@@ -123,6 +123,7 @@ FIELDS: list[tuple[Any, ...]] = [
     ("users", 1, "user", "password"),
     ("users", 2, "user", "client-certificate-data"),
     ("users", 2, "user", "client-key-data"),
+    ("users", 2, "user", "client-certificate"),
     ("users", 2, "user", "client-key"),
     ("users", 3, "user", "exec"),
     *(
@@ -131,10 +132,21 @@ FIELDS: list[tuple[Any, ...]] = [
     ),
     ("users", 3, "user", "exec", "env", 0, "name"),
     ("users", 3, "user", "exec", "env", 0, "value"),
+    ("users", 4, "user", "tokenFile"),
     ("contexts",),
     ("contexts", 0, "context", "cluster"),
     ("contexts", 0, "context", "user"),
     ("contexts", 0, "context", "namespace"),
+]
+
+# What may be taken away, so that what it overrides is used: a file instead of inline data,
+# tokenFile instead of token, no proxy.
+REMOVABLE: list[tuple[Any, ...]] = [
+    ("clusters", 0, "cluster", "certificate-authority-data"),
+    ("clusters", 0, "cluster", "proxy-url"),
+    ("users", 0, "user", "token"),
+    ("users", 2, "user", "client-certificate-data"),
+    ("users", 2, "user", "client-key-data"),
 ]
 
 ODD_TEXT = [
@@ -146,6 +158,8 @@ ODD_TEXT = [
     "~",
     "~nosuchuser/x",
     "/dev/zero",
+    "/dev/null",
+    "a\x00b",
     ".",
     "token",
     "ns",
@@ -240,6 +254,8 @@ def mangled(draw: st.DrawFn, text: str) -> bytes:
 def kubeconfigs(draw: st.DrawFn) -> tuple[bytes, str]:
     doc = skeleton()
     doc["contexts"][0]["context"]["user"] = draw(contexts_users)
+    for path in draw(st.lists(st.sampled_from(REMOVABLE), max_size=2, unique=True)):
+        _remove(doc, path)
     for path in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique=True)):
         _replace(doc, path, draw(values))
     text = yaml.safe_dump(doc, allow_unicode=draw(st.booleans()), sort_keys=False)
@@ -258,6 +274,13 @@ def _replace(doc: Any, path: tuple[Any, ...], value: Any) -> None:
             target[path[-1]] = value
         except IndexError:
             return
+
+
+def _remove(doc: Any, path: tuple[Any, ...]) -> None:
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent.pop(path[-1], None)
 
 
 def _ok(request: httpx.Request) -> httpx.Response:

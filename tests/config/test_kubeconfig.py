@@ -873,3 +873,17 @@ def test_an_exec_extension_too_deep_for_json_is_refused_at_load() -> None:
         "/x/config: clusters[0].cluster.extensions: the exec plugin extension cannot be "
         "passed on as JSON (nested too deeply?)"
     )
+
+
+def test_a_url_given_where_a_name_belongs_is_quoted_without_its_password(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(
+        "contexts: [{name: dev, context: {cluster: 'https://admin:pa55word@k8s.example'}}]\n"
+        "current-context: dev\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        build(path)
+    assert str(caught.value) == (
+        f"{path}: contexts[0].context.cluster: no cluster named "
+        f"'https://admin:***@k8s.example' in {path}"
+    )

@@ -19,6 +19,19 @@ the input, checked to be well-formed but not yet parsed. Models keep such spans 
 fields and parse one when it is first read (:mod:`rawkube.models._lazy`). A span refers to the
 ``bytes`` it came from, which stay alive as long as it does; they are immutable, so a span
 never changes.
+
+Nesting is limited to :data:`MAX_DEPTH` levels of objects and arrays, pydantic-core's parser's
+own limit: the API server takes JSON up to 10,000 levels deep (a custom resource that keeps
+unknown fields stores whatever it is given), while CPython's recursion limit of 1,000 counts
+every level of ``repr``, ``==`` or ``copy.deepcopy`` of the decoded data, and pydantic-core's
+and orjson's serialisers stop at 255. A value that nests at most 200 levels can be parsed,
+printed, compared and dumped with room to spare on the caller's stack; anything deeper raises
+:class:`TooDeep`. Each parser enforces it its own way: pydantic-core's refuses deeper input
+itself; orjson (1,024 levels) parses only text with at most ``MAX_DEPTH`` ``{`` and ``[`` in
+all (which cannot nest deeper; counting them costs about a seventh of the parse), the rest
+going to pydantic-core's parser; msgspec's recursion is bounded by the stack, and a
+``RecursionError`` from it (raised as it descends, its own objects freed on the way back)
+becomes :class:`TooDeep`.
 """
 
 from __future__ import annotations
@@ -33,6 +46,12 @@ if TYPE_CHECKING:
     from msgspec import Raw
 
 BULK_BYTES = 256 * 1024
+
+MAX_DEPTH = 200
+"""The deepest nesting of objects and arrays rawkube decodes (pydantic-core's parser's limit)."""
+
+# bytes.translate deletes every byte but these, leaving one byte per "{" and "[".
+_NOT_OPENING = bytes(b for b in range(256) if b not in b"{[")
 
 PAUSED_THRESHOLD = 1 << 30
 """The youngest generation's threshold during a pause: more objects than any decode makes."""
@@ -75,6 +94,13 @@ def _resume() -> None:
         gc.set_threshold(_threshold, *older)
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than :data:`MAX_DEPTH` levels (or than the stack leaves room for)."""
+
+    def __init__(self, limit: int = MAX_DEPTH) -> None:
+        super().__init__(f"nested deeper than {limit} levels")
+
+
 def loads(content: bytes | Raw) -> Any:
     """Parse JSON: a big body with pydantic-core's parser and the collector paused.
 
@@ -82,45 +108,92 @@ def loads(content: bytes | Raw) -> Any:
     less than msgspec over 50,000 pod lines. For a big body pydantic-core's parser wins: it
     makes one string object for each repeated key and short value, where the others make a new
     one each time, so there are fewer objects to make and, later, to free (a 10,000-pod list:
-    ~0.2 s of freeing against ~0.35 s). Raises ``ValueError`` when ``content`` is not JSON.
+    ~0.2 s of freeing against ~0.35 s). Raises ``ValueError`` when ``content`` is not JSON,
+    :class:`TooDeep` (one) when it nests deeper than :data:`MAX_DEPTH`.
     """
+    if not isinstance(content, bytes):
+        content = bytes(memoryview(content))  # a raw value: the parsers and the count take bytes
     if len(content) < BULK_BYTES:
+        if len(content.translate(None, _NOT_OPENING)) > MAX_DEPTH:
+            return _bounded(content)  # may nest too deep: pydantic-core's parser checks exactly
         decoders = _decoders()
         try:
-            return decoders.dicts(content if content.__class__ is bytes else memoryview(content))
+            return decoders.dicts(content)
         except ValueError:  # orjson refuses a few valid documents (integers past 64 bits)
-            return decoders.plain(content)
+            return parse_plain(decoders.plain, content)
+    with collector_paused():
+        return _bounded(content)
+
+
+def _bounded(content: bytes) -> Any:
+    """Parse with pydantic-core's parser, which refuses nesting past ``MAX_DEPTH`` itself."""
     from pydantic_core import from_json
 
-    if not isinstance(content, bytes):
-        content = bytes(memoryview(content))  # a raw value: pydantic-core takes bytes
-    with collector_paused():
-        return from_json(content)
+    try:
+        return from_json(content, allow_inf_nan=False)
+    except ValueError as exc:
+        if "recursion limit exceeded" in str(exc):
+            raise TooDeep() from None
+        raise
+
+
+def parse_plain(parse: Callable[[Any], Any], content: Any) -> Any:
+    """``parse(content)`` by a msgspec decoder, its running out of stack raised as TooDeep."""
+    try:
+        return parse(content)
+    except RecursionError:
+        raise TooDeep() from None
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether parsed JSON ``value`` nests more than ``limit`` levels of dicts and lists.
+
+    Level by level, never recursing: ``value`` may come from a parser with a higher limit.
+    """
+    level, depth = [value], 0
+    while level:
+        below: list[Any] = []
+        found = False
+        for item in level:
+            if isinstance(item, dict):
+                found = True
+                below.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                found = True
+                below.extend(item)
+        if not found:
+            return False
+        depth += 1
+        if depth > limit:
+            return True
+        level = below
+    return False
 
 
 def raw_fields(content: bytes | Raw) -> dict[str, Raw]:
     """A JSON object's fields, each value still the raw JSON it was in ``content``.
 
     Raises ``msgspec.ValidationError`` (a ``ValueError``) when ``content`` is JSON but not an
-    object, ``msgspec.DecodeError`` (its base) when it is not well-formed JSON. Strings inside
-    a value are checked when the value is parsed, not here.
+    object, ``msgspec.DecodeError`` (its base) when it is not well-formed JSON, :class:`TooDeep`
+    when skipping a value ran out of stack. Strings inside a value are checked when the value
+    is parsed, not here; nor is its depth, beyond what the stack allows.
     """
-    return _decoders().fields(content)
+    return parse_plain(_decoders().fields, content)  # type: ignore[no-any-return]
 
 
 def raw_event(line: bytes) -> tuple[str, dict[str, Raw]]:
     """A watch line's type and its object's fields as raw JSON; raises as :func:`raw_fields`."""
-    event = _decoders().event(line)
+    event = parse_plain(_decoders().event, line)
     return event.type, event.object
 
 
 def raw_items(content: bytes | Raw) -> list[Raw]:
     """A JSON array's items, each still raw JSON; raises as :func:`raw_fields`."""
-    return _decoders().items(content)
+    return parse_plain(_decoders().items, content)  # type: ignore[no-any-return]
 
 
 def plain_decoder() -> Callable[[bytes | Raw], Any]:
-    """msgspec's JSON parser itself, for many small values in a row."""
+    """msgspec's JSON parser itself, for many small values in a row (through parse_plain)."""
     return _decoders().plain
 
 

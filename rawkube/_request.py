@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rawkube._decode import BULK_BYTES, collector_paused, loads
+from rawkube._decode import BULK_BYTES, MAX_DEPTH, TooDeep, collector_paused, loads
 from rawkube._exceptions import DecodeError
 from rawkube._resource import GroupVersion, check_segment, layout_path
 from rawkube._status import body_snippet, decode_status, error_from_response
@@ -340,18 +340,31 @@ class Result:
         return self._content
 
     def json(self) -> Any:
-        """The body decoded as JSON. Raises :class:`DecodeError` when it is not JSON."""
+        """The body decoded as JSON.
+
+        Raises :class:`DecodeError` when it is not JSON or nests objects and arrays deeper than
+        200 levels (``MAX_DEPTH`` in :mod:`rawkube._decode`).
+        """
         return self._parse(into="")
 
     def _parse(self, *, into: str) -> Any:
         try:
             return loads(self._content)
+        except TooDeep:
+            raise self._too_deep(into) from None
         except ValueError as exc:
             as_model = f"does not decode as {into}: it " if into else ""
             raise DecodeError(
                 f"{self._request.describe()}: the response body {as_model}is not JSON ({exc}); "
                 f"it starts {body_snippet(self._content)!r}"
             ) from None
+
+    def _too_deep(self, into: str) -> DecodeError:
+        as_model = f"does not decode as {into}: it " if into else ""
+        return DecodeError(
+            f"{self._request.describe()}: the response body {as_model}nests deeper than "
+            f"{MAX_DEPTH} levels of objects and arrays"
+        )
 
     def into(self, model: type[M], *, lazy: bool = True) -> M:
         """The body decoded into ``model``.
@@ -384,6 +397,8 @@ class Result:
                 with collector_paused():
                     decoded = model.model_validate_json(self._content)
         except ValidationError as exc:
+            if _too_deep(exc):  # pydantic-core's parser refused it
+                raise self._too_deep(model.__name__) from None
             raise DecodeError(
                 f"{self._request.describe()}: the response body does not decode as "
                 f"{model.__name__}: {summarise(exc)}"
@@ -404,7 +419,7 @@ class Result:
         content = self._content
         try:
             fields = decode_fields(model, content)
-        except ValueError:
+        except ValueError:  # TooDeep too: parsed whole, the body gets the usual error
             return None
         self._check_kind(model, fields.get("kind"), fields.get("apiVersion"))
         try:
@@ -429,6 +444,14 @@ class Result:
             f"{self._request.describe()}: the response is {api_version} {kind}, "
             f"not the {want_version} {want_kind} that {model.__name__} decodes"
         )
+
+
+def _too_deep(exc: Any) -> bool:
+    """Whether a pydantic ValidationError says its JSON nested past the parser's limit."""
+    return any(
+        error["type"] == "json_invalid" and "recursion limit" in error["msg"]
+        for error in exc.errors(include_url=False, include_input=False)
+    )
 
 
 _decoding: tuple[Any, Any, Any, Any] | None = None

@@ -23,10 +23,15 @@ events its complete lines make; :meth:`WatchDecoder.close` takes the end of the 
   type, malformed JSON) is parsed whole and checked as a dict is, which makes the same events
   and the same errors.
 * An ``ERROR`` event carries a Status and is raised as its :class:`~rawkube.ApiError`
-  (``410`` Expired: :class:`~rawkube.GoneError`), never returned. A line that is not JSON, has
-  another type, or an object of another kind is a :class:`~rawkube.DecodeError` naming the
-  line. Events decoded before such a line in the same chunk are returned first; the error is
-  raised by the next ``feed`` or ``close``, so nothing the server sent is lost.
+  (``410`` Expired: :class:`~rawkube.GoneError`), never returned; one whose details nest too
+  deep still is, without them.
+* A line nesting objects and arrays deeper than rawkube decodes (``MAX_DEPTH``, 200 levels)
+  is a :class:`~rawkube.DecodeError` naming it. Into a model, an event whose metadata fits is
+  returned, and a deeper nested field raises the DecodeError when it is first read.
+* A line that is not JSON, has another type, or an object of another kind is a
+  :class:`~rawkube.DecodeError` naming the line. Events decoded before such a line in the
+  same chunk are returned first; the error is raised by the next ``feed`` or ``close``, so
+  nothing the server sent is lost.
 * Bytes left without a final newline when the stream ends are decoded if they are a complete
   event. A stream that ends inside an event was cut short (a connection closed early, not a
   bad event): that is a :class:`~rawkube.TransportError`, which a retrying watch resumes from,
@@ -42,10 +47,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from rawkube._decode import loads
+from rawkube._decode import MAX_DEPTH, TooDeep, loads
 from rawkube._exceptions import ApiError, DecodeError, RawkubeError, TransportError
 from rawkube._framing import LineFramer
-from rawkube._status import body_snippet, error_from_response
+from rawkube._status import body_snippet, error_from_response, top_level
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",
@@ -171,6 +176,8 @@ class WatchDecoder(Generic[T]):
             return []
         try:
             loads(rest)
+        except TooDeep:
+            pass  # whole, but too deep: decoded below, which says so
         except ValueError:
             self._lines += 1
             raise TransportError(
@@ -197,6 +204,12 @@ class WatchDecoder(Generic[T]):
         where = f"watch event {self._lines}"
         try:
             data = loads(line)
+        except TooDeep:
+            self._raise_deep_error(line)
+            raise DecodeError(
+                f"{where} nests deeper than {MAX_DEPTH} levels of objects and arrays; "
+                f"it starts {body_snippet(line)!r}"
+            ) from None
         except ValueError as exc:
             raise DecodeError(
                 f"{where} is not JSON ({exc}); it starts {body_snippet(line)!r}"
@@ -240,6 +253,16 @@ class WatchDecoder(Generic[T]):
             why = str(exc)
         raise DecodeError(f"{where} ({kind}{_identity(obj)}) does not decode: {why}")
 
+    def _raise_deep_error(self, line: bytes) -> None:
+        """Raise the ApiError of an ERROR event too deep to parse whole (its details left out)."""
+        members = top_level(line)
+        if members is None or members.get("type") != b'"ERROR"' or "object" not in members:
+            return
+        status = members["object"]
+        code = top_level(status) or {}
+        number = code.get("code", b"")
+        raise error_from_response(int(number) if number.isdigit() else 500, status)
+
     def _raw_line(self, line: bytes) -> WatchEvent[T] | None:
         """The event of an ordinary line, its object built from raw JSON; None for any other.
 
@@ -280,7 +303,8 @@ class WatchDecoder(Generic[T]):
         return cls(
             lambda obj: build(model, obj),  # type: ignore[type-var]
             read_fields=lambda line: read_event(model, line),  # type: ignore[arg-type]
-            build=lambda fields: build_fields(model, fields),  # type: ignore[type-var]
+            # The object sits inside the line's own object.
+            build=lambda fields: build_fields(model, fields, at=1),  # type: ignore[type-var]
             kind=kind,
             **options,
         )

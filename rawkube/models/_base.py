@@ -9,6 +9,11 @@ serves as resources subclass :class:`Resource` and carry a :class:`~rawkube.Reso
 An object decoded by ``Result.into()`` builds its nested models when they are first read
 (:mod:`rawkube.models._lazy`); equality, ``repr`` and dumps build them first, so a lazily built
 model and an eagerly validated one are indistinguishable but for when a bad value is reported.
+Equality walks the two objects level by level and ``repr`` costs one Python frame a level
+(pydantic's own cost four and five), so an object nested as deep as rawkube decodes
+(``MAX_DEPTH``) compares and prints with the caller's stack to spare. ``to_dict()`` and
+``to_json()`` raise :class:`~rawkube.DecodeError` for a value from the server that does not
+decode and ``ValueError`` for one the caller set that cannot be written, nothing else.
 
 Every field is optional and defaults to None, also where the API calls it required: a response
 must decode whatever a server leaves out, and the API server itself answers an incomplete object
@@ -52,9 +57,21 @@ class K8sModel(BaseModel):
     # what an eagerly validated model holds.
     def __eq__(self, other: object) -> bool:
         if isinstance(other, K8sModel):
-            materialise(self)
-            materialise(other)
+            return _same(self, other)
         return super().__eq__(other)
+
+    # ``__eq__`` is defined, so Python would drop the inherited ``__hash__``: pydantic's models
+    # are unhashable (``None``) unless frozen, which this keeps.
+    __hash__ = BaseModel.__hash__
+
+    def __repr__(self) -> str:
+        # pydantic's __repr__ takes five frames a level (its join's generator among them); this
+        # loop leaves one, so printing a model nested as deep as rawkube decodes stays far from
+        # the recursion limit. The text is pydantic's.
+        parts = []
+        for name, value in self.__repr_args__():
+            parts.append(repr(value) if name is None else f"{name}={value!r}")
+        return f"{self.__repr_name__()}({', '.join(parts)})"  # type: ignore[misc]
 
     def __repr_args__(self) -> _repr.ReprArgs:
         materialise(self)
@@ -65,12 +82,83 @@ class K8sModel(BaseModel):
         return super().__iter__()
 
     def to_dict(self) -> dict[str, Any]:
-        """The object as JSON-ready data: camelCase keys, only the fields that were set."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        """The object as JSON-ready data: camelCase keys, only the fields that were set.
+
+        Raises :class:`~rawkube.DecodeError` when a value from the server does not decode
+        (naming the field) and ``ValueError`` when a value set in Python cannot be written.
+        """
+        try:
+            return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        except ValueError as exc:  # pydantic's PydanticSerializationError is one
+            raise _dump_error(self, exc) from None
 
     def to_json(self) -> str:
-        """The object as JSON text: camelCase keys, only the fields that were set."""
-        return self.model_dump_json(by_alias=True, exclude_unset=True)
+        """The object as JSON text: camelCase keys, only the fields that were set.
+
+        Raises as :meth:`to_dict`.
+        """
+        try:
+            return self.model_dump_json(by_alias=True, exclude_unset=True)
+        except ValueError as exc:
+            raise _dump_error(self, exc) from None
+
+
+def _dump_error(model: K8sModel, exc: ValueError) -> Exception:
+    """What a failed dump of ``model`` raises: the DecodeError of the field, else a ValueError.
+
+    pydantic-core wraps an error raised while dumping a lazy field into its own; reading every
+    field of every nested model again raises it plainly, naming the field. When all of them
+    read, the value at fault was set in Python.
+    """
+    pending: list[Any] = [model]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, K8sModel):
+            materialise(value)  # raises the DecodeError of a field from the server
+            pending.extend(value.__dict__.values())
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return ValueError(f"{type(model).__name__} cannot be written as JSON: {why}")
+
+
+def _same(first: K8sModel, second: K8sModel) -> bool:
+    """pydantic's equality of two models, walked level by level instead of recursively.
+
+    As pydantic compares them: the same class, equal private and extra values, and equal
+    fields; values that are neither models, dicts nor lists by their own ``==``.
+    """
+    pending: list[tuple[Any, Any]] = [(first, second)]
+    while pending:
+        one, two = pending.pop()
+        if one is two:
+            continue
+        if isinstance(one, K8sModel) and isinstance(two, K8sModel):
+            if type(one) is not type(two):
+                return False
+            materialise(one)
+            materialise(two)
+            if one.__pydantic_private__ != two.__pydantic_private__:
+                return False
+            pending.append((one.__pydantic_extra__ or {}, two.__pydantic_extra__ or {}))
+            values, others = one.__dict__, two.__dict__
+            for name in type(one).__pydantic_fields__:
+                if (name in values) != (name in others):
+                    return False
+                pending.append((values.get(name), others.get(name)))
+        elif type(one) is dict and type(two) is dict:
+            if one.keys() != two.keys():
+                return False
+            pending.extend((value, two[key]) for key, value in one.items())
+        elif type(one) is list and type(two) is list:
+            if len(one) != len(two):
+                return False
+            pending.extend(zip(one, two, strict=True))
+        elif one != two:
+            return False
+    return True
 
 
 class TypedObject(K8sModel):

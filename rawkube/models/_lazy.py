@@ -34,6 +34,19 @@ of another type) is parsed whole and converted as parsed JSON is, so the errors 
 A class gets its descriptors when it is first built lazily; until then its instances (built by
 pydantic as usual) hold models only. Two threads reading the same unread field at once may both
 build it; each gets a valid model and one of them is kept.
+
+Depth
+-----
+Raw JSON is checked to be well-formed, not how deep it nests (msgspec's skipping recurses as far
+as the stack allows), so a lazily built object counts its own depth. A model built from raw JSON
+remembers how many objects and arrays enclose it in the body it came from (its position, kept
+in its ``__dict__`` under ``_AT`` as a ``functools.cached_property`` would be: pydantic's dumps,
+equality and ``repr`` look at fields only), and its nested models are built at their own
+positions. A model deeper than :data:`~rawkube._decode.MAX_DEPTH` is refused, and so is a
+value the model's types do not bound (a field typed ``Any``, an unknown field) nesting past it;
+a field of typed values nests as its type says, so the common path counts nothing. A nested
+object nesting too deep thus raises :class:`~rawkube.DecodeError` when it is first read, and
+never a ``RecursionError``. Parsed JSON (``build``) has been counted whole by ``loads``.
 """
 
 from __future__ import annotations
@@ -51,9 +64,13 @@ from pydantic_core import SchemaValidator, core_schema, to_jsonable_python
 
 from rawkube._decode import (
     BULK_BYTES,
+    MAX_DEPTH,
+    TooDeep,
     collector_paused,
+    deeper_than,
     is_raw,
     loads,
+    parse_plain,
     plain_decoder,
     raw_event,
     raw_fields,
@@ -83,6 +100,9 @@ _ONE, _LIST, _MAP = "one", "list", "map"
 BULK_ITEMS = 512
 """A list or map of at least this many models is built with the garbage collector paused."""
 
+_AT = "_rawkube_at"
+"""The ``__dict__`` key of a lazily built model's position (objects and arrays around it)."""
+
 
 class _Slot:
     """What a lazy field holds (one model, a list or a map of them) and how to build it."""
@@ -109,10 +129,13 @@ class _Slot:
             return isinstance(first, target)
         return True
 
-    def convert(self, value: Any, where: str) -> Any:
-        """The models for parsed or raw JSON ``value``; ``where`` names it in a DecodeError."""
+    def convert(self, value: Any, where: str, at: int = 1) -> Any:
+        """The models for parsed or raw JSON ``value``; ``where`` names it in a DecodeError.
+
+        ``at`` is how many objects and arrays enclose ``value`` in its body (its position).
+        """
         if is_raw(value):
-            return self._convert_raw(value, where)
+            return self._convert_raw(value, where, at)
         validator = self.validator
         if validator is None:
             validator = self.validator = _shallow(self.target, self.shape)
@@ -128,7 +151,7 @@ class _Slot:
                 f"{where} does not decode as {self._label()}: {summarise(exc)}"
             ) from None
 
-    def _convert_raw(self, value: Any, where: str) -> Any:
+    def _convert_raw(self, value: Any, where: str, at: int) -> Any:
         """The models for raw JSON, each keeping its own nested fields raw in turn.
 
         What does not fit this (a value of another type, a wrongly typed field) is parsed whole
@@ -137,18 +160,22 @@ class _Slot:
         try:
             try:
                 if self.shape is _ONE:
-                    return build_json(self.target, value)
-                return self._convert_raw_many(value)
+                    return build_json(self.target, value, at=at)
+                return self._convert_raw_many(value, at + 1)
             except ValueError as exc:
                 if _malformed(exc):
                     raise
             parsed = loads(value)
+            if deeper_than(parsed, MAX_DEPTH - at):
+                raise TooDeep()
+        except TooDeep as exc:
+            raise DecodeError(f"{where} is {exc}") from None
         except ValueError as exc:
             raise DecodeError(f"{where} is not valid JSON: {exc}") from None
         return None if parsed is None else self.convert(parsed, where)
 
-    def _convert_raw_many(self, value: Any) -> Any:
-        """A list or map of models from raw JSON; raises ValueError for anything else."""
+    def _convert_raw_many(self, value: Any, at: int) -> Any:
+        """A list or map of models (each at ``at``) from raw JSON; ValueError for anything else."""
         parts = raw_items(value) if self.shape is _LIST else raw_fields(value)
         target = self.target
         big = len(value) >= BULK_BYTES
@@ -156,9 +183,10 @@ class _Slot:
         # keep the whole list alive.
         with collector_paused() if len(parts) >= BULK_ITEMS else nullcontext():
             if isinstance(parts, list):
-                return [build_json(target, part.copy() if big else part) for part in parts]
+                return [build_json(target, part.copy() if big else part, at=at) for part in parts]
             return {
-                key: build_json(target, part.copy() if big else part) for key, part in parts.items()
+                key: build_json(target, part.copy() if big else part, at=at)
+                for key, part in parts.items()
             }
 
     def _label(self) -> str:
@@ -224,11 +252,15 @@ class _Serialize:
     ) -> Any:
         if self.slot.built(value):
             return handler(value)
+        where = f"a {self.slot.target.__name__} field"
         if _as_received(info, self.slot.target):
             if is_raw(value):
-                return loads(value)
+                try:
+                    return loads(value)
+                except ValueError as exc:  # raised as the read that finds it would (to_dict)
+                    raise DecodeError(f"{where} is not valid JSON: {exc}") from None
             return to_jsonable_python(value)  # a copy: the caller may change what it gets
-        return handler(self.slot.convert(value, f"a {self.slot.target.__name__} field"))
+        return handler(self.slot.convert(value, where))
 
 
 def _as_received(info: core_schema.SerializationInfo, target: type[BaseModel]) -> bool:
@@ -272,7 +304,8 @@ class _LazyField:
             return value  # the usual read: already built
         if slot.built(value):
             return value
-        built = slot.convert(value, f"{type(obj).__name__}.{self.name}")
+        where = f"{type(obj).__name__}.{self.name}"
+        built = slot.convert(value, where, values.get(_AT, 0) + 1)
         values[self.name] = built
         return built
 
@@ -294,6 +327,11 @@ _schemas: dict[type[BaseModel], core_schema.CoreSchema] = {}
 _lazy_names: dict[type[BaseModel], tuple[str, ...]] = {}
 _raw_keys: dict[type[BaseModel], frozenset[str]] = {}
 _slots: dict[type[BaseModel], dict[str, _Slot]] = {}
+# Keys of the fields whose values no type bounds in depth (Any, dict[str, Any], a model
+# validated eagerly), and of every other non-lazy field, with the deepest any of those nests.
+_unbounded_keys: dict[type[BaseModel], frozenset[str]] = {}
+_plain_keys: dict[type[BaseModel], frozenset[str]] = {}
+_typed_depth: dict[type[BaseModel], int] = {}
 
 
 def build(model: type[M], data: Any) -> M:
@@ -309,13 +347,14 @@ def build(model: type[M], data: Any) -> M:
     return validator.validate_python(data)  # type: ignore[no-any-return]
 
 
-def build_json(model: type[M], content: Any, *, detach: bool = False) -> M:
+def build_json(model: type[M], content: Any, *, detach: bool = False, at: int = 0) -> M:
     """``model`` from one JSON object (bytes or raw JSON), its lazy fields kept raw.
 
-    Raises ``ValueError`` when ``content`` is not a well-formed JSON object, and as
+    ``at`` is the object's position in its body (see the module docstring). Raises
+    ``ValueError`` when ``content`` is not a well-formed JSON object, and as
     :func:`build_fields`.
     """
-    return build_fields(model, decode_fields(model, content), detach=detach)
+    return build_fields(model, decode_fields(model, content), detach=detach, at=at)
 
 
 def decode_fields(model: type[BaseModel], content: Any) -> dict[str, Any]:
@@ -326,7 +365,7 @@ def decode_fields(model: type[BaseModel], content: Any) -> dict[str, Any]:
     shape = _shape(model)
     if shape is not None:
         try:
-            return shape.fields(shape.object(content))
+            return shape.fields(parse_plain(shape.object, content))
         except ValueError as exc:
             if _malformed(exc):
                 raise
@@ -345,7 +384,7 @@ def read_event(model: type[BaseModel], line: bytes) -> tuple[str, dict[str, Any]
     fields: dict[str, Any] | None = None
     if shape is not None:
         try:
-            event = shape.event(line)
+            event = parse_plain(shape.event, line)
         except ValueError as exc:
             if _malformed(exc):
                 raise
@@ -358,16 +397,19 @@ def read_event(model: type[BaseModel], line: bytes) -> tuple[str, dict[str, Any]
     if metadata is not None and is_raw(metadata):
         slot = _slots[model].get("metadata")
         if slot is not None and slot.shape is _ONE:
-            fields["metadata"] = build_json(slot.target, metadata)
+            fields["metadata"] = build_json(
+                slot.target, metadata, at=2
+            )  # in the object, in the line
     return kind, fields
 
 
-def build_fields(model: type[M], fields: dict[str, Any], *, detach: bool = False) -> M:
-    """``model`` from its fields as :func:`decode_fields` gives them.
+def build_fields(model: type[M], fields: dict[str, Any], *, detach: bool = False, at: int = 0) -> M:
+    """``model`` from its fields as :func:`decode_fields` gives them, at position ``at``.
 
     ``detach=True`` (for the fields of a big body) copies the small raw values kept out of the
     body, so that the model does not keep all of it alive. Raises ``pydantic.ValidationError``
-    when a field that is not lazy has the wrong type.
+    when a field that is not lazy has the wrong type, :class:`~rawkube._decode.TooDeep` when
+    the object or a value its types do not bound nests past ``MAX_DEPTH``.
     """
     validator = _validators.get((model, _ONE))
     if validator is None:
@@ -377,7 +419,22 @@ def build_fields(model: type[M], fields: dict[str, Any], *, detach: bool = False
             value = fields[key]
             if is_raw(value) and len(value) < BULK_BYTES:
                 fields[key] = value.copy()
-    return validator.validate_python(fields)  # type: ignore[no-any-return]
+    # A field's value sits inside the object, itself inside ``at`` others.
+    room = MAX_DEPTH - at - 1
+    if room < 0:
+        raise TooDeep()
+    keys = _unbounded_keys[model] if room >= _typed_depth[model] else _plain_keys[model]
+    if keys:
+        for key in keys.intersection(fields):
+            if deeper_than(fields[key], room):
+                raise TooDeep()
+    built: M = validator.validate_python(fields)
+    extra = built.__pydantic_extra__
+    if extra and any(deeper_than(value, room) for value in extra.values()):
+        raise TooDeep()
+    if at and _lazy_names[model]:
+        built.__dict__[_AT] = at  # where its nested models are
+    return built
 
 
 def _parse_unless_lazy(model: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
@@ -386,7 +443,10 @@ def _parse_unless_lazy(model: type[BaseModel], fields: dict[str, Any]) -> dict[s
         _shallow(model)
     keep = _raw_keys[model]
     parse = plain_decoder()
-    return {key: value if key in keep else parse(value) for key, value in fields.items()}
+    try:
+        return {key: value if key in keep else parse(value) for key, value in fields.items()}
+    except RecursionError:  # msgspec descended as far as the stack allows
+        raise TooDeep() from None
 
 
 def _shape(model: type[BaseModel]) -> Shape | None:
@@ -397,9 +457,11 @@ def _shape(model: type[BaseModel]) -> Shape | None:
 
 
 def _malformed(exc: ValueError) -> bool:
-    """Whether ``exc`` says raw JSON is not well-formed (rather than of another type or shape)."""
+    """Whether ``exc`` says raw JSON is not well-formed or too deep (not of another type)."""
     import msgspec
 
+    if isinstance(exc, TooDeep):
+        return True
     return isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError)
 
 
@@ -457,6 +519,12 @@ def _prepare(model: type[BaseModel]) -> SchemaValidator:
     _lazy_names[model] = tuple(slots)
     _slots[model] = slots
     fields = model.__pydantic_fields__
+    depths = {
+        name: _type_depth(info.annotation) for name, info in fields.items() if name not in slots
+    }
+    _unbounded_keys[model] = _keys_of(model, [name for name, d in depths.items() if d is None])
+    _plain_keys[model] = _keys_of(model, list(depths))
+    _typed_depth[model] = max((d for d in depths.values() if d is not None), default=0)
     _raw_keys[model] = frozenset(
         key
         for name in slots
@@ -465,6 +533,42 @@ def _prepare(model: type[BaseModel]) -> SchemaValidator:
     )
     _validators[(model, _ONE)] = validator
     return validator
+
+
+def _keys_of(model: type[BaseModel], names: list[str]) -> frozenset[str]:
+    """The keys fields named ``names`` may have in decoded fields: names and aliases."""
+    fields = model.__pydantic_fields__
+    return frozenset(
+        key
+        for name in names
+        for key in (name, fields[name].alias, fields[name].validation_alias)
+        if isinstance(key, str)
+    )
+
+
+def _type_depth(annotation: Any) -> int | None:
+    """How deep a value of ``annotation`` can nest dicts and lists; None for any depth."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_depth(args[0])
+    if origin in (typing.Union, types.UnionType):
+        depths = [_type_depth(arg) for arg in args]
+        return None if None in depths else max(d for d in depths if d is not None)
+    if origin is typing.Literal:
+        return 0
+    if origin is not None:  # a generic container: one level, then its keys and values
+        inner = [_type_depth(arg) for arg in args if arg is not Ellipsis]
+        if not inner or None in inner:
+            return None
+        return 1 + max(d for d in inner if d is not None)
+    if annotation is Any or annotation is object:
+        return None
+    if isinstance(annotation, type):
+        if issubclass(annotation, (BaseModel, dict, list, tuple, set, frozenset)):
+            return None  # validated whole, or a container of anything
+        return 0
+    return None  # anything else (a TypeVar, a forward reference): assume the worst
 
 
 def _compile(model: type[BaseModel], schema: core_schema.CoreSchema) -> SchemaValidator:

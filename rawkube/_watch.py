@@ -216,7 +216,7 @@ class WatchDecoder(Generic[T]):
             ) from None
         kind = data.get("type") if isinstance(data, dict) else None
         obj = data.get("object") if isinstance(data, dict) else None
-        if kind not in EVENT_TYPES:
+        if not isinstance(kind, str) or kind not in EVENT_TYPES:  # a dict is not even hashable
             raise DecodeError(f"{where} has the unknown type {kind!r}")
         if not isinstance(obj, dict):
             raise DecodeError(f"{where} ({kind}) carries no object")
@@ -246,7 +246,7 @@ class WatchDecoder(Generic[T]):
             getattr(
                 decoded, "metadata", None
             )  # built now, as on the quick path: every reader needs it
-            return WatchEvent(kind, decoded)
+            return WatchEvent(kind, decoded)  # type: ignore[arg-type]
         except ValueError as exc:  # pydantic's ValidationError is one
             why = _describe(exc)
         except DecodeError as exc:

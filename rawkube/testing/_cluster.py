@@ -44,7 +44,12 @@ class FakeCluster:
       ``sendInitialEvents``, watch timeouts;
     * merge, JSON, strategic merge and server-side apply patches, with ``managedFields``;
     * finalizers, ``deletionTimestamp`` and owner-reference garbage collection (Background,
-      Foreground, Orphan); grace periods are taken as immediate; dry-run on every write.
+      Foreground, Orphan); grace periods are taken as immediate; dry-run on every write;
+    * request bodies read as the server reads them: at most 3 MiB (413), JSON nested at
+      most 200 levels (Go allows 10,000; deeper than that is Go's own 400), wrongly typed
+      fields refused with Go's decode errors (400) and metadata validated as the server
+      does (422: names, labels, annotations, owner references, finalizers), so that nothing
+      the server would refuse is stored.
 
     What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
     admission, no authentication (every request is allowed), no conversion between versions

@@ -8,13 +8,14 @@ default), dropped silently with ``Ignore``. A custom resource is pruned against 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from rawkube.testing import _facts
 from rawkube.testing._store import clone
 
-__all__ = ["prune_unknown"]
+__all__ = ["prune_unknown", "type_error"]
 
 _PRESERVE = "x-kubernetes-preserve-unknown-fields"
 
@@ -75,3 +76,140 @@ def _walk(value: Any, node: Mapping[str, Any], path: str, unknown: list[str]) ->
     if isinstance(value, list) and isinstance(node.get("items"), Mapping):
         return [_walk(item, node["items"], f"{path}[{i}]", unknown) for i, item in enumerate(value)]
     return value
+
+
+# --- types ----------------------------------------------------------------------------------
+
+_INT_RANGES = {"int32": range(-(2**31), 2**31), "int64": range(-(2**63), 2**63)}
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def type_error(obj: dict[str, Any], definition: str) -> str | None:
+    """encoding/json's error for the first value of the wrong JSON type in a built-in object.
+
+    As the server decodes a body into the kind's Go struct: ``null`` is always the zero value,
+    a type with its own decoder (a quantity, an int-or-string, raw JSON) takes anything,
+    and the error names the innermost struct and the field path without indices or keys
+    (``json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type
+    int32``). ``metadata`` is left to the store's own, finer check.
+    """
+    root = _facts.definitions().get(definition)
+    if root is None:
+        return None
+    struct = definition.rpartition(".")[2]
+    for key, value in obj.items():
+        node = (root.get("properties") or {}).get(key)
+        if node is not None and key != "metadata":
+            problem = _type_problem(value, node, struct, key)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _go_type(node: Mapping[str, Any]) -> str:
+    """The Go type a schema node stands for, as encoding/json prints it."""
+    ref = node.get("$ref")
+    if ref is not None:
+        parts = ref.split(".")
+        return f"{parts[-2]}.{parts[-1]}"  # io.k8s.api.apps.v1.DeploymentSpec: v1.DeploymentSpec
+    kind = node.get("type")
+    if kind == "array" and isinstance(node.get("items"), Mapping):
+        return "[]" + _go_type(node["items"])
+    if kind == "object" and isinstance(node.get("additionalProperties"), Mapping):
+        return "map[string]" + _go_type(node["additionalProperties"])
+    if kind == "integer":
+        return str(node.get("format") or "int")
+    if kind == "string":
+        return "[]uint8" if node.get("format") == "byte" else "string"
+    return {"boolean": "bool", "number": "float64"}.get(str(kind), "interface {}")
+
+
+def _type_problem(value: Any, node: Mapping[str, Any], struct: str, path: str) -> str | None:
+    if value is None:
+        return None
+    target = _resolve(node)
+    if "$ref" in node and "properties" in target:
+        struct_here = node["$ref"].rpartition(".")[2]
+    else:
+        struct_here = struct
+    kind = target.get("type")
+    if "properties" in target:
+        if not isinstance(value, dict):
+            return _unmarshal(value, struct, path, _go_type(node))
+        properties = target["properties"]
+        for key, item in value.items():
+            if key in properties:
+                problem = _type_problem(item, properties[key], struct_here, f"{path}.{key}")
+                if problem is not None:
+                    return problem
+        return None
+    if kind == "array":
+        if not isinstance(value, list):
+            return _unmarshal(value, struct, path, _go_type(target))
+        items = target.get("items")
+        if not isinstance(items, Mapping):
+            return None
+        for item in value:
+            problem = _type_problem(item, items, struct, path)  # nor a list index
+            if problem is not None:
+                return problem
+        return None
+    if kind == "object":
+        extra = target.get("additionalProperties")
+        if not isinstance(extra, Mapping):
+            return None  # free-form: raw JSON, fieldsV1
+        if not isinstance(value, dict):
+            return _unmarshal(value, struct, path, _go_type(target))
+        for item in value.values():
+            problem = _type_problem(item, extra, struct, path)  # Go names no map key
+            if problem is not None:
+                return problem
+        return None
+    return _scalar_problem(value, target, struct, path)
+
+
+def _scalar_problem(value: Any, node: Mapping[str, Any], struct: str, path: str) -> str | None:
+    kind = node.get("type")
+    if kind == "string":
+        if not isinstance(value, str):
+            # A time decodes its JSON string itself: the error names the string it wanted.
+            shown = "string" if node.get("format") == "date-time" else _go_type(node)
+            return _unmarshal(value, struct, path, shown)
+        if node.get("format") == "byte" and not _valid_base64(value):
+            return f"illegal base64 data at input byte {_base64_error_at(value)}"
+        return None
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _unmarshal(value, struct, path, _go_type(node))
+        if isinstance(value, float) or value not in _INT_RANGES.get(_go_type(node), range(0)):
+            return (
+                f"json: cannot unmarshal number {value} into Go struct field {struct}.{path} "
+                f"of type {_go_type(node)}"
+            )
+        return None
+    if kind == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else _unmarshal(value, struct, path, "float64")
+    if kind == "boolean":
+        return None if isinstance(value, bool) else _unmarshal(value, struct, path, "bool")
+    return None  # int-or-string, quantity, raw JSON: their own decoders take what they can
+
+
+def _unmarshal(value: Any, struct: str, path: str, go_type: str) -> str:
+    from rawkube.testing._meta import json_kind
+
+    return (
+        f"json: cannot unmarshal {json_kind(value)} into Go struct field {struct}.{path} "
+        f"of type {go_type}"
+    )
+
+
+def _valid_base64(text: str) -> bool:
+    return len(text) % 4 == 0 and _BASE64.fullmatch(text) is not None
+
+
+def _base64_error_at(text: str) -> int:
+    for index, char in enumerate(text):
+        if char not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=":
+            return index
+    return len(text) - len(text) % 4

@@ -4,6 +4,10 @@
 types), calls the store, and lays out the answer: objects, lists, Tables, partial metadata,
 discovery, OpenAPI, Status errors, or a watch session for the transports to stream. Every
 request is recorded as an :class:`Action`, as client-go's fake records them.
+
+A body is read as the server reads it: at most 3 MiB (413 beyond), decoded with Go's rules
+(``_decode``), and refused where Go's decoder refuses it for the kind's type (400) before
+anything else looks at it.
 """
 
 from __future__ import annotations
@@ -14,9 +18,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from rawkube.testing import _meta
 from rawkube.testing._catalog import VERSION, ResourceType
-from rawkube.testing._errors import FakeApiError, bad_request
-from rawkube.testing._store import Obj, Store, clone, timestamp
+from rawkube.testing._decode import BodyError, decode_json, decode_yaml
+from rawkube.testing._errors import (
+    MAX_BODY_BYTES,
+    FakeApiError,
+    Undecodable,
+    bad_request,
+    field_invalid,
+    field_not_supported,
+    go_quote,
+    invalid_object,
+    too_large,
+)
+from rawkube.testing._store import PROPAGATION_POLICIES, Obj, Store, clone, timestamp
 from rawkube.testing._watchstream import WatchSession
 
 if TYPE_CHECKING:
@@ -47,6 +63,8 @@ class FakeRequest:
     query: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    oversized: bool = False
+    """The body was over :data:`MAX_BODY_BYTES` and not read: a verb that reads it is 413."""
 
     def params(self) -> dict[str, str]:
         """The query options (the last value of a repeated one wins, as in Go's Get)."""
@@ -109,6 +127,9 @@ class Router:
             return self._handle(request)
         except FakeApiError as exc:
             return _error(exc)
+        except RecursionError:
+            # Bodies are read at most MAX_DEPTH deep; this is a last guard, not a path.
+            return _error(bad_request("the request is nested too deeply for the fake API server"))
 
     def _handle(self, request: FakeRequest) -> FakeResponse:
         path = request.path.rstrip("/") or "/"
@@ -234,7 +255,8 @@ class Router:
             raise _NOT_ALLOWED
         served = _served(verb, target)
         # As on the server, a method the path does not serve is refused before the body is read.
-        body = _parse_body(request, resource) if served and verb in ("create", "update") else None
+        reads = served and verb in ("create", "update")
+        body = _parse_body(request, resource, target.subresource) if reads else None
         self._record(verb, target, body, params, request)
         if not served:
             raise _NOT_ALLOWED
@@ -253,8 +275,8 @@ class Router:
     ) -> None:
         if verb == "patch" or (body is None and verb in ("create", "update")):
             try:
-                body = json.loads(request.body or b"null")
-            except ValueError:
+                body = decode_json(request.body or b"null")
+            except BodyError:
                 body = request.body.decode("utf-8", "replace")
         action = Action(
             verb,
@@ -523,7 +545,7 @@ class Router:
         kind = _PATCH_TYPES.get(content_type)
         if kind is None or kind == "unsupported":
             raise FakeApiError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
-        patch = _parse_patch(request.body, kind)
+        patch = _parse_patch(request, kind)
         manager = self._manager(request, params)
         with self._store.lock:
             if kind == "apply":
@@ -538,15 +560,16 @@ class Router:
             live = self._store.get(resource, namespace, target.name)
             if target.subresource == "scale":
                 scale = _scale_of(live)
-                patched_scale = self._patched(
-                    resource, scale, patch, kind, "io.k8s.api.autoscaling.v1.Scale"
-                )
+                scale_definition = "io.k8s.api.autoscaling.v1.Scale"
+                patched_scale = self._patched(resource, scale, patch, kind, scale_definition)
+                _check_patched("Scale", scale_definition, patched_scale)
                 _apply_scale(live, patched_scale)
                 updated = self._store.update(
                     resource, namespace, target.name, live, dry_run=dry_run
                 )
                 return _json(200, _scale_of(updated))
             patched = self._patched(resource, live, patch, kind, resource.definition)
+            _check_patched(resource.kind, resource.definition, patched)
             patched, warnings = self._prune(params, resource, patched)
             # The patched object keeps the stored resourceVersion unless the patch named one:
             # that one is a precondition (a stale one is 409), as on the real server.
@@ -565,6 +588,8 @@ class Router:
                 )
             except _patch.PatchError as exc:
                 raise _patch_failure(exc) from None
+            except Undecodable as exc:
+                raise _patch_invalid(patched, exc.go_error) from None
         return _warn(self._object(request, resource, updated), warnings)
 
     def _patched(
@@ -604,6 +629,12 @@ class Router:
         namespace = target.namespace or ""
         if not isinstance(applied, dict):
             raise bad_request("the applied configuration is not an object")
+        problem = _type_problem(applied, resource.kind, resource.definition)
+        if problem is not None:
+            raise bad_request(
+                f"failed to create typed patch object ({resource.api_version}, "
+                f"Kind={resource.kind}) {target.name}: {problem}"
+            )
         if applied.get("kind") not in (None, resource.kind) and target.subresource is None:
             raise bad_request(
                 f"the kind in the applied configuration ({applied.get('kind')}) does not match "
@@ -816,7 +847,8 @@ def _scale_of(obj: Obj) -> Obj:
 
 
 def _apply_scale(obj: Obj, scale: Any) -> None:
-    replicas = ((scale or {}).get("spec") or {}).get("replicas")
+    spec = scale.get("spec") if isinstance(scale, dict) else None
+    replicas = spec.get("replicas") if isinstance(spec, dict) else None
     if not isinstance(replicas, int) or replicas < 0:
         raise FakeApiError(
             422,
@@ -824,7 +856,8 @@ def _apply_scale(obj: Obj, scale: Any) -> None:
             f'Scale.autoscaling "{obj["metadata"]["name"]}" is invalid: spec.replicas: Invalid '
             f"value: {replicas}: must be greater than or equal to 0",
         )
-    wanted = ((scale or {}).get("metadata") or {}).get("resourceVersion")
+    metadata = scale.get("metadata") if isinstance(scale, dict) else None
+    wanted = metadata.get("resourceVersion") if isinstance(metadata, dict) else None
     if wanted:
         obj["metadata"]["resourceVersion"] = wanted
     obj.setdefault("spec", {})["replicas"] = replicas
@@ -850,10 +883,18 @@ def _served(verb: str, target: _Target) -> bool:
     return verb != "create"
 
 
-def _parse_body(request: FakeRequest, resource: ResourceType) -> Any:
-    content_type = request.headers.get("content-type", JSON).split(";")[0].strip()
+def _body(request: FakeRequest) -> bytes:
+    """The request's body, or 413 when it is over the server's limit."""
+    if request.oversized or len(request.body) > MAX_BODY_BYTES:
+        raise too_large()
+    return request.body
+
+
+def _decoder(request: FakeRequest) -> Callable[[bytes], Any]:
+    """The decoder for the body's media type: JSON (also when none is named) or YAML; else 415."""
+    content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if content_type == "application/yaml":
-        return _parse_yaml_body(request, resource)
+        return decode_yaml
     if content_type not in (JSON, "", "*/*"):
         # Protobuf and CBOR bodies (kubectl's typed generators send protobuf) are not decoded.
         raise FakeApiError(
@@ -863,45 +904,109 @@ def _parse_body(request: FakeRequest, resource: ResourceType) -> Any:
             f"{JSON}, application/yaml",
             {},
         )
+    return decode_json
+
+
+# The kinds a write to a subresource sends, where it is not the resource's own.
+_SUBRESOURCE_KINDS: dict[str, tuple[str, str, str | None]] = {
+    "scale": ("Scale", "v1", "io.k8s.api.autoscaling.v1.Scale"),
+    "binding": ("Binding", "v1", "io.k8s.api.core.v1.Binding"),
+    "eviction": ("Eviction", "v1", "io.k8s.api.policy.v1.Eviction"),
+}
+
+
+def _parse_body(request: FakeRequest, resource: ResourceType, subresource: str | None) -> Any:
+    """The object a create or update sends, refused as the server's decoder refuses it."""
+    decode = _decoder(request)
+    data = _body(request)
     try:
-        body = json.loads(request.body or b"null")
-    except ValueError as exc:
-        snippet = request.body[:30].decode("utf-8", "replace")
-        raise bad_request(
-            f"the object provided is unrecognized (must be of type {resource.kind}): couldn't get "
-            f"version/kind; json parse error: {exc} ({snippet} ...)"
+        body = decode(data) if data.strip() else _no_input()
+    except BodyError as exc:
+        problem = str(exc)
+        if decode is decode_yaml:
+            problem = f"error converting YAML to JSON: {problem}"
+        raise _unrecognized(
+            resource, f"couldn't get version/kind; json parse error: {problem}", data
         ) from None
-    if not isinstance(body, dict):
-        raise bad_request(
-            f"the object provided is unrecognized (must be of type {resource.kind}): couldn't get "
-            "version/kind; json parse error: not an object"
+    if body is None:
+        return {}  # null decodes into the empty object
+    kind_problem = _version_kind_error(body)
+    if kind_problem is not None:
+        raise _unrecognized(resource, kind_problem, data)
+    own: tuple[str, str, str | None] = (resource.kind, resource.version, resource.definition)
+    kind, version, definition = _SUBRESOURCE_KINDS.get(subresource or "", own)
+    wrong = _type_problem(body, kind, definition)
+    if wrong is not None:
+        raise Undecodable(
+            f'{kind} in version "{version}" cannot be handled as a {kind}: {wrong}', wrong
         )
     return body
 
 
-def _parse_yaml_body(request: FakeRequest, resource: ResourceType) -> Any:
-    import yaml
+def _type_problem(obj: dict[str, Any], kind: str, definition: str | None) -> str | None:
+    """Go's decode error for ``obj`` as a ``kind`` (its metadata, then its typed fields)."""
+    from rawkube.testing._fields import type_error
 
-    try:
-        body = yaml.safe_load(request.body.decode("utf-8"))
-    except Exception as exc:  # yaml's errors share no base with ValueError
-        raise bad_request(f"error decoding YAML: {exc}") from None
+    problem = _meta.type_error(obj, kind)
+    if problem is None and definition is not None:
+        problem = type_error(obj, definition)
+    return problem
+
+
+def _check_patched(kind: str, definition: str | None, patched: Obj) -> None:
+    """422, as the server answers a patch whose result does not decode into the kind."""
+    problem = _type_problem(patched, kind, definition)
+    if problem is not None:
+        raise _patch_invalid(patched, problem)
+
+
+def _no_input() -> Any:
+    raise BodyError("unexpected end of JSON input")
+
+
+_FIND_KIND = (
+    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
+    'Kind string "json:\\"kind,omitempty\\"" }'
+)
+
+
+def _version_kind_error(body: Any) -> str | None:
+    """What the server's first look at a body (apiVersion and kind) says, when it fails."""
+    prefix = "couldn't get version/kind; json parse error: json: cannot unmarshal"
     if not isinstance(body, dict):
-        raise bad_request(f"the object provided is unrecognized (must be of type {resource.kind})")
-    return body
+        return f"{prefix} {_meta.json_kind(body)} into Go value of type {_FIND_KIND}"
+    for key in ("apiVersion", "kind"):
+        value = body.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{prefix} {_meta.json_kind(value)} into Go struct field .{key} of type string"
+    return None
 
 
-def _parse_patch(data: bytes, kind: str) -> Any:
+def _unrecognized(resource: ResourceType, problem: str, data: bytes) -> FakeApiError:
+    """400 for a body whose kind cannot be told, with the server's summary of the body."""
+    return bad_request(
+        f"the object provided is unrecognized (must be of type {resource.kind}): {problem} "
+        f"({_summary(data)})"
+    )
+
+
+def _summary(data: bytes, limit: int = 30) -> str:
+    """apiserver's summarizeData: an object's first bytes as text, anything else in hex."""
+    if not data:
+        return "<empty>"
+    shown = data[:limit]
+    text = shown.decode("utf-8", "replace") if data[:1] == b"{" else shown.hex()
+    return f"{text} ..." if len(data) > limit else text
+
+
+def _parse_patch(request: FakeRequest, kind: str) -> Any:
+    data = _body(request)
     try:
+        return decode_yaml(data) if kind == "apply" else decode_json(data)
+    except BodyError as exc:
         if kind == "apply":
-            import yaml
-
-            return yaml.safe_load(data.decode("utf-8"))
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"error decoding YAML: {exc}") from None
         raise bad_request(f"error decoding patch: {exc}") from None
-    except Exception as exc:  # yaml's errors share no base with ValueError
-        raise bad_request(f"error decoding YAML: {exc}") from None
 
 
 def _check_namespace(body: Any, namespace: str, resource: ResourceType) -> None:
@@ -924,21 +1029,116 @@ def _check_namespace(body: Any, namespace: str, resource: ResourceType) -> None:
         )
 
 
+# DeleteOptions' fields and their Go types, as encoding/json names them.
+_DELETE_OPTIONS = {
+    "kind": "string",
+    "apiVersion": "string",
+    "gracePeriodSeconds": "int64",
+    "orphanDependents": "bool",
+    "propagationPolicy": "v1.DeletionPropagation",
+    "ignoreStoreReadErrorWithClusterBreakingPotential": "bool",
+}
+
+
 def _delete_options(request: FakeRequest, params: Mapping[str, str]) -> dict[str, Any]:
+    """The DeleteOptions of a delete: its body's, then the query's; refused as the server does.
+
+    A body that does not decode into DeleteOptions is 400; options the server's validation
+    refuses (an unknown propagation policy, a dry-run value other than ``All``) are 422.
+    """
     options: dict[str, Any] = {}
-    if request.body.strip():
+    if request.oversized or request.body.strip():
+        data = _body(request)  # read first, then its media type: the server's order here
+        decode = _decoder(request)
         try:
-            options = json.loads(request.body)
-        except ValueError as exc:
-            raise bad_request(f"error decoding DeleteOptions: {exc}") from None
-        if not isinstance(options, dict):
-            raise bad_request("DeleteOptions must be an object")
+            decoded = decode(data)
+        except BodyError as exc:
+            raise bad_request(f"couldn't get version/kind; json parse error: {exc}") from None
+        problem = _version_kind_error(decoded) or _delete_options_type_error(decoded)
+        if problem is not None:
+            raise bad_request(problem)
+        options = {k: v for k, v in decoded.items() if v is not None}
+        if options.get("kind") not in (None, "", "DeleteOptions"):
+            raise bad_request("decoded object cannot be converted to DeleteOptions")
     if "propagationPolicy" in params:
         options["propagationPolicy"] = params["propagationPolicy"]
     if params.get("orphanDependents") == "true" or options.get("orphanDependents") is True:
+        if "propagationPolicy" in options:
+            policy = options["propagationPolicy"]
+            raise _invalid_delete_options(
+                field_invalid(
+                    "propagationPolicy",
+                    policy,
+                    "orphanDependents and deletionPropagation cannot be both set",
+                )
+            )
         options["propagationPolicy"] = "Orphan"
+    policy = options.get("propagationPolicy")
+    if policy is not None and policy not in PROPAGATION_POLICIES:
+        supported = [*PROPAGATION_POLICIES, "nil"]
+        raise _invalid_delete_options(
+            field_not_supported("propagationPolicy", go_quote(policy), supported)
+        )
+    dry_run = list(options.get("dryRun") or ())
+    if "dryRun" in params:
+        dry_run.append(params["dryRun"])
+    if any(value != "All" for value in dry_run):
+        shown = json.dumps(dry_run, separators=(",", ":"))
+        raise _invalid_delete_options(field_not_supported("dryRun", shown, ["All"]))
     return options
+
+
+def _delete_options_type_error(options: dict[str, Any]) -> str | None:
+    def wrong(value: Any, path: str, go_type: str) -> str:
+        return (
+            f"json: cannot unmarshal {_meta.json_kind(value)} into Go struct field "
+            f"{path} of type {go_type}"
+        )
+
+    for key, value in options.items():
+        go_type = _DELETE_OPTIONS.get(key)
+        if value is None:
+            continue
+        if go_type == "bool" and not isinstance(value, bool):
+            return wrong(value, f"DeleteOptions.{key}", go_type)
+        if go_type == "int64" and (isinstance(value, bool) or not isinstance(value, int)):
+            return wrong(value, f"DeleteOptions.{key}", go_type)
+        if go_type in ("string", "v1.DeletionPropagation") and not isinstance(value, str):
+            return wrong(value, f"DeleteOptions.{key}", go_type)
+        if key == "dryRun":
+            if not isinstance(value, list):
+                return wrong(value, "DeleteOptions.dryRun", "[]string")
+            for item in value:
+                if item is not None and not isinstance(item, str):
+                    return wrong(item, "DeleteOptions.dryRun", "string")
+        if key == "preconditions":
+            if not isinstance(value, dict):
+                return wrong(value, "DeleteOptions.preconditions", "v1.Preconditions")
+            for field_name, go_field_type in (("uid", "types.UID"), ("resourceVersion", "string")):
+                found = value.get(field_name)
+                if found is not None and not isinstance(found, str):
+                    return wrong(found, f"Preconditions.preconditions.{field_name}", go_field_type)
+    return None
+
+
+def _invalid_delete_options(cause: dict[str, str]) -> FakeApiError:
+    return invalid_object("DeleteOptions", "meta.k8s.io", "", [cause])
 
 
 def _dry_run(options: Mapping[str, Any], params: Mapping[str, str]) -> bool:
     return params.get("dryRun") == "All" or "All" in (options.get("dryRun") or ())
+
+
+def _patch_invalid(patched: Any, problem: str) -> FakeApiError:
+    """422 for a patch whose result does not decode, quoting the result as the server does."""
+    from pydantic_core import to_json
+
+    shown = go_quote(to_json(patched).decode())
+    cause = {
+        "reason": "FieldValueInvalid",
+        "message": f"Invalid value: {shown}: {problem}",
+        "field": "patch",
+    }
+    return FakeApiError(
+        422, "Invalid", f' "" is invalid: patch: {cause["message"]}', {"causes": [cause]}
+    )

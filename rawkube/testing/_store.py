@@ -24,18 +24,33 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rawkube._clock import Clock
+from rawkube.testing import _meta
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import (
     FakeApiError,
+    Undecodable,
     already_exists,
     bad_request,
     conflict,
-    invalid,
+    field_invalid,
+    field_not_supported,
+    go_quote,
+    invalid_object,
     not_found,
 )
-from rawkube.testing._names import name_problem
 
-__all__ = ["Change", "ListPage", "Store", "clone", "object_key", "timestamp"]
+__all__ = [
+    "PROPAGATION_POLICIES",
+    "Change",
+    "ListPage",
+    "Store",
+    "clone",
+    "object_key",
+    "timestamp",
+]
+
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+_POLICY_VALUES = [*PROPAGATION_POLICIES, "nil"]
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped objects
@@ -279,10 +294,8 @@ class Store:
     ) -> Obj:
         """Store a new object: name (or generateName), uid, timestamps, generation, version."""
         with self.lock:
-            obj = clone(obj)
-            metadata = obj.setdefault("metadata", {})
-            if not isinstance(metadata, dict):
-                raise bad_request("metadata must be an object")
+            obj = _decoded(resource, obj)
+            metadata = obj["metadata"]
             if resource.namespaced:
                 metadata["namespace"] = namespace
                 self._require_namespace(namespace)
@@ -294,7 +307,7 @@ class Store:
                     self._random.choice(_GENERATE_ALPHABET) for _ in range(5)
                 )
                 metadata["name"] = name
-            self._check_name(resource, obj, name)
+            _validate(resource, obj)
             key = (namespace if resource.namespaced else "", name)
             if key in self.objects(resource):
                 raise already_exists(resource.group_resource, name)
@@ -313,6 +326,7 @@ class Store:
                 obj["status"] = {"phase": "Active"}
                 metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
             obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
+            _check_servable(resource, obj)
             if dry_run:
                 return self._out(resource, obj)
             self._commit(resource, "ADDED", key, obj, None)
@@ -332,29 +346,6 @@ class Store:
                 "terminated",
                 {"name": namespace, "kind": "namespaces"},
             )
-
-    def _check_name(self, resource: ResourceType, obj: Obj, name: str) -> None:
-        if not name:
-            raise invalid(
-                resource.kind, "", "metadata.name", "", "name or generateName is required"
-            )
-        problem = name_problem(resource.group, resource.plural, name)
-        if problem:
-            raise invalid(resource.kind, name, "metadata.name", name, problem)
-        if (
-            resource.group == "apiextensions.k8s.io"
-            and resource.plural == "customresourcedefinitions"
-        ):
-            spec = obj.get("spec") or {}
-            wanted = f"{(spec.get('names') or {}).get('plural', '')}.{spec.get('group', '')}"
-            if name != wanted:
-                raise invalid(
-                    resource.kind,
-                    name,
-                    "metadata.name",
-                    name,
-                    'must be spec.names.plural+"."+spec.group',
-                )
 
     def update(
         self,
@@ -377,10 +368,8 @@ class Store:
             stored = self.objects(resource).get(key)
             if stored is None:
                 raise not_found(resource.group_resource, name)
-            obj = clone(obj)
-            metadata = obj.get("metadata")
-            if not isinstance(metadata, dict):
-                metadata = obj["metadata"] = {}
+            obj = _decoded(resource, obj)
+            metadata = obj["metadata"]
             given_name = metadata.get("name") or name
             if given_name != name:
                 raise bad_request(
@@ -418,6 +407,8 @@ class Store:
             new["apiVersion"], new["kind"] = resource.api_version, resource.kind
             if _same_content(new, stored):
                 return self._out(resource, stored)  # a no-op write keeps its resourceVersion
+            _validate(resource, new)
+            _check_servable(resource, new)
             if dry_run:
                 return self._out(resource, new)
             meta = new["metadata"]
@@ -467,13 +458,12 @@ class Store:
             if dry_run:
                 return self._out(resource, stored), not meta.get("finalizers")
             policy = propagation or "Background"
-            if policy not in ("Background", "Foreground", "Orphan"):
-                raise invalid(
+            if policy not in PROPAGATION_POLICIES:
+                raise invalid_object(
                     "DeleteOptions",
+                    "meta.k8s.io",
                     "",
-                    "propagationPolicy",
-                    policy,
-                    'supported values: "Foreground", "Background", "Orphan", "nil"',
+                    [field_not_supported("propagationPolicy", go_quote(policy), _POLICY_VALUES)],
                 )
             if policy == "Orphan":
                 self._orphan(meta["uid"])
@@ -672,6 +662,66 @@ class Store:
                 resource = self._resource(which)
                 found.extend((resource, self._out(resource, obj)) for obj in objects.values())
             return found
+
+
+def _decoded(resource: ResourceType, obj: Obj) -> Obj:
+    """A copy of a written object, refused (400) where Go's decoder would refuse it."""
+    try:
+        obj = clone(obj)
+    except RecursionError:
+        raise bad_request(f"{resource.kind} is nested too deeply to store") from None
+    problem = _meta.type_error(obj, resource.kind)
+    if problem is not None:
+        raise Undecodable(
+            f'{resource.kind} in version "{resource.version}" cannot be handled as a '
+            f"{resource.kind}: {problem}",
+            problem,
+        )
+    metadata = obj.get("metadata")
+    if metadata is None:
+        metadata = obj["metadata"] = {}
+    _meta.normalize(metadata)
+    return obj
+
+
+def _validate(resource: ResourceType, obj: Obj) -> None:
+    """Refuse (422, every cause at once) metadata the API server's validation refuses."""
+    metadata = obj["metadata"]
+    name = metadata.get("name") or ""
+    found = _meta.causes(metadata, resource.group, resource.plural, custom=resource.crd is not None)
+    if (resource.group, resource.plural) == ("apiextensions.k8s.io", "customresourcedefinitions"):
+        spec = obj.get("spec") or {}
+        names = spec.get("names") if isinstance(spec, dict) else None
+        plural = names.get("plural", "") if isinstance(names, dict) else ""
+        group = spec.get("group", "") if isinstance(spec, dict) else ""
+        if name and name != f"{plural}.{group}":
+            found.append(
+                field_invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group')
+            )
+    if found:
+        raise invalid_object(resource.kind, resource.group, name, found)
+
+
+# Wrap a stored object as deep as any answer nests one (a Table row of a watch event, with
+# room to spare): what serializes inside these serializes in every list, watch and Table.
+_SERVED_NESTING = 8
+
+
+def _check_servable(resource: ResourceType, obj: Obj) -> None:
+    """Refuse an object that could not be written out as JSON (a Python value seeded, say).
+
+    Everything read from a request is plain JSON already; this keeps anything else out, so
+    that no object in the store can break a later list, watch or delete.
+    """
+    from pydantic_core import PydanticSerializationError, to_json
+
+    wrapped: Any = obj
+    for _ in range(_SERVED_NESTING):
+        wrapped = [wrapped]
+    try:
+        to_json(wrapped)
+    except (PydanticSerializationError, ValueError) as exc:
+        raise bad_request(f"{resource.kind} cannot be served as JSON: {exc}") from None
 
 
 def _same_content(new: Obj, stored: Obj) -> bool:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
-from rawkube.testing._http import Action, Router
+from rawkube.testing._http import ACTIONS_KEPT, Action, Router
 from rawkube.testing._store import Store
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ class FakeCluster:
       most 200 levels (Go allows 10,000; deeper than that is Go's own 400), wrongly typed
       fields refused with Go's decode errors (400) and metadata validated as the server
       does (422: names, labels, annotations, owner references, finalizers), so that nothing
-      the server would refuse is stored.
+      the server would refuse is stored;
+    * the last ``actions_kept`` requests recorded for :meth:`actions` (10,000 by default).
 
     What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
     admission, no authentication (every request is allowed), no conversion between versions
@@ -69,13 +70,14 @@ class FakeCluster:
         watch_window: int = 1000,
         bookmark_interval: float = 60.0,
         watch_timeout: float = 1800.0,
+        actions_kept: int = ACTIONS_KEPT,
     ) -> None:
         self.clock = clock if clock is not None else SYSTEM_CLOCK
         self.store = Store(Catalog(), self.clock, watch_window)
         self.bookmark_interval = bookmark_interval
         self.watch_timeout = watch_timeout
         """``timeoutSeconds`` of a watch that names none (the server's default is 30-60 min)."""
-        self.router = Router(self)
+        self.router = Router(self, actions_kept)
         self._logs: dict[tuple[str, str, str | None], str] = {}
         self._lock = threading.Lock()
         self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
@@ -194,7 +196,10 @@ class FakeCluster:
         )
 
     def actions(self) -> list[Action]:
-        """Every request served so far, oldest first (a copy)."""
+        """The requests served, oldest first (a copy): the last ``actions_kept`` of them.
+
+        Fewer when their bodies add up to over 64 MiB: the oldest go first.
+        """
         with self.store.lock:
             return list(self.router.actions)
 

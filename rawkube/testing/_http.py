@@ -2,8 +2,9 @@
 
 :class:`Router` reads a request as the API server does (path, verb, query options, content
 types), calls the store, and lays out the answer: objects, lists, Tables, partial metadata,
-discovery, OpenAPI, Status errors, or a watch session for the transports to stream. Every
-request is recorded as an :class:`Action`, as client-go's fake records them.
+discovery, OpenAPI, Status errors, or a watch session for the transports to stream. The
+requests served are recorded as :class:`Action` entries, as client-go's fake records them;
+the last :data:`ACTIONS_KEPT` are kept.
 
 A body is read as the server reads it: at most 3 MiB (413 beyond), decoded with Go's rules
 (``_decode``), and refused where Go's decoder refuses it for the kind's type (400) before
@@ -13,7 +14,8 @@ anything else looks at it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -38,7 +40,13 @@ from rawkube.testing._watchstream import WatchSession
 if TYPE_CHECKING:
     from rawkube.testing._cluster import FakeCluster
 
-__all__ = ["Action", "FakeRequest", "FakeResponse", "Router"]
+__all__ = ["ACTIONS_KEPT", "Action", "ActionLog", "FakeRequest", "FakeResponse", "Router"]
+
+ACTIONS_KEPT = 10_000
+"""How many of the latest requests :meth:`FakeCluster.actions` keeps, oldest dropped first."""
+
+ACTION_BODY_BYTES = 64 * 1024 * 1024
+"""The request bytes the kept actions may hold together: big bodies shorten the log."""
 
 JSON = "application/json"
 _PATCH_TYPES = {
@@ -113,13 +121,49 @@ class _Target:
     subresource: str | None
 
 
+class ActionLog:
+    """The latest actions, oldest first: at most ``limit`` of them and ``byte_limit`` bytes.
+
+    Each action costs the size of its request's body, so a run of big writes cannot make
+    the log hold gigabytes.
+    """
+
+    def __init__(self, limit: int = ACTIONS_KEPT, byte_limit: int = ACTION_BODY_BYTES) -> None:
+        if limit < 0:
+            raise ValueError(f"an action log keeps zero actions or more, not {limit!r}")
+        self._entries: deque[tuple[Action, int]] = deque()
+        self._limit = limit
+        self._byte_limit = byte_limit
+        self._bytes = 0
+
+    def append(self, action: Action, size: int) -> None:
+        """Keep ``action`` (whose request body was ``size`` bytes), dropping the oldest."""
+        self._entries.append((action, size))
+        self._bytes += size
+        while self._entries and (
+            len(self._entries) > self._limit or self._bytes > self._byte_limit
+        ):
+            self._bytes -= self._entries.popleft()[1]
+
+    def clear(self) -> None:
+        """Forget every action."""
+        self._entries.clear()
+        self._bytes = 0
+
+    def __iter__(self) -> Iterator[Action]:
+        return (action for action, _ in self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Router:
     """Answers requests against a cluster's store (see the module docstring)."""
 
-    def __init__(self, cluster: FakeCluster) -> None:
+    def __init__(self, cluster: FakeCluster, actions_kept: int = ACTIONS_KEPT) -> None:
         self._cluster = cluster
         self._store: Store = cluster.store
-        self.actions: list[Action] = []
+        self.actions = ActionLog(actions_kept)
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         """The fake's answer to one request; never raises for a bad request."""
@@ -288,7 +332,7 @@ class Router:
             dict(params),
         )
         with self._store.lock:
-            self.actions.append(action)
+            self.actions.append(action, len(request.body))
 
     def _get(
         self, request: FakeRequest, target: _Target, params: dict[str, str], _: Any

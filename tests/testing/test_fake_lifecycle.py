@@ -7,7 +7,8 @@ import pytest
 import rawkube
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.core_v1 import ConfigMap, Pod
-from rawkube.testing import FakeClock, FakeCluster
+from rawkube.testing import Action, FakeClock, FakeCluster
+from rawkube.testing._http import ActionLog, FakeRequest
 
 
 @pytest.fixture
@@ -339,3 +340,28 @@ def test_a_patch_naming_a_stale_resource_version_conflicts(client):
     with pytest.raises(rawkube.ConflictError):
         cms.patch("a", {"metadata": {"resourceVersion": old}, "data": {"k": "2"}})
     assert cms.patch("a", {"metadata": None, "data": {"k": "3"}}).data == {"k": "3"}
+
+
+def test_the_action_log_keeps_the_latest_requests_only():
+    cluster = FakeCluster(actions_kept=3)
+    with cluster.client() as client:
+        for name in "abcde":
+            client.core_v1.config_maps().create({"metadata": {"name": name}})
+    assert [a.body["metadata"]["name"] for a in cluster.actions()] == ["c", "d", "e"]
+
+
+def test_the_action_log_keeps_ten_thousand_by_default():
+    cluster = FakeCluster()
+    listing = FakeRequest("GET", "/api/v1/namespaces/default/configmaps")
+    for _ in range(10_005):
+        cluster.router.handle(listing)
+    assert len(cluster.actions()) == 10_000
+
+
+def test_the_action_log_drops_the_oldest_when_its_bodies_outgrow_its_byte_limit():
+    log = ActionLog(limit=10, byte_limit=100)
+    for index in range(5):
+        log.append(Action("create", "configmaps", name=str(index)), 40)
+    assert [a.name for a in log] == ["3", "4"]
+    log.clear()
+    assert list(log) == []

@@ -53,8 +53,8 @@ class FakeCluster:
     * the last ``actions_kept`` requests recorded for :meth:`actions` (10,000 by default).
 
     What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
-    admission, no authentication (every request is allowed), no conversion between versions
-    of a CRD (each version stores its objects apart).
+    admission, no authorization, no conversion between versions of a CRD (each version
+    stores its objects apart), no authentication (every request is allowed).
 
     Time is ``clock``'s (rawkube's ``Clock``; a ``FakeClock`` in tests): timestamps, watch
     timeouts and bookmarks all read it. On a fake clock, a watch with nothing to send moves
@@ -128,11 +128,29 @@ class FakeCluster:
         client._discovery = AsyncDiscovery(client, disk_cache=False)  # as in client()
         return client
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FakeServer:
-        """Serve this cluster over HTTP on loopback (in a thread) for any client or kubectl."""
+    def serve(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = 10.0,
+        idle_timeout: float = 90.0,
+        max_connections: int = 256,
+    ) -> FakeServer:
+        """Serve this cluster over HTTP on loopback (in a thread) for any client or kubectl.
+
+        See :class:`~rawkube.testing.FakeServer` for the limits it sets.
+        """
         from rawkube.testing._server import FakeServer
 
-        return FakeServer(self, host, port)
+        return FakeServer(
+            self,
+            host,
+            port,
+            header_timeout=header_timeout,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
+        )
 
     # --- seeding ------------------------------------------------------------------------------
 

@@ -1,95 +1,144 @@
-"""The fake cluster over HTTP on loopback, for clients that need a socket (kubectl among them)."""
+"""The fake cluster over HTTP on loopback, for clients that need a socket (kubectl among them).
+
+One thread runs one asyncio loop for every connection, so a client that connects and stalls
+costs a socket, never a thread. Requests are read as Go's net/http reads them for
+kube-apiserver, with its limits: 1 MiB of headers (431 beyond) and a 3 MiB body (413 where a
+verb reads it); a malformed request line, header, ``Content-Length`` or chunk is answered
+``400 Bad Request`` in plain text and the connection closed, as Go answers it. Each answer
+goes out in one write.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import logging
 import os
+import re
+import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import yaml
 
-from rawkube.testing._http import FakeRequest
-from rawkube.testing._watchstream import sync_lines
+from rawkube.testing._errors import MAX_BODY_BYTES, FakeApiError
+from rawkube.testing._http import FakeRequest, FakeResponse
+from rawkube.testing._watchstream import WatchSession, async_lines
 
 if TYPE_CHECKING:
     from rawkube.testing._cluster import FakeCluster
 
-__all__ = ["FakeServer"]
+__all__ = ["MAX_HEADER_BYTES", "FakeServer"]
+
+MAX_HEADER_BYTES = 1 << 20
+"""Go's http.Server MaxHeaderBytes as kube-apiserver sets it: request line and headers."""
+
+_LOG = logging.getLogger("rawkube.testing")
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP method or header name
+_VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
+_PLAIN = b"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
+class _Refused(Exception):
+    """A request refused at the HTTP layer: a plain-text answer, then the connection closes."""
 
-    def _serve(self) -> None:
-        cluster = self.server.cluster
-        path, _, query = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        answer = cluster.router.handle(FakeRequest(self.command, path, query, headers, body))
-        self.send_response(answer.status)
-        for key, value in answer.headers.items():
-            if key.lower() != "transfer-encoding":
-                self.send_header(key, value)
-        if answer.watch is None:
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
-            return
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        lines = sync_lines(answer.watch, cluster.store, self.server.closing.is_set)
-        try:
-            for chunk in lines:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-        finally:
-            close = getattr(lines, "close", None)
-            if close is not None:
-                close()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: a test server that prints every request drowns the test's own output."""
+    def __init__(self, status: str, text: str | None = None) -> None:
+        super().__init__(status)
+        body = text if text is not None else status
+        self.answer = b"HTTP/1.1 " + status.encode() + _PLAIN + body.encode()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+@dataclass
+class _Head:
+    """A request's line and headers (names lower case), as read off the socket."""
 
-    def __init__(self, address: tuple[str, int], cluster: FakeCluster) -> None:
-        super().__init__(address, _Handler)
-        self.cluster = cluster
-        self.closing = threading.Event()
+    method: str
+    target: str
+    version: str
+    headers: dict[str, str]
+
+
+@dataclass(eq=False)
+class _Connection:
+    """One client connection: its task, and whether it streams a watch (then never evicted)."""
+
+    task: asyncio.Task[None] | None
+    watching: bool = False
+    unread: bool = False  # the last request's body was not read: close as Go does
+    since: float = field(default_factory=time.monotonic)  # when it began to wait
 
 
 class FakeServer:
     """A :class:`~rawkube.testing.FakeCluster` served on ``url`` until :meth:`close`.
 
     Plain HTTP on loopback, no authentication: a kubeconfig from :meth:`write_kubeconfig`
-    points any client at it. A context manager; watches in progress end when it closes.
+    points any client at it. A context manager; watches in progress end cleanly when it
+    closes.
+
+    ``header_timeout``: seconds a client has to send a request's line and headers (and then
+    its body) once it connects or begins a request, else it is dropped; kube-apiserver
+    allows 32. ``idle_timeout``: seconds a kept-alive connection may wait for its next
+    request (the API server's 90). ``max_connections``: open connections at most; one more
+    closes the longest-waiting connection that is not streaming a watch, or, when every one
+    is, is closed itself.
     """
 
-    def __init__(self, cluster: FakeCluster, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        cluster: FakeCluster,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        header_timeout: float = 10.0,
+        idle_timeout: float = 90.0,
+        max_connections: int = 256,
+    ) -> None:
+        if header_timeout <= 0 or idle_timeout <= 0:
+            raise ValueError("header_timeout and idle_timeout must be positive")
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, not {max_connections!r}")
         self.cluster = cluster
-        self._server = _Server((host, port), cluster)
+        self.header_timeout = header_timeout
+        self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family)
+        self._address: tuple[str, int] = listener.getsockname()[:2]
+        self._connections: dict[_Connection, None] = {}  # in arrival order
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.AbstractServer | None = None
+        self._stopping: asyncio.Event | None = None
+        self._failure: BaseException | None = None
+        self._closed = False
+        started = threading.Event()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="rawkube-fake-apiserver", daemon=True
+            target=self._run,
+            args=(listener, started),
+            name="rawkube-fake-apiserver",
+            daemon=True,
         )
         self._thread.start()
+        started.wait()
+        if self._failure is not None:
+            self._thread.join()
+            raise self._failure
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host, port = self._address
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def kubeconfig(self, namespace: str = "default") -> str:
         """A kubeconfig (YAML text) whose current context is this server."""
@@ -121,11 +170,12 @@ class FakeServer:
         return target
 
     def close(self) -> None:
-        """Stop serving; open watches end."""
-        self._server.closing.set()
-        self.cluster.store.notify()
-        self._server.shutdown()
-        self._server.server_close()
+        """Stop serving; open watches end with their stream's last chunk."""
+        if self._closed:
+            return
+        self._closed = True
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
 
     def __enter__(self) -> FakeServer:
@@ -138,3 +188,349 @@ class FakeServer:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # --- the loop's life ----------------------------------------------------------------------
+
+    def _run(self, listener: socket.socket, started: threading.Event) -> None:
+        loop = self._loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._start(listener))
+        except BaseException as exc:  # handed to the constructor, which raises it
+            self._failure = exc
+            listener.close()
+            loop.close()
+            started.set()
+            return
+        started.set()
+        try:
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+    async def _start(self, listener: socket.socket) -> None:
+        self._stopping = asyncio.Event()
+        self._server = await asyncio.start_server(
+            self._serve, sock=listener, limit=MAX_HEADER_BYTES + 4096
+        )
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        assert self._stopping is not None
+        self._server.close()
+        self._stopping.set()  # each watch writes its stream's last chunk and ends
+        for connection in self._connections:
+            if not connection.watching and connection.task is not None:
+                connection.task.cancel()
+        tasks = [c.task for c in self._connections if c.task is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=2.0)
+            for task in late:  # a watch whose client reads nothing more
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    # --- one connection -----------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = _Connection(asyncio.current_task())
+        try:
+            if self._admit(connection):
+                await self._converse(reader, writer, connection)
+        except _Refused as refusal:
+            writer.write(refusal.answer)
+            await _linger(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client left: Go drops such a connection without a word
+        except asyncio.CancelledError:
+            # Stalled past a deadline, evicted, or the server stops: the connection closes.
+            # Ending normally spares asyncio's own callback on this task (it asks a
+            # cancelled task for its exception) a spurious error.
+            pass
+        finally:
+            self._connections.pop(connection, None)
+            writer.close()
+
+    def _admit(self, connection: _Connection) -> bool:
+        """Track a new connection; at the limit, make room by closing the longest-waiting one."""
+        if len(self._connections) >= self.max_connections:
+            idle = [c for c in self._connections if not c.watching]
+            if not idle:
+                return False
+            victim = min(idle, key=lambda c: c.since)
+            del self._connections[victim]
+            if victim.task is not None:
+                victim.task.cancel()
+        self._connections[connection] = None
+        return True
+
+    async def _converse(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection: _Connection
+    ) -> None:
+        """Serve one request after another until the client, or an answer, ends it."""
+        wait = self.header_timeout  # a new connection gets no idle time before its request
+        while True:
+            connection.since = time.monotonic()
+            with _deadline(wait):
+                first = await reader.read(1)
+            if not first:
+                return
+            if not await self._exchange(first, reader, writer, connection):
+                if connection.unread:
+                    await _linger(reader, writer)
+                return
+            wait = self.idle_timeout
+
+    async def _exchange(
+        self,
+        first: bytes,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        connection: _Connection,
+    ) -> bool:
+        """Read one request and answer it; whether the connection may carry another."""
+        with _deadline(self.header_timeout):
+            head = await _read_head(first, reader)
+        chunked, length = _framing(head)
+        has_body = chunked or length > 0
+        path, _, query = head.target.partition("?")
+        body, oversized = b"", length > MAX_BODY_BYTES  # too big: refused unread, where read
+        if has_body and not oversized:
+            if head.headers.get("expect", "").lower() == "100-continue":
+                writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            read = _read_chunked(reader) if chunked else reader.readexactly(length)
+            with _deadline(self.header_timeout):
+                found = await read
+            body, oversized = found or b"", found is None
+        answer = self._answer(FakeRequest(head.method, path, query, head.headers, body, oversized))
+        keep = not oversized and _keeps_alive(head)
+        connection.unread = oversized
+        if answer.watch is not None:
+            writer.write(_response(answer, keep=False, chunked=True))
+            connection.watching = True
+            await self._stream(answer.watch, reader, writer)
+            return False
+        writer.write(_response(answer, keep=keep, send_body=head.method != "HEAD"))
+        await writer.drain()
+        return keep
+
+    def _answer(self, request: FakeRequest) -> FakeResponse:
+        """The router's answer; a failure of the fake itself is a 500, never a dead connection."""
+        try:
+            return self.cluster.router.handle(request)
+        except Exception as exc:
+            _LOG.exception("the fake API server failed on %s %s", request.method, request.path)
+            return _status(
+                FakeApiError(500, "InternalError", f"the fake API server failed: {exc!r}")
+            )
+
+    async def _stream(
+        self, session: WatchSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Send a watch's lines as chunks until it ends, its client leaves, or the server stops."""
+        assert self._stopping is not None
+        pump = asyncio.ensure_future(_pump(async_lines(session, self.cluster.store), writer))
+        gone = asyncio.ensure_future(reader.read(1))  # b"": the client closed its socket
+        stop = asyncio.ensure_future(self._stopping.wait())
+        done: set[asyncio.Task[Any]] = set()
+        try:
+            done, _ = await asyncio.wait({pump, gone, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pump, gone, stop):
+                task.cancel()
+            await asyncio.gather(pump, gone, stop, return_exceptions=True)
+        if stop in done and pump not in done:
+            writer.write(b"0\r\n\r\n")  # the stream's last chunk: a clean end for the client
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Send the answer, stop writing, and drop what the client still sends for half a second.
+
+    Closing at once with unread input makes the kernel reset the connection, and a reset can
+    destroy the answer before the client reads it: Go's server does the same (its
+    closeWriteAndWait) after refusing a request it did not read to the end.
+    """
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 0.5
+    with contextlib.suppress(OSError, RuntimeError, asyncio.TimeoutError):
+        await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+        while (left := end - loop.time()) > 0:
+            if not await asyncio.wait_for(reader.read(65536), left):
+                return
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Cancel the current task (its connection then closes) unless the block ends in time.
+
+    A timer on the task costs less than ``asyncio.wait_for``, which makes a task per call:
+    it is on the path of every request.
+    """
+    task = asyncio.current_task()
+    assert task is not None
+    timer = asyncio.get_running_loop().call_later(seconds, task.cancel)
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+async def _pump(lines: AsyncIterator[bytes], writer: asyncio.StreamWriter) -> None:
+    """Write each batch of a watch's lines as one chunk, then the last, empty chunk."""
+    async for chunk in lines:
+        writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        await writer.drain()
+    writer.write(b"0\r\n\r\n")
+    await writer.drain()
+
+
+# --- reading requests -----------------------------------------------------------------------
+
+
+async def _read_head(first: bytes, reader: asyncio.StreamReader) -> _Head:
+    try:
+        raw = first + await reader.readuntil(b"\r\n\r\n")
+    except asyncio.LimitOverrunError:
+        raise _Refused("431 Request Header Fields Too Large") from None
+    return _parse_head(raw)
+
+
+def _parse_head(raw: bytes) -> _Head:
+    """The request line and headers, or the 400 (505) Go's server answers instead."""
+    line, *lines = raw[:-4].split(b"\r\n")
+    parts = line.split(b" ")
+    if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]):
+        raise _Refused("400 Bad Request")
+    method, target, version = (part.decode("latin-1") for part in parts)
+    if version not in ("HTTP/1.0", "HTTP/1.1"):
+        if _VERSION.fullmatch(version):
+            text = "505 HTTP Version Not Supported: unsupported protocol version"
+            raise _Refused(text, text)
+        raise _Refused("400 Bad Request")
+    headers: dict[str, str] = {}
+    for header in lines:
+        name, colon, value = header.partition(b":")
+        if not colon or not _TOKEN.fullmatch(name):
+            raise _Refused("400 Bad Request")
+        key, text = name.decode("latin-1").lower(), value.strip(b" \t").decode("latin-1")
+        headers[key] = _joined(headers.get(key), key, text)
+    if target.startswith(("http://", "https://")):  # absolute form: its host is the host
+        split = urlsplit(target)
+        headers["host"] = split.netloc
+        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+    elif not target.startswith("/"):
+        raise _Refused("400 Bad Request")
+    if version == "HTTP/1.1" and "host" not in headers:
+        text = "400 Bad Request: missing required Host header"
+        raise _Refused(text, text)
+    return _Head(method, target, version, headers)
+
+
+def _joined(before: str | None, key: str, value: str) -> str:
+    """A repeated header's values joined, as Go's Header.Get reads them; Go's refusals."""
+    if before is None:
+        return value
+    if key == "host":
+        text = "400 Bad Request: too many Host headers"
+        raise _Refused(text, text)
+    if key == "content-length":
+        if before != value:
+            raise _Refused("400 Bad Request")
+        return value
+    return f"{before}, {value}"
+
+
+def _framing(head: _Head) -> tuple[bool, int]:
+    """Whether the body is chunked, and its length otherwise; Go's refusals for bad framing."""
+    encoding = head.headers.get("transfer-encoding")
+    if encoding is not None:
+        if encoding.lower() != "chunked":
+            raise _Refused("501 Not Implemented", "Unsupported transfer encoding")
+        return True, 0
+    length = head.headers.get("content-length")
+    if length is None:
+        return False, 0
+    if not _DIGITS.fullmatch(length) or int(length) >= 2**63:
+        raise _Refused("400 Bad Request")  # Go: bad Content-Length
+    return False, int(length)
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes | None:
+    """A chunked body, or None once it grows past the body limit (the rest is not read)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            line = await reader.readuntil(b"\r\n")
+        except asyncio.LimitOverrunError:
+            raise _Refused("400 Bad Request") from None
+        digits = line[:-2].split(b";", 1)[0].strip()
+        if not _CHUNK_SIZE.fullmatch(digits):
+            raise _Refused("400 Bad Request")
+        length = int(digits, 16)
+        if length == 0:
+            while await reader.readuntil(b"\r\n") != b"\r\n":
+                pass  # trailers, unused
+            return b"".join(parts)
+        size += length
+        if size > MAX_BODY_BYTES:
+            return None
+        parts.append(await reader.readexactly(length))
+        if await reader.readexactly(2) != b"\r\n":
+            raise _Refused("400 Bad Request")
+
+
+def _keeps_alive(head: _Head) -> bool:
+    tokens = {token.strip() for token in head.headers.get("connection", "").lower().split(",")}
+    return head.version == "HTTP/1.1" and "close" not in tokens
+
+
+# --- writing answers ------------------------------------------------------------------------
+
+
+def _status(error: FakeApiError) -> FakeResponse:
+    from pydantic_core import to_json
+
+    return FakeResponse(error.code, {"Content-Type": "application/json"}, to_json(error.status()))
+
+
+def _response(
+    answer: FakeResponse, *, keep: bool, chunked: bool = False, send_body: bool = True
+) -> bytes:
+    """The whole answer in one buffer, so that it leaves in one write (no Nagle stall)."""
+    lines = [f"HTTP/1.1 {answer.status} {_phrase(answer.status)}", *_headers(answer.headers)]
+    lines.append(f"Date: {_http_date(int(time.time()))}")
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+    else:
+        lines.append(f"Content-Length: {len(answer.body)}")
+    if not keep:
+        lines.append("Connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "replace")
+    return head + answer.body if send_body and not chunked else head
+
+
+def _headers(headers: Mapping[str, str]) -> list[str]:
+    # The API server marks every answer uncacheable; framing is the server's own business.
+    found = ["Cache-Control: no-cache, private"]
+    for key, value in headers.items():
+        if key.lower() not in ("transfer-encoding", "content-length", "connection"):
+            found.append(f"{key}: {value}")
+    return found
+
+
+@functools.lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    return formatdate(second, usegmt=True)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

@@ -46,7 +46,7 @@ def _fake_apiserver(args: argparse.Namespace) -> int:
             print(f"rawkube fake-apiserver: {path}: {exc}", file=sys.stderr)
             return 2
     try:
-        server = cluster.serve(args.host, args.port)
+        server = cluster.serve(args.host, args.port, auth=not args.no_auth)
     except OSError as exc:  # the port is taken, the address is not ours, ...
         print(
             f"rawkube fake-apiserver: cannot listen on {args.host}:{args.port}: {exc}",
@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fake.add_argument(
         "--load", action="append", metavar="FILE", help="YAML manifests to store first"
+    )
+    fake.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="answer requests without the bearer token the kubeconfig carries (any local "
+        "process could then use the server)",
     )
     fake.set_defaults(run=_fake_apiserver)
     return parser

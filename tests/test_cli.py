@@ -62,3 +62,45 @@ def test_fake_apiserver_on_a_taken_port_says_so(capsys):
         port = taken.getsockname()[1]
         assert main(["fake-apiserver", "--port", str(port)]) == 1
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def serve_fake(tmp_path, *flags: str):
+    """Start ``rawkube fake-apiserver`` with ``flags``: the process, and where it writes its kubeconfig."""
+    import subprocess
+    import sys
+
+    kubeconfig = tmp_path / "kubeconfig"
+    command = [sys.executable, "-m", "rawkube", "fake-apiserver", "--kubeconfig", str(kubeconfig)]
+    return subprocess.Popen([*command, *flags], stdout=subprocess.PIPE, text=True), kubeconfig
+
+
+def test_fake_apiserver_asks_for_the_token_its_kubeconfig_carries(tmp_path):
+    import yaml
+
+    process, kubeconfig = serve_fake(tmp_path)
+    with process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split()[-1]
+            token = yaml.safe_load(kubeconfig.read_text())["users"][0]["user"]["token"]
+            assert httpx.get(f"{url}/version", timeout=10).status_code == 401
+            authorized = {"Authorization": f"Bearer {token}"}
+            assert httpx.get(f"{url}/version", headers=authorized, timeout=10).status_code == 200
+        finally:
+            process.terminate()
+        assert process.wait(10) == 0
+
+
+def test_fake_apiserver_with_no_auth_serves_without_a_token(tmp_path):
+    import yaml
+
+    process, kubeconfig = serve_fake(tmp_path, "--no-auth")
+    with process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split()[-1]
+            assert yaml.safe_load(kubeconfig.read_text())["users"][0]["user"] == {}
+            assert httpx.get(f"{url}/version", timeout=10).status_code == 200
+        finally:
+            process.terminate()
+        assert process.wait(10) == 0

@@ -54,7 +54,8 @@ class FakeCluster:
 
     What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
     admission, no authorization, no conversion between versions of a CRD (each version
-    stores its objects apart), no authentication (every request is allowed).
+    stores its objects apart). Clients in the process (:meth:`client`) need no credentials;
+    :meth:`serve` asks for a bearer token by default.
 
     Time is ``clock``'s (rawkube's ``Clock``; a ``FakeClock`` in tests): timestamps, watch
     timeouts and bookmarks all read it. On a fake clock, a watch with nothing to send moves
@@ -133,13 +134,15 @@ class FakeCluster:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        auth: bool = True,
         header_timeout: float = 10.0,
         idle_timeout: float = 90.0,
         max_connections: int = 256,
     ) -> FakeServer:
         """Serve this cluster over HTTP on loopback (in a thread) for any client or kubectl.
 
-        See :class:`~rawkube.testing.FakeServer` for the limits it sets.
+        Requests need the server's bearer token (in the kubeconfig it writes) unless
+        ``auth`` is false; see :class:`~rawkube.testing.FakeServer` for the rest.
         """
         from rawkube.testing._server import FakeServer
 
@@ -147,6 +150,7 @@ class FakeCluster:
             self,
             host,
             port,
+            auth=auth,
             header_timeout=header_timeout,
             idle_timeout=idle_timeout,
             max_connections=max_connections,

@@ -4,8 +4,11 @@ One thread runs one asyncio loop for every connection, so a client that connects
 costs a socket, never a thread. Requests are read as Go's net/http reads them for
 kube-apiserver, with its limits: 1 MiB of headers (431 beyond) and a 3 MiB body (413 where a
 verb reads it); a malformed request line, header, ``Content-Length`` or chunk is answered
-``400 Bad Request`` in plain text and the connection closed, as Go answers it. Each answer
-goes out in one write.
+``400 Bad Request`` in plain text and the connection closed, as Go answers it. A request must
+then name a loopback host (else 403, so that no web page can reach the server through a name
+it rebinds to 127.0.0.1) and carry the server's bearer token (else 401, as a server run with
+``--anonymous-auth=false`` answers) before the cluster's router sees it. Each answer goes out
+in one write.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
+import ipaddress
 import logging
 import os
 import re
+import secrets
 import socket
 import threading
 import time
@@ -48,6 +54,7 @@ _VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 _PLAIN = b"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+_WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 - names of wildcards, bound to nothing here
 
 
 class _Refused(Exception):
@@ -82,9 +89,13 @@ class _Connection:
 class FakeServer:
     """A :class:`~rawkube.testing.FakeCluster` served on ``url`` until :meth:`close`.
 
-    Plain HTTP on loopback, no authentication: a kubeconfig from :meth:`write_kubeconfig`
-    points any client at it. A context manager; watches in progress end cleanly when it
-    closes.
+    Plain HTTP on loopback. Every request must carry this server's :attr:`token`, a random
+    one, as ``Authorization: Bearer <token>`` or as the first segment of its path (401
+    otherwise; ``auth=False`` drops the check), and name a loopback host: ``localhost``,
+    ``127.x.x.x`` or ``[::1]``, any port (403 otherwise). The kubeconfig of
+    :meth:`kubeconfig` and :meth:`write_kubeconfig` carries the token and points any
+    client, kubectl included, at the server. A context manager; watches in progress end
+    cleanly when it closes.
 
     ``header_timeout``: seconds a client has to send a request's line and headers (and then
     its body) once it connects or begins a request, else it is dropped; kube-apiserver
@@ -100,6 +111,7 @@ class FakeServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        auth: bool = True,
         header_timeout: float = 10.0,
         idle_timeout: float = 90.0,
         max_connections: int = 256,
@@ -109,12 +121,16 @@ class FakeServer:
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, not {max_connections!r}")
         self.cluster = cluster
+        self.token: str | None = secrets.token_urlsafe(32) if auth else None
+        """The bearer token every request must carry (None: no token is asked for)."""
         self.header_timeout = header_timeout
         self.idle_timeout = idle_timeout
         self.max_connections = max_connections
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.create_server((host, port), family=family)
         self._address: tuple[str, int] = listener.getsockname()[:2]
+        # The address the server was given is a name a client may use too, unless a wildcard.
+        self._own_host = "" if host in _WILDCARDS else host.lower()
         self._connections: dict[_Connection, None] = {}  # in arrival order
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
@@ -141,12 +157,19 @@ class FakeServer:
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def kubeconfig(self, namespace: str = "default") -> str:
-        """A kubeconfig (YAML text) whose current context is this server."""
+        """A kubeconfig (YAML text) whose current context is this server, with its token.
+
+        The token is the user's bearer token, and the first path segment of the server's
+        URL as well: kubectl, as client-go, sends no credentials to an ``http://`` server,
+        so for it the URL is the credential (as a Jupyter server's URL is).
+        """
+        user = {"token": self.token} if self.token is not None else {}
+        server = self.url if self.token is None else f"{self.url}/{self.token}"
         document = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "rawkube-fake", "cluster": {"server": self.url}}],
-            "users": [{"name": "rawkube-fake", "user": {}}],
+            "clusters": [{"name": "rawkube-fake", "cluster": {"server": server}}],
+            "users": [{"name": "rawkube-fake", "user": user}],
             "contexts": [
                 {
                     "name": "rawkube-fake",
@@ -295,6 +318,13 @@ class FakeServer:
         chunked, length = _framing(head)
         has_body = chunked or length > 0
         path, _, query = head.target.partition("?")
+        path, in_path = self._without_token(path)
+        refusal = self._check_host(head) or (None if in_path else self._check_token(head))
+        if refusal is not None:  # answered before the body is read: no reuse if there is one
+            writer.write(_response(_status(refusal), keep=not has_body))
+            await writer.drain()
+            connection.unread = has_body
+            return not has_body
         body, oversized = b"", length > MAX_BODY_BYTES  # too big: refused unread, where read
         if has_body and not oversized:
             if head.headers.get("expect", "").lower() == "100-continue":
@@ -314,6 +344,44 @@ class FakeServer:
         writer.write(_response(answer, keep=keep, send_body=head.method != "HEAD"))
         await writer.drain()
         return keep
+
+    def _check_host(self, head: _Head) -> FakeApiError | None:
+        """403 unless the request names a loopback host: a DNS-rebound page names its own."""
+        host = head.headers.get("host")
+        if host is None or _is_loopback(host) or (self._own_host == _host_name(host) != ""):
+            return None
+        return FakeApiError(
+            403,
+            "Forbidden",
+            f'host "{host}" is not allowed: the fake API server answers requests for loopback '
+            "names only (localhost, 127.0.0.1, [::1]), so that no web page can reach it "
+            "through a name that resolves to 127.0.0.1",
+            {},
+        )
+
+    def _without_token(self, path: str) -> tuple[str, bool]:
+        """The path without the token as its first segment, and whether it was there.
+
+        The kubeconfig's server URL ends in the token because kubectl (client-go) sends no
+        credentials at all to an ``http://`` server: the URL is then its only credential.
+        """
+        if self.token is None:
+            return path, False
+        segment, slash, rest = path[1:].partition("/")
+        if hmac.compare_digest(segment.encode(), self.token.encode()):
+            return slash + rest or "/", True
+        return path, False
+
+    def _check_token(self, head: _Head) -> FakeApiError | None:
+        """401 unless the request carries this server's bearer token."""
+        if self.token is None:
+            return None
+        # As the API server's bearer token authenticator reads the header.
+        parts = head.headers.get("authorization", "").strip().split(" ", 2)
+        sent = parts[1] if len(parts) >= 2 and parts[0].lower() == "bearer" else ""
+        if sent and hmac.compare_digest(sent.encode(), self.token.encode()):
+            return None
+        return FakeApiError(401, "Unauthorized", "Unauthorized")
 
     def _answer(self, request: FakeRequest) -> FakeResponse:
         """The router's answer; a failure of the fake itself is a 500, never a dead connection."""
@@ -488,6 +556,26 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes | None:
 def _keeps_alive(head: _Head) -> bool:
     tokens = {token.strip() for token in head.headers.get("connection", "").lower().split(",")}
     return head.version == "HTTP/1.1" and "close" not in tokens
+
+
+def _host_name(host: str) -> str:
+    """A Host header's name or address, without its port and brackets, lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    name, colon, port = host.rpartition(":")
+    return name if colon and ":" not in name and (port.isdigit() or not port) else host
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether a Host header names this machine's loopback: only those cannot be rebound."""
+    name = _host_name(host).removesuffix(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 # --- writing answers ------------------------------------------------------------------------

@@ -43,10 +43,10 @@ def raw(
     token: str | None = None,
     host: str | None = None,
 ) -> bytes:
-    """A request's bytes: the server's Host (and token) unless told otherwise."""
+    """A request's bytes: the server's token and Host unless told otherwise."""
     named = host or f"127.0.0.1:{address(server)[1]}"
     lines = [f"{method} {path} HTTP/1.1", f"Host: {named}"]
-    sent = getattr(server, "token", None) if token is None else token
+    sent = server.token if token is None else token
     if sent:
         lines.append(f"Authorization: Bearer {sent}")
     given = {"Content-Type": "application/json", **(headers or {})}

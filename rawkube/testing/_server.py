@@ -321,10 +321,11 @@ class FakeServer:
         path, in_path = self._without_token(path)
         refusal = self._check_host(head) or (None if in_path else self._check_token(head))
         if refusal is not None:  # answered before the body is read: no reuse if there is one
-            writer.write(_response(_status(refusal), keep=not has_body))
+            keep = not has_body and _keeps_alive(head)
+            writer.write(_response(_status(refusal), keep=keep))
             await writer.drain()
             connection.unread = has_body
-            return not has_body
+            return keep
         body, oversized = b"", length > MAX_BODY_BYTES  # too big: refused unread, where read
         if has_body and not oversized:
             if head.headers.get("expect", "").lower() == "100-continue":

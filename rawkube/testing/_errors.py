@@ -13,7 +13,6 @@ __all__ = [
     "conflict",
     "field_invalid",
     "go_quote",
-    "invalid",
     "invalid_object",
     "not_found",
     "too_large",
@@ -83,22 +82,6 @@ def conflict(resource: str, name: str) -> FakeApiError:
         f'Operation cannot be fulfilled on {resource} "{name}": the object has been modified; '
         "please apply your changes to the latest version and try again",
         {"name": name, "kind": resource},
-    )
-
-
-def invalid(kind: str, name: str, field: str, value: object, problem: str) -> FakeApiError:
-    """422: one field at fault, worded as the server words a FieldValueInvalid."""
-    shown = f'"{value}"' if isinstance(value, str) else str(value)
-    cause = f"Invalid value: {shown}: {problem}"
-    return FakeApiError(
-        422,
-        "Invalid",
-        f'{kind} "{name}" is invalid: {field}: {cause}',
-        {
-            "name": name,
-            "kind": kind,
-            "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}],
-        },
     )
 
 

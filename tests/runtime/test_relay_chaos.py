@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import rawkube
+from rawkube.config.auth import BearerTokenAuth
 from rawkube.models.core_v1 import ConfigMap
 from rawkube.runtime import AsyncSharedInformer, SharedInformer
 from rawkube.runtime.cache import DeletedFinalStateUnknown, meta_namespace_key
@@ -545,7 +546,9 @@ def test_a_shared_informer_through_a_hostile_relay_misses_and_repeats_nothing():
     try:
         relay = Relay(server.url)
         try:
-            config = rawkube.Config(server=relay.url, namespace=NAMESPACE)
+            config = rawkube.Config(
+                server=relay.url, namespace=NAMESPACE, auth=BearerTokenAuth(server.token or "")
+            )
             with rawkube.Client(config) as client:
                 informer = SharedInformer(client.core_v1.config_maps(), idle_timeout=IDLE_TIMEOUT)
                 ledger = Ledger()
@@ -571,7 +574,9 @@ async def test_an_async_shared_informer_through_the_same_relay_misses_and_repeat
     try:
         relay = Relay(server.url)
         try:
-            config = rawkube.Config(server=relay.url, namespace=NAMESPACE)
+            config = rawkube.Config(
+                server=relay.url, namespace=NAMESPACE, auth=BearerTokenAuth(server.token or "")
+            )
             async with rawkube.AsyncClient(config) as client:
                 informer = AsyncSharedInformer(
                     client.core_v1.config_maps(), idle_timeout=IDLE_TIMEOUT

@@ -9,11 +9,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
 
 from rawkube._decode import BULK_BYTES, MAX_DEPTH, TooDeep, collector_paused, loads
 from rawkube._exceptions import DecodeError
 from rawkube._resource import GroupVersion, check_segment, layout_path
 from rawkube._status import body_snippet, decode_status, error_from_response
+from rawkube.config._headers import header_problem
 
 PATCH_CONTENT_TYPES: dict[str, str] = {
     "json": "application/json-patch+json",
@@ -22,7 +24,11 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
     "apply": "application/apply-patch+yaml",
 }
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_ABS_PATH = re.compile(r"/[^?#\s%]*")
+_ABS_PATH = re.compile(r"/[^?#\s%\x00-\x1f\x7f]*")  # sent as written: no control character
+MAX_URL_CHARS = 65_536
+"""The longest URL httpx sends, escaped; the API server's own limit is 1 MiB of request head."""
+MAX_SECONDS = 10**9
+"""The longest timeout a socket takes on every platform rawkube runs on, about 31 years."""
 
 if TYPE_CHECKING:
     import pydantic
@@ -66,18 +72,29 @@ def patch_content_type(patch_type: str) -> str:
 
 
 def encode_body(body: object) -> tuple[bytes, str]:
-    """Bytes and default Content-Type for a body: a model, a dict or list, bytes or text."""
+    """Bytes and default Content-Type for a body: a model, a dict or list, bytes or text.
+
+    Raises ``TypeError`` for another type or a value JSON cannot hold, ``ValueError`` for one
+    that cannot be written (a cycle, nesting past the interpreter's recursion limit, a lone
+    surrogate in text).
+    """
     # Without pydantic imported, ``body`` cannot be a model: no need to import it to check.
     pydantic = sys.modules.get("pydantic")
-    if pydantic is not None and isinstance(body, pydantic.BaseModel):
-        return body.model_dump_json(by_alias=True, exclude_unset=True).encode(), "application/json"
-    if isinstance(body, (dict, list)):
-        return json.dumps(body, separators=(",", ":")).encode(), "application/json"
-    # Bytes and text are taken as JSON, as client-go does; a YAML body sets its own header.
-    if isinstance(body, bytes):
-        return body, "application/json"
-    if isinstance(body, str):
-        return body.encode(), "application/json"
+    try:
+        if pydantic is not None and isinstance(body, pydantic.BaseModel):
+            content = body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+            return content, "application/json"
+        if isinstance(body, (dict, list)):
+            return json.dumps(body, separators=(",", ":")).encode(), "application/json"
+        # Bytes and text are taken as JSON, as client-go does; a YAML body sets its own header.
+        if isinstance(body, bytes):
+            return body, "application/json"
+        if isinstance(body, str):
+            return body.encode(), "application/json"
+    except RecursionError:
+        raise ValueError("body is nested too deeply to be written") from None
+    except UnicodeEncodeError:
+        raise ValueError("body holds a lone surrogate, which is not text") from None
     raise TypeError(
         f"body must be a pydantic model, dict, list, bytes or str, not {type(body).__name__}"
     )
@@ -86,15 +103,48 @@ def encode_body(body: object) -> tuple[bytes, str]:
 def _positive_seconds(what: str, seconds: object) -> float:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError(f"{what} must be a number of seconds, not {type(seconds).__name__}")
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"{what} must be a positive number of seconds, not {seconds!r}")
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_SECONDS:
+        raise ValueError(f"{what} must be a number of seconds in (0, 1e9], not {seconds!r}")
     return float(seconds)
+
+
+def _sendable(what: str, value: str) -> str:
+    """``value`` if a URL can hold it: UTF-8 text (no lone surrogate), not past the URL limit.
+
+    Refused here, at the setter that is wrong, rather than by httpx or the codec at a send.
+    The value is not quoted: it may be huge.
+    """
+    if len(value) > MAX_URL_CHARS:
+        raise ValueError(f"{what} is longer than {MAX_URL_CHARS:,} characters, the URL limit")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} holds a lone surrogate, which is not text") from None
+    return value
+
+
+def _segment(what: str, value: object) -> str:
+    return _sendable(what, check_segment(what, value))
+
+
+def _url_too_long(path: str, params: list[tuple[str, str]]) -> bool:
+    """Whether the path and query, escaped, pass :data:`MAX_URL_CHARS`."""
+    raw = len(path) + sum(len(key) + len(value) + 2 for key, value in params)
+    if raw * 12 <= MAX_URL_CHARS:  # a character escapes to 12 at most: the usual request
+        return False
+    escaped = len(quote(path, safe="/%!$&'()*+,;=:@~"))
+    escaped += sum(len(quote(k, safe="")) + len(quote(v, safe="")) + 2 for k, v in params)
+    return escaped > MAX_URL_CHARS
 
 
 def _param_value(key: str, value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (str, int)):
+    if isinstance(value, str):
+        return _sendable(f"param {key!r}", value)
+    if isinstance(value, int):
+        if abs(value) >= 10**64:  # far past any API field; str() refuses 4,300 digits anyway
+            raise ValueError(f"param {key!r} must be an int of at most 64 digits")
         return str(value)
     raise TypeError(f"param {key!r} must be a str, int or bool, not {type(value).__name__}")
 
@@ -141,32 +191,32 @@ class RequestBuilder:
 
     def namespace(self: B, namespace: str) -> B:
         """The namespace: adds ``namespaces/<namespace>`` before the resource."""
-        self._set_once("_namespace", "namespace", check_segment("namespace", namespace))
+        self._set_once("_namespace", "namespace", _segment("namespace", namespace))
         return self
 
     def resource(self: B, resource: str) -> B:
         """The resource's plural name (``"pods"``)."""
-        self._set_once("_resource", "resource", check_segment("resource", resource))
+        self._set_once("_resource", "resource", _segment("resource", resource))
         return self
 
     def name(self: B, name: str) -> B:
         """The object's name."""
-        self._set_once("_name", "name", check_segment("name", name))
+        self._set_once("_name", "name", _segment("name", name))
         return self
 
     def subresource(self: B, subresource: str) -> B:
         """A subresource of the named object (``"status"``, ``"scale"``, ``"log"``)."""
-        self._set_once("_subresource", "subresource", check_segment("subresource", subresource))
+        self._set_once("_subresource", "subresource", _segment("subresource", subresource))
         return self
 
     def prefix(self: B, *segments: str) -> B:
         """Path segments between the group-version root and the namespace."""
-        self._prefix += [check_segment("prefix segment", segment) for segment in segments]
+        self._prefix += [_segment("prefix segment", segment) for segment in segments]
         return self
 
     def suffix(self: B, *segments: str) -> B:
         """Path segments after everything else (a proxy path, say)."""
-        self._suffix += [check_segment("suffix segment", segment) for segment in segments]
+        self._suffix += [_segment("suffix segment", segment) for segment in segments]
         return self
 
     def abs_path(self: B, path: str) -> B:
@@ -174,8 +224,11 @@ class RequestBuilder:
         if not isinstance(path, str):
             raise TypeError(f"abs_path must be a str, not {type(path).__name__}")
         if not _ABS_PATH.fullmatch(path) or any(s in (".", "..") for s in path.split("/")):
-            raise ValueError(f"abs_path must be an absolute path without '%', '?' or '#': {path!r}")
-        self._set_once("_abs_path", "abs_path", path)
+            raise ValueError(
+                "abs_path must be an absolute path without '%', '?', '#', spaces or control "
+                f"characters: {path[:200]!r}"
+            )
+        self._set_once("_abs_path", "abs_path", _sendable("abs_path", path))
         return self
 
     def param(self: B, key: str, value: str | int | bool) -> B:
@@ -184,11 +237,14 @@ class RequestBuilder:
             raise TypeError(f"param key must be a str, not {type(key).__name__}")
         if not key:
             raise ValueError("param key must not be empty")
+        _sendable("param key", key)
         self._params.append((key, _param_value(key, value)))
         return self
 
     def params(self: B, params: Mapping[str, str | int | bool]) -> B:
         """Add several query parameters."""
+        if not isinstance(params, Mapping):
+            raise TypeError(f"params must be a mapping, not {type(params).__name__}")
         for key, value in params.items():
             self.param(key, value)
         return self
@@ -198,9 +254,10 @@ class RequestBuilder:
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("header name and value must be str")
         if not _TOKEN.fullmatch(key):
-            raise ValueError(f"header name must be an HTTP token, not {key!r}")
-        if "\r" in value or "\n" in value:
-            raise ValueError(f"header {key!r} must not contain a line break")
+            raise ValueError(f"header name must be an HTTP token, not {key[:200]!r}")
+        # httpx sends header values as ASCII and h11 refuses controls and spaces around them.
+        if problem := header_problem(value):
+            raise ValueError(f"header {key!r} cannot be sent: its value {problem}")
         self._headers[key.lower()] = (key, value)
         return self
 
@@ -252,7 +309,9 @@ class RequestBuilder:
             self._watch_limit = int(value) + margin
 
     def build(self) -> ApiRequest:
-        """The request as it will be sent. Raises ``ValueError`` for a name without a resource."""
+        """The request as it will be sent. Raises ``ValueError`` for a name without a resource,
+        or a URL longer than :data:`MAX_URL_CHARS` once escaped.
+        """
         if (self._name is not None or self._subresource is not None) and self._resource is None:
             raise ValueError("a name or subresource needs a resource")
         if self._subresource is not None and self._name is None:
@@ -273,6 +332,11 @@ class RequestBuilder:
         params = self._params
         if self._timeout is not None:
             params = [*params, ("timeout", f"{math.ceil(self._timeout)}s")]
+        if _url_too_long(path, params):
+            raise ValueError(
+                f"{self._method} {path[:100]}: the URL would be longer than "
+                f"{MAX_URL_CHARS:,} characters once escaped"
+            )
         headers = dict(self._headers)
         if self._content_type is not None and "content-type" not in headers:
             headers["content-type"] = ("Content-Type", self._content_type)

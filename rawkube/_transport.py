@@ -246,9 +246,15 @@ class TransportCore:
         }
 
     def _parse_url(self, path: str, params: tuple[tuple[str, str], ...]) -> httpx.URL:
-        """The parsed URL of a path and query; :attr:`url` is this, cached."""
-        url = httpx.URL(self.base_url + path)
-        return url.copy_merge_params(params) if params else url
+        """The parsed URL of a path and query; :attr:`url` is this, cached.
+
+        Raises ``ValueError`` for one httpx cannot send (longer than it allows, once escaped).
+        """
+        try:
+            url = httpx.URL(self.base_url + path)
+            return url.copy_merge_params(params) if params else url
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise ValueError(f"{path}: the request cannot be sent as a URL: {exc}") from None
 
     def request_options(
         self, request: ApiRequest, *, stream: bool, left: float | None = None

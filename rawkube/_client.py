@@ -17,7 +17,16 @@ from rawkube._exceptions import RawkubeError
 from rawkube._manifests import Source, located, manifests_of, namespace_for
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
-from rawkube._transport import AsyncTransport, SyncTransport
+from rawkube._transport import (
+    DEFAULT_KEEPALIVE_EXPIRY,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_KEEPALIVE_CONNECTIONS,
+    DEFAULT_MAX_RETRY_AFTER,
+    AsyncTransport,
+    Limits,
+    SyncTransport,
+)
 from rawkube._watch import WatchDecoder
 from rawkube._watches import DEFAULT_IDLE_TIMEOUT, AsyncWatch, Watch
 from rawkube.config import Config, load_config
@@ -183,11 +192,25 @@ class AsyncRESTClient(_VerbStarters[AsyncRequest]):
 
 
 class Client(GroupVersions, _VerbStarters[Request]):
-    """A blocking Kubernetes client over one pooled HTTP connection.
+    """A blocking Kubernetes client over one pool of HTTP connections.
 
     ``config=None`` loads the configuration as kubectl does (:func:`rawkube.load_config`);
-    ``transport`` replaces the network (an httpx transport: respx, the fake cluster).
-    Raises :class:`~rawkube.ConfigError` when no usable configuration is found.
+    ``transport`` replaces the network (an httpx transport: respx, the fake cluster), and with
+    it the pool settings.
+
+    Limits (None lifts one, but ``max_retry_after``):
+
+    - ``max_connections`` (256): connections open at once; more requests wait for a free one
+      (up to the connect timeout; a stream waits as long as it takes).
+    - ``max_keepalive_connections`` (256) and ``keepalive_expiry`` (30 s): idle connections
+      kept for reuse, and for how long.
+    - ``max_body_bytes`` (256 MiB): the largest response body once decompressed; a larger one
+      raises :class:`~rawkube.DecodeError`. A stream's chunks are bounded, not its length.
+    - ``max_retry_after`` (60 s): the longest ``Retry-After`` waited for before a retry; the
+      answer asking for longer is raised at once (its ``retry_after`` says how long).
+
+    Raises :class:`~rawkube.ConfigError` when no usable configuration is found, ``TypeError``
+    or ``ValueError`` for a limit that is not one.
     """
 
     def __init__(
@@ -196,9 +219,23 @@ class Client(GroupVersions, _VerbStarters[Request]):
         *,
         transport: httpx.BaseTransport | None = None,
         http2: bool = False,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        max_keepalive_connections: int | None = DEFAULT_MAX_KEEPALIVE_CONNECTIONS,
+        keepalive_expiry: float | None = DEFAULT_KEEPALIVE_EXPIRY,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
     ) -> None:
+        limits = Limits(
+            max_connections,
+            max_keepalive_connections,
+            keepalive_expiry,
+            max_body_bytes,
+            max_retry_after,
+        )
         self.config = config if config is not None else load_config()
-        self._transport = SyncTransport(self.config, transport=transport, http2=http2)
+        self._transport = SyncTransport(
+            self.config, transport=transport, http2=http2, limits=limits
+        )
         self._discovery: Discovery | None = None
 
     @classmethod
@@ -301,7 +338,7 @@ class Client(GroupVersions, _VerbStarters[Request]):
 
 
 class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
-    """The asyncio twin of :class:`Client`: the same names, awaited."""
+    """The asyncio twin of :class:`Client`: the same names and limits, awaited."""
 
     def __init__(
         self,
@@ -309,9 +346,23 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http2: bool = False,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        max_keepalive_connections: int | None = DEFAULT_MAX_KEEPALIVE_CONNECTIONS,
+        keepalive_expiry: float | None = DEFAULT_KEEPALIVE_EXPIRY,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
     ) -> None:
+        limits = Limits(
+            max_connections,
+            max_keepalive_connections,
+            keepalive_expiry,
+            max_body_bytes,
+            max_retry_after,
+        )
         self.config = config if config is not None else load_config()
-        self._transport = AsyncTransport(self.config, transport=transport, http2=http2)
+        self._transport = AsyncTransport(
+            self.config, transport=transport, http2=http2, limits=limits
+        )
         self._discovery: AsyncDiscovery | None = None
 
     @classmethod

@@ -18,16 +18,27 @@ watch's reads keep their own limit (``idle_timeout``). The async transport also 
 it awaits at the deadline; the sync one cannot interrupt a blocked read, so there a silent
 server is noticed by the read timeout: under ``.timeout()``, at most the time left when sent.
 The time a caller spends on each chunk of a stream is not counted: the limit is the server's.
+
+Each client bounds what a server can make it hold or wait for (:class:`Limits`): a ``Retry-After``
+longer than ``max_retry_after`` is not waited for (the answer is raised), a body is decompressed
+a piece at a time and refused past ``max_body_bytes``, the pool keeps its idle connections for
+reuse, and only the last :data:`WARNINGS_REMEMBERED` distinct server warnings are remembered.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import importlib.util
 import logging
+import math
+import re
 import socket
 import ssl
+import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -48,10 +59,10 @@ from rawkube._exceptions import (
     TransportError,
 )
 from rawkube._request import ApiRequest, Result, parse_warnings
-from rawkube._status import error_from_response, parse_retry_after
+from rawkube._status import error_from_response
 from rawkube._throttle import TokenBucket
 from rawkube.config import ClientCertificate, Config
-from rawkube.config._config import redact_url
+from rawkube.config._config import redact_url, url_problem
 
 logger = logging.getLogger("rawkube")
 
@@ -60,6 +71,89 @@ CONNECTION_RETRY_DELAY = 1.0
 _RETRYABLE_FOR_GET = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 URL_CACHE_SIZE = 512
 TIMER_SLACK = 0.01  # socket timeouts are about this coarse: a deadline is met within it
+
+DEFAULT_MAX_CONNECTIONS = 256
+"""Connections one client opens at most; more requests in flight wait for one to be free."""
+DEFAULT_MAX_KEEPALIVE_CONNECTIONS = 256
+"""Idle connections kept for reuse: as many as may be open, so no request in flight pays for a
+new connection while the pool is under its cap (httpx keeps 20, client-go 25 per host)."""
+DEFAULT_KEEPALIVE_EXPIRY = 30.0
+"""Seconds an idle connection is kept: under the 60 s idle timeout of common load balancers in
+front of API servers, so a reused connection is rarely one the far end is closing."""
+DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024
+"""The largest response body, once decompressed: about 45,000 pods of 6 KB in one list."""
+DEFAULT_MAX_RETRY_AFTER = 60.0
+"""The longest ``Retry-After`` waited for before a retry. API Priority and Fairness asks for at
+most 32 s (``maxRetryAfter`` in kube-apiserver's dropped-requests tracker)."""
+WARNINGS_REMEMBERED = 1000
+"""Distinct server warnings a client remembers, so as to log each once; older ones are forgotten."""
+PIECE_BYTES = 1024 * 1024  # a compressed body is inflated at most this much at a time
+# ASCII digits, not str.isdigit's ('²'); client-go reads the value with strconv.Atoi: an int64.
+_DELAY_SECONDS = re.compile(r"[0-9]{1,19}")
+_GZIP = 16 + zlib.MAX_WBITS
+
+
+def retry_after_seconds(value: str | None) -> int | None:
+    """The whole seconds of a ``Retry-After`` header, as client-go's ``retryAfterSeconds`` reads
+    them, or None: an HTTP-date, a fraction, a sign, a non-ASCII digit or an int64 overflow is
+    not a delay to honour.
+    """
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    if not _DELAY_SECONDS.fullmatch(value):
+        return None
+    seconds = int(value)
+    return seconds if seconds < 2**63 else None
+
+
+def _count_or_none(what: str, value: object, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int or None, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, not {value!r}")
+    return value
+
+
+def _seconds(what: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds, not {type(value).__name__}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite, non-negative number of seconds: {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may hold and wait for; the keyword arguments of ``Client`` and
+    ``AsyncClient`` of the same names. None lifts a limit (but for ``max_retry_after``).
+
+    Raises ``TypeError`` or ``ValueError`` for a value that is not a limit.
+    """
+
+    max_connections: int | None = DEFAULT_MAX_CONNECTIONS
+    max_keepalive_connections: int | None = DEFAULT_MAX_KEEPALIVE_CONNECTIONS
+    keepalive_expiry: float | None = DEFAULT_KEEPALIVE_EXPIRY
+    max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES
+    max_retry_after: float = DEFAULT_MAX_RETRY_AFTER
+
+    def __post_init__(self) -> None:
+        _count_or_none("max_connections", self.max_connections, 1)
+        _count_or_none("max_keepalive_connections", self.max_keepalive_connections, 0)
+        _count_or_none("max_body_bytes", self.max_body_bytes, 1)
+        if self.keepalive_expiry is not None:
+            _seconds("keepalive_expiry", self.keepalive_expiry)
+        _seconds("max_retry_after", self.max_retry_after)
+
+    def pool(self) -> httpx.Limits:
+        """The pool settings as httpx takes them."""
+        return httpx.Limits(
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_keepalive_connections,
+            keepalive_expiry=self.keepalive_expiry,
+        )
 
 
 class NoCookies(CookieJar):
@@ -98,6 +192,71 @@ def proxy_for(config: Config) -> str | None:
     if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
         return proxy
     return None
+
+
+class BodyDecoder:
+    """Undoes a body's gzip coding as its bytes arrive, in pieces of at most :data:`PIECE_BYTES`,
+    raising :class:`DecodeError` once the pieces pass ``limit`` bytes (None: no limit).
+
+    rawkube asks for gzip alone, as Go's transport does for client-go, and inflates it here
+    rather than in httpx, whose decoder inflates each network read whole: one 64 KiB read of a
+    crafted body becomes 64 MiB before anything could count it. Another coding is passed on as
+    it came, as Go passes it on.
+    """
+
+    def __init__(self, coding: str, limit: int | None, where: str) -> None:
+        coding = coding.strip().lower()
+        self._inflater = zlib.decompressobj(_GZIP) if coding in ("gzip", "x-gzip") else None
+        self._limit = limit
+        self._where = where
+        self._size = 0
+        self._fed = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of the next bytes of the body."""
+        if not data:
+            return
+        if self._inflater is None:
+            yield self._counted(data)  # a network read: already bounded
+            return
+        self._fed = True
+        try:
+            yield from self._inflate(data)
+        except zlib.error as exc:
+            raise DecodeError(
+                f"{self._where}: the response body is not valid gzip: {exc}"
+            ) from None
+
+    def _inflate(self, data: bytes) -> Iterator[bytes]:
+        assert self._inflater is not None
+        while True:
+            piece = self._inflater.decompress(data, PIECE_BYTES)
+            data = self._inflater.unconsumed_tail
+            if piece:
+                yield self._counted(piece)
+            if self._inflater.eof:
+                data = self._inflater.unused_data
+                if not data:
+                    return
+                # Another gzip member follows: Go's gzip reader reads them all, one stream.
+                self._inflater = zlib.decompressobj(_GZIP)
+            elif not data and len(piece) < PIECE_BYTES:
+                return  # all input used, nothing held back
+
+    def finish(self) -> None:
+        """Check the body ended where its coding does; raises DecodeError for a cut gzip stream."""
+        if self._inflater is not None and self._fed and not self._inflater.eof:
+            raise DecodeError(f"{self._where}: the response body ends inside its gzip stream")
+
+    def _counted(self, piece: bytes) -> bytes:
+        self._size += len(piece)
+        if self._limit is not None and self._size > self._limit:
+            raise DecodeError(
+                f"{self._where}: the response body is larger than {self._limit:,} bytes "
+                "once decompressed (the client's max_body_bytes); page a long list "
+                "(page_size=) or raise max_body_bytes"
+            )
+        return piece
 
 
 @dataclass(frozen=True)
@@ -171,19 +330,32 @@ def _fits(delay: float, deadline: Deadline | None) -> bool:
 class TransportCore:
     """Everything the sync and async transports decide alike; no I/O here."""
 
-    def __init__(self, config: Config, *, http2: bool = False) -> None:
-        parts = urlsplit(config.server)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+    def __init__(
+        self, config: Config, *, http2: bool = False, limits: Limits | None = None
+    ) -> None:
+        problem = url_problem(config.server)
+        if problem is None and urlsplit(config.server).scheme not in ("http", "https"):
+            problem = "has another scheme"
+        if problem is not None:
+            # Refused here, or httpx, urllib and the IDNA codec raise their own errors at a send.
             raise ConfigError(
                 f"{config.source}: server must be an http(s) URL with a host, "
-                f"not {redact_url(config.server)!r}"
+                f"not {redact_url(config.server)!r} (it {problem})"
             )
         self.config = config
         self.http2 = http2
+        self.limits = limits if limits is not None else Limits()
         self.base_url = config.server.rstrip("/")
-        headers = [("Accept", "application/json"), *config.headers()]
-        if config.disable_compression:
-            headers.append(("Accept-Encoding", "identity"))
+        # gzip alone, as Go's transport asks for it: the one coding rawkube inflates with a limit.
+        coding = "identity" if config.disable_compression else "gzip"
+        headers = [("Accept", "application/json"), ("Accept-Encoding", coding)]
+        for name, value in config.headers():
+            if not value.isascii() or not value.isprintable():
+                raise ConfigError(
+                    f"{config.source}: the {name} header cannot be sent: it holds a "
+                    "non-ASCII or control character"
+                )
+            headers.append((name, value))
         self.headers = httpx.Headers(headers)
         self.timeout = httpx.Timeout(
             connect=config.connect_timeout,
@@ -201,7 +373,9 @@ class TransportCore:
             if config.qps
             else None
         )
-        self._logged_warnings: set[str] = set()
+        # Digests, not texts: a server may send long warnings, and the memory stays bounded.
+        self._logged_warnings: OrderedDict[bytes, None] = OrderedDict()
+        self._warnings_lock = threading.Lock()
         # httpx parses a URL given as text on every send, about a twentieth of a small GET;
         # the same paths and queries come again and again (a controller's GETs, its relists).
         self.url = functools.lru_cache(maxsize=URL_CACHE_SIZE)(self._parse_url)
@@ -224,11 +398,20 @@ class TransportCore:
                 f"{self.config.source}: proxy-url {proxy.split('://')[0]}:// needs the "
                 "socksio package: pip install 'rawkube[socks]'"
             )
+        if proxy:
+            try:
+                httpx.Proxy(proxy)
+            except (ValueError, httpx.InvalidURL):
+                raise ConfigError(
+                    f"{self.config.source}: the proxy must be an http, https, socks5 or "
+                    f"socks5h URL, not {redact_url(proxy)!r}"
+                ) from None
         return {
             "verify": self.verify(client_cert),
             "http2": self.http2,
             "proxy": proxy,
             "socket_options": keepalive_socket_options(),
+            "limits": self.limits.pool(),
         }
 
     def client_options(
@@ -373,8 +556,17 @@ class TransportCore:
             return REFRESH_CERTIFICATE
         if attempt >= MAX_RETRIES or not (status_code == 429 or 500 <= status_code <= 599):
             return None
-        seconds = parse_retry_after(headers.get("retry-after"))
+        seconds = retry_after_seconds(_first(headers, "retry-after"))
         if seconds is None:
+            return None
+        if seconds > self.limits.max_retry_after:
+            logger.debug(
+                "%s: HTTP %d with Retry-After %ds, longer than max_retry_after %gs; not retried",
+                request.describe(),
+                status_code,
+                seconds,
+                self.limits.max_retry_after,
+            )
             return None
         logger.debug(
             "%s: HTTP %d with Retry-After %ds; retry %d",
@@ -436,28 +628,63 @@ class TransportCore:
 
     def error(self, status_code: int, headers: httpx.Headers, content: bytes) -> ApiError:
         """The typed ApiError of an error answer."""
-        return error_from_response(status_code, content, headers.get("retry-after"))
+        seconds = retry_after_seconds(_first(headers, "retry-after"))
+        return error_from_response(status_code, content, None if seconds is None else str(seconds))
 
     def warnings(self, response: httpx.Response) -> list[str]:
-        """The server's warnings; each distinct one is logged once per client."""
+        """The server's warnings; each distinct one is logged once per client, as long as it
+        is among the last :data:`WARNINGS_REMEMBERED` distinct ones.
+        """
         values = response.headers.get_list("warning")
         if not values:
             return []
         texts = parse_warnings(values)
         for text in texts:
-            if text not in self._logged_warnings:
-                self._logged_warnings.add(text)
+            if self._first_time(text):
                 logger.warning("server warning: %s", text)
         return texts
+
+    def _first_time(self, text: str) -> bool:
+        """Whether ``text`` is not among the warnings remembered; remembers it (LRU)."""
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._warnings_lock:  # threads share a client
+            if key in self._logged_warnings:
+                self._logged_warnings.move_to_end(key)
+                return False
+            self._logged_warnings[key] = None
+            if len(self._logged_warnings) > WARNINGS_REMEMBERED:
+                self._logged_warnings.popitem(last=False)
+            return True
+
+    def decoder(self, request: ApiRequest, response: httpx.Response, *, whole: bool) -> BodyDecoder:
+        """A decoder of the answer's body; a whole body (not a stream's) is limited in size."""
+        # A transport that built its answer from bytes (the fake cluster's) hands them decoded.
+        coding = "" if response.is_stream_consumed else response.headers.get("content-encoding", "")
+        return BodyDecoder(
+            coding,
+            self.limits.max_body_bytes if whole else None,
+            f"{request.describe()} on {redact_url(self.base_url)}",
+        )
+
+
+def _first(headers: httpx.Headers, name: str) -> str | None:
+    """The first value of a header, as Go's ``Header.Get`` reads it (httpx joins them all)."""
+    values = headers.get_list(name)
+    return values[0] if values else None
 
 
 class SyncTransport:
     """Sends on one pooled ``httpx.Client``, rebuilt only when a plugin's certificate changes."""
 
     def __init__(
-        self, config: Config, *, transport: httpx.BaseTransport | None = None, http2: bool = False
+        self,
+        config: Config,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        http2: bool = False,
+        limits: Limits | None = None,
     ) -> None:
-        self.core = TransportCore(config, http2=http2)
+        self.core = TransportCore(config, http2=http2, limits=limits)
         self._user_transport = transport
         self._certificate: ClientCertificate | None = None
         self._retired: list[httpx.Client] = []
@@ -505,10 +732,9 @@ class SyncTransport:
         http = self._client()
         options = self.core.request_options(request, stream=stream, left=left)
         try:
-            # Under a limit the body is read here, chunk by chunk, to check each against it.
-            response = http.send(
-                http.build_request(**options), stream=stream or deadline is not None
-            )
+            # Every body is read here, piece by piece: to decompress it within its limit, and
+            # under a deadline to check each piece against it.
+            response = http.send(http.build_request(**options), stream=True)
             content = None
             if not stream or response.status_code >= 300:  # an error's Status is needed whole
                 content = self._read(request, response, deadline)
@@ -519,17 +745,28 @@ class SyncTransport:
     def _read(
         self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
     ) -> bytes:
-        """The whole body, the answer closed after; raises RequestTimeoutError past ``deadline``."""
+        """The whole body, the answer closed after; raises RequestTimeoutError past ``deadline``
+        and DecodeError past the size limit.
+        """
         try:
-            if deadline is None:
-                return response.read()
-            chunks = []
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                self.core.time_left(request, deadline)
-            return b"".join(chunks)
+            pieces = []
+            for piece in self._pieces(request, response, whole=True):
+                pieces.append(piece)
+                if deadline is not None:
+                    self.core.time_left(request, deadline)
+            return b"".join(pieces)
         finally:
             response.close()
+
+    def _pieces(
+        self, request: ApiRequest, response: httpx.Response, *, whole: bool
+    ) -> Iterator[bytes]:
+        """The body decoded, a bounded piece at a time, as it arrives."""
+        decoder = self.core.decoder(request, response, whole=whole)
+        raw = [response.content] if response.is_stream_consumed else response.iter_raw()
+        for chunk in raw:
+            yield from decoder.feed(chunk)
+        decoder.finish()
 
     def send(self, request: ApiRequest) -> Result:
         """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
@@ -555,7 +792,7 @@ class SyncTransport:
         self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
     ) -> Iterator[bytes]:
         try:
-            for chunk in response.iter_bytes():
+            for chunk in self._pieces(request, response, whole=False):
                 self.core.time_left(request, deadline)  # a trickle never lets a read time out
                 if deadline is None:
                     yield chunk
@@ -611,8 +848,9 @@ class AsyncTransport:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         http2: bool = False,
+        limits: Limits | None = None,
     ) -> None:
-        self.core = TransportCore(config, http2=http2)
+        self.core = TransportCore(config, http2=http2, limits=limits)
         self._user_transport = transport
         self._certificate: ClientCertificate | None = None
         self._retired: list[httpx.AsyncClient] = []
@@ -660,16 +898,35 @@ class AsyncTransport:
         http = await self._client()
         options = self.core.request_options(request, stream=stream, left=left)
         try:
-            response = await http.send(http.build_request(**options), stream=stream)
+            # Every body is read here, to decompress it within its limit (see SyncTransport).
+            response = await http.send(http.build_request(**options), stream=True)
             content = None
-            if not stream:
-                content = response.content
-            elif response.status_code >= 300:  # an error's Status is needed whole
-                content = await response.aread()
-                await response.aclose()
+            if not stream or response.status_code >= 300:  # an error's Status is needed whole
+                content = await self._read(request, response)
         except httpx.HTTPError as exc:
             return exc
         return Sent(response, self._certificate is not None, content)
+
+    async def _read(self, request: ApiRequest, response: httpx.Response) -> bytes:
+        """The whole body, the answer closed after; raises DecodeError past the size limit."""
+        try:
+            return b"".join([piece async for piece in self._pieces(request, response, whole=True)])
+        finally:
+            await response.aclose()
+
+    async def _pieces(
+        self, request: ApiRequest, response: httpx.Response, *, whole: bool
+    ) -> AsyncIterator[bytes]:
+        """The body decoded, a bounded piece at a time, as it arrives."""
+        decoder = self.core.decoder(request, response, whole=whole)
+        if response.is_stream_consumed:
+            for piece in decoder.feed(response.content):
+                yield piece
+        else:
+            async for chunk in response.aiter_raw():
+                for piece in decoder.feed(chunk):
+                    yield piece
+        decoder.finish()
 
     async def send(self, request: ApiRequest) -> Result:
         """Send and read the whole answer; raises ApiError, TransportError or DecodeError."""
@@ -710,7 +967,7 @@ class AsyncTransport:
     async def _chunks(
         self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
     ) -> AsyncIterator[bytes]:
-        chunks = response.aiter_bytes()
+        chunks = self._pieces(request, response, whole=False)
         try:
             while True:
                 # Each read on its own: a cancel scope must not span a yield to the caller.

@@ -23,6 +23,8 @@ Each client bounds what a server can make it hold or wait for (:class:`Limits`):
 longer than ``max_retry_after`` is not waited for (the answer is raised), a body is decompressed
 a piece at a time and refused past ``max_body_bytes``, the pool keeps its idle connections for
 reuse, and only the last :data:`WARNINGS_REMEMBERED` distinct server warnings are remembered.
+The blocking transport also resolves the server's name within the connect timeout, which
+httpx's own transport cannot do (:class:`PoolTransport`).
 """
 
 from __future__ import annotations
@@ -31,19 +33,23 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
+import ipaddress
 import logging
 import math
 import re
 import socket
 import ssl
 import threading
+import time
 import zlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from http.cookiejar import Cookie, CookieJar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -63,6 +69,15 @@ from rawkube._status import error_from_response
 from rawkube._throttle import TokenBucket
 from rawkube.config import ClientCertificate, Config
 from rawkube.config._config import redact_url, url_problem
+
+if TYPE_CHECKING:
+    import httpcore
+
+    # httpcore is imported when a pool is built, not with rawkube (it costs ~25 ms); at run time
+    # the pool only calls the backend's methods.
+    _NetworkBackend = httpcore.NetworkBackend
+else:
+    _NetworkBackend = object
 
 logger = logging.getLogger("rawkube")
 
@@ -257,6 +272,274 @@ class BodyDecoder:
                 "(page_size=) or raise max_body_bytes"
             )
         return piece
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _partial_timeout(left: float, addresses: int) -> float:
+    """An address's share of the time left to connect, as Go's dialer shares it among a name's
+    addresses (``partialDeadline``): equal parts, but 2 s at least while there is that much.
+    """
+    return min(left, max(left / addresses, 2.0))
+
+
+class Resolver:
+    """Looks names up in worker threads, so a caller waits no longer than its connect timeout.
+
+    ``socket.getaddrinfo`` cannot be interrupted, and httpcore's blocking backend calls it
+    without a limit: a slow DNS server held a connect for 8 s under a 2 s connect timeout. A
+    lookup left running ends by the resolver's own timeout, in a daemon thread. Callers asking
+    for the same name at once share one lookup, so a dead DNS server costs one thread per
+    name, not one per request. Nothing is cached: lookups happen only when a new connection is
+    made, and the system's resolver caches as it is configured to (as Go's resolver leaves it).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[str, int], Future[list[str]]] = {}
+
+    def addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+        """The IP addresses of ``host``, in the resolver's order.
+
+        Raises httpcore's ConnectTimeout past ``timeout``, its ConnectError when the lookup fails.
+        """
+        import httpcore
+
+        if _is_ip(host):
+            return [host]
+        try:
+            return self._lookup(host, port).result(timeout)
+        except FutureTimeout:
+            raise httpcore.ConnectTimeout(
+                f"resolving {host!r} took longer than the connect timeout ({timeout:g} s)"
+            ) from None
+        except Exception as exc:  # gaierror mostly; whatever it is, no connection was made
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
+
+    def _lookup(self, host: str, port: int) -> Future[list[str]]:
+        with self._lock:
+            future = self._pending.get((host, port))
+            if future is not None:
+                return future
+            future = self._pending[(host, port)] = Future()
+        worker = threading.Thread(target=self._resolve, args=(host, port, future), daemon=True)
+        try:
+            worker.start()
+        except RuntimeError as exc:  # no thread to be had: this lookup fails, a later one may not
+            self._settle(host, port, future, exc)
+        return future
+
+    def _resolve(self, host: str, port: int, future: Future[list[str]]) -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        except Exception as exc:  # handed to every waiter
+            self._settle(host, port, future, exc)
+        else:
+            self._settle(host, port, future, addresses)
+
+    def _settle(
+        self, host: str, port: int, future: Future[list[str]], outcome: list[str] | Exception
+    ) -> None:
+        """End a lookup: the next caller for the name starts a fresh one."""
+        with self._lock:
+            self._pending.pop((host, port), None)
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+class BoundedResolution(_NetworkBackend):
+    """httpcore's blocking network backend, with the name lookup inside the connect timeout.
+
+    Each resolved address is tried in turn with its share of the time left, as Go's dialer does;
+    the first error is raised when none connects. TLS is untouched: httpcore names the server
+    (SNI, certificate check) by the request's host, whatever address the socket reached.
+    """
+
+    def __init__(self) -> None:
+        import httpcore
+
+        self._backend = httpcore.SyncBackend()
+        self._resolver = Resolver()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        import httpcore
+
+        end = None if timeout is None else time.monotonic() + timeout
+        addresses = self._resolver.addresses(host, port, timeout)
+        first: httpcore.NetworkError | httpcore.TimeoutException | None = None
+        for index, address in enumerate(addresses):
+            share = None
+            if end is not None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                share = _partial_timeout(left, len(addresses) - index)
+            try:
+                return self._backend.connect_tcp(
+                    address, port, share, local_address, list(socket_options or ())
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                first = first or exc
+        raise first or httpcore.ConnectTimeout(f"connecting to {host!r} timed out")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return self._backend.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+@functools.cache
+def _httpcore_errors() -> tuple[tuple[type[Exception], type[httpx.HTTPError]], ...]:
+    """httpcore's errors and the httpx errors they are, the most specific first."""
+    import httpcore
+
+    return (
+        (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+        (httpcore.ReadTimeout, httpx.ReadTimeout),
+        (httpcore.WriteTimeout, httpx.WriteTimeout),
+        (httpcore.PoolTimeout, httpx.PoolTimeout),
+        (httpcore.TimeoutException, httpx.TimeoutException),
+        (httpcore.ConnectError, httpx.ConnectError),
+        (httpcore.ReadError, httpx.ReadError),
+        (httpcore.WriteError, httpx.WriteError),
+        (httpcore.NetworkError, httpx.NetworkError),
+        (httpcore.ProxyError, httpx.ProxyError),
+        (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+        (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+        (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+        (httpcore.ProtocolError, httpx.ProtocolError),
+    )
+
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    """Raise httpcore's errors as the httpx errors they are, as httpx's own transport does."""
+    try:
+        yield
+    except Exception as exc:
+        for theirs, ours in _httpcore_errors():
+            if isinstance(exc, theirs):
+                raise ours(str(exc)) from exc
+        raise
+
+
+class _PoolStream(httpx.SyncByteStream):
+    """A response body from httpcore, its errors raised as httpx's."""
+
+    def __init__(self, stream: Iterable[bytes]) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx_errors():
+            yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            with _as_httpx_errors():
+                close()
+
+
+class PoolTransport(httpx.BaseTransport):
+    """``httpx.HTTPTransport`` on httpcore's public pool, with a :class:`BoundedResolution`.
+
+    httpx's transport takes no network backend, and httpcore's default one resolves the host in
+    the calling thread with no limit; only the blocking client needs this (httpcore's async
+    backend resolves within its connect timeout). Proxies are httpcore's, as httpx sets them up.
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: ssl.SSLContext | bool,
+        http2: bool,
+        proxy: str | None,
+        socket_options: list[tuple[int, int, int]],
+        limits: httpx.Limits,
+    ) -> None:
+        import httpcore
+
+        options: dict[str, Any] = {
+            # rawkube passes False for a plain-HTTP server only: no TLS to set up there.
+            "ssl_context": verify if isinstance(verify, ssl.SSLContext) else None,
+            "max_connections": limits.max_connections,
+            "max_keepalive_connections": limits.max_keepalive_connections,
+            "keepalive_expiry": limits.keepalive_expiry,
+            "http1": True,
+            "http2": http2,
+            "network_backend": BoundedResolution(),
+        }
+        self._pool: httpcore.ConnectionPool
+        if proxy is None:
+            self._pool = httpcore.ConnectionPool(socket_options=socket_options, **options)
+            return
+        parsed = httpx.Proxy(proxy)
+        url = httpcore.URL(
+            scheme=parsed.url.raw_scheme,
+            host=parsed.url.raw_host,
+            port=parsed.url.port,
+            target=parsed.url.raw_path,
+        )
+        if parsed.url.scheme in ("http", "https"):
+            self._pool = httpcore.HTTPProxy(
+                proxy_url=url,
+                proxy_auth=parsed.raw_auth,
+                proxy_headers=parsed.headers.raw,
+                proxy_ssl_context=parsed.ssl_context,
+                socket_options=socket_options,
+                **options,
+            )
+        else:
+            self._pool = httpcore.SOCKSProxy(proxy_url=url, proxy_auth=parsed.raw_auth, **options)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import httpcore
+
+        assert isinstance(request.stream, httpx.SyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            response = self._pool.handle_request(core_request)
+        assert isinstance(response.stream, Iterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_PoolStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        with _as_httpx_errors():
+            self._pool.close()
 
 
 @dataclass(frozen=True)
@@ -691,7 +974,7 @@ class SyncTransport:
         self._http = self._new_client(None)
 
     def _new_client(self, certificate: ClientCertificate | None) -> httpx.Client:
-        transport = self._user_transport or httpx.HTTPTransport(
+        transport = self._user_transport or PoolTransport(
             **self.core.transport_options(certificate)
         )
         return httpx.Client(**self.core.client_options(transport))

@@ -1,7 +1,8 @@
 """What a broken or hostile server cannot make a client do: wait for ever, hold a decompressed
-bomb, remember every warning, or open a connection per request.
+bomb, remember every warning, stall on a name lookup, or open a connection per request.
 
-Everything stays on loopback or in respx.
+Everything stays on loopback or in respx; name lookups are answered by a stand-in for
+``socket.getaddrinfo`` that knows a few names and refuses every other one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -30,6 +32,14 @@ from rawkube._transport import WARNINGS_REMEMBERED
 SERVER = "http://k8s.test:6443"
 VERSION = f"{SERVER}/version"
 MiB = 1024 * 1024
+
+
+@contextmanager
+def takes_less_than(seconds: float) -> Iterator[None]:
+    start = time.monotonic()
+    yield
+    elapsed = time.monotonic() - start
+    assert elapsed < seconds, f"took {elapsed:.2f} s"
 
 
 # --- Retry-After ----------------------------------------------------------------------------
@@ -228,7 +238,61 @@ def test_only_the_latest_distinct_warnings_are_remembered(client, caplog):
     assert caplog.messages == ["server warning: /w0"]
 
 
-# --- A keep-alive server on loopback ----------------------------------------------------------
+# --- Name resolution --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def names(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Stand in for ``socket.getaddrinfo``: a name in the returned table resolves to its IP;
+    ``slow.kube.test`` answers after 5 s; every other name fails, so none reaches a real DNS.
+    """
+    real = socket.getaddrinfo
+    table = {"localhost": "127.0.0.1"}
+    released = threading.Event()
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        try:
+            socket.inet_pton(socket.AF_INET6 if ":" in name else socket.AF_INET, name)
+        except (OSError, TypeError):
+            pass
+        else:
+            return real(host, port, *args, **kwargs)  # an address: nothing is looked up
+        if name == "slow.kube.test":
+            released.wait(5)
+        if name not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (table[name], int(port or 0)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield table
+    released.set()  # end any lookup left waiting
+
+
+def slow_config() -> rawkube.Config:
+    return rawkube.Config(server="http://slow.kube.test:6443", connect_timeout=0.5)
+
+
+def test_a_slow_name_lookup_ends_at_the_connect_timeout(names):
+    with (
+        rawkube.Client(slow_config()) as client,
+        takes_less_than(2),
+        pytest.raises(rawkube.RequestTimeoutError, match=r"resolving 'slow\.kube\.test' took"),
+    ):
+        client.get().abs_path("/version").do()
+
+
+@pytest.mark.anyio
+async def test_an_async_slow_name_lookup_ends_at_the_connect_timeout(names):
+    async with rawkube.AsyncClient(slow_config()) as client:
+        with takes_less_than(2), pytest.raises(rawkube.RequestTimeoutError):
+            await client.get().abs_path("/version").do()
+
+
+def test_a_name_that_does_not_resolve_cannot_connect(names):
+    config = rawkube.Config(server="http://nowhere.kube.test:6443")
+    with rawkube.Client(config) as client, pytest.raises(rawkube.ConnectError, match="not known"):
+        client.get().abs_path("/version").do()
 
 
 class KeepAlive(socketserver.ThreadingTCPServer):
@@ -308,6 +372,31 @@ class _Handler(socketserver.BaseRequestHandler):
             time.sleep(self.server.delay)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%s"
                          b"Content-Length: %d\r\n\r\n%s" % (headers, len(body), body))  # fmt: skip
+
+
+def test_a_resolved_name_is_connected_to_and_still_named_in_the_request(names):
+    with KeepAlive() as server:
+        names["api.kube.test"] = "127.0.0.1"
+        config = rawkube.Config(server=f"http://api.kube.test:{server.port}")
+        with rawkube.Client(config) as client:
+            assert client.get().abs_path("/version").do().json() == {}
+    assert server.hosts == [f"api.kube.test:{server.port}"]
+
+
+def test_tls_names_the_server_by_its_name_after_a_lookup(names, tmp_path: Path):
+    from tests.config.conftest import make_pki
+
+    pki = make_pki(tmp_path)
+    (tmp_path / "server.crt").write_bytes(pki.server_cert)
+    (tmp_path / "server.key").write_bytes(pki.server_key)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "server.crt", tmp_path / "server.key")
+    with KeepAlive(tls=context) as server:
+        # The certificate names localhost only: verified against the name, not the address.
+        tls = rawkube.TLSSettings(ca_pem=pki.ca_cert)
+        config = rawkube.Config(server=f"https://localhost:{server.port}", tls=tls)
+        with rawkube.Client(config) as client:
+            assert client.get().abs_path("/version").do().json() == {}
 
 
 # --- Connection reuse -----------------------------------------------------------------------

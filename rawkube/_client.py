@@ -202,7 +202,7 @@ class Client(GroupVersions, _VerbStarters[Request]):
 
     - ``max_connections`` (256): connections open at once; more requests wait for a free one
       (up to the connect timeout; a stream waits as long as it takes).
-    - ``max_keepalive_connections`` (256) and ``keepalive_expiry`` (30 s): idle connections
+    - ``max_keepalive_connections`` (256) and ``keepalive_expiry`` (5 s): idle connections
       kept for reuse, and for how long.
     - ``max_body_bytes`` (256 MiB): the largest response body once decompressed; a larger one
       raises :class:`~rawkube.DecodeError`. A stream's chunks are bounded, not its length.

@@ -92,9 +92,11 @@ DEFAULT_MAX_CONNECTIONS = 256
 DEFAULT_MAX_KEEPALIVE_CONNECTIONS = 256
 """Idle connections kept for reuse: as many as may be open, so no request in flight pays for a
 new connection while the pool is under its cap (httpx keeps 20, client-go 25 per host)."""
-DEFAULT_KEEPALIVE_EXPIRY = 30.0
-"""Seconds an idle connection is kept: under the 60 s idle timeout of common load balancers in
-front of API servers, so a reused connection is rarely one the far end is closing."""
+DEFAULT_KEEPALIVE_EXPIRY = 5.0
+"""Seconds an idle connection is kept (httpx's default). A connection used again within it is
+reused; what a burst left behind is closed soon, which matters as httpcore's pool looks at every
+pooled connection for each request (client-go keeps them 90 s: Go's pool costs nothing per idle
+connection)."""
 DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024
 """The largest response body, once decompressed: about 45,000 pods of 6 KB in one list."""
 DEFAULT_MAX_RETRY_AFTER = 60.0

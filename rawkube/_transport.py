@@ -684,13 +684,18 @@ class TransportCore:
                 "socksio package: pip install 'rawkube[socks]'"
             )
         if proxy:
-            try:
-                httpx.Proxy(proxy)
-            except (ValueError, httpx.InvalidURL):
+            problem = url_problem(proxy)
+            if problem is None:
+                try:
+                    httpx.Proxy(proxy)
+                except (ValueError, httpx.InvalidURL):
+                    problem = "must be an http, https, socks5 or socks5h URL"
+            if problem is not None:
+                # Raised outside the except: httpx's error, kept as __context__, may quote
+                # part of the URL (a password among it).
                 raise ConfigError(
-                    f"{self.config.source}: the proxy must be an http, https, socks5 or "
-                    f"socks5h URL, not {redact_url(proxy)!r}"
-                ) from None
+                    f"{self.config.source}: the proxy {problem}, not {redact_url(proxy)!r}"
+                )
         return {
             "verify": self.verify(client_cert),
             "http2": self.http2,

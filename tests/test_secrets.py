@@ -281,3 +281,15 @@ def test_no_secret_reaches_what_a_failed_plugin_shows(tmp_path, caplog, mode):
     assert expected in str(info.value)
     assert not [text for text in texts if MATRIX_SECRET in text or PLUGIN_TOKEN in text]
     assert not server.requests, "no request goes out without the plugin's credential"
+
+
+@pytest.mark.parametrize("proxy", ["http://user:s3/cr3t@proxy.test", "http://user:s3cr3t@[::1"])
+def test_a_malformed_proxy_url_keeps_its_password_out_of_the_error_chain(proxy):
+    secret = proxy.split(":")[2].split("@")[0]
+    with pytest.raises(rawkube.ConfigError) as caught:
+        rawkube.Config(server="https://k8s.test", proxy=proxy)
+    error: BaseException | None = caught.value
+    while error is not None:
+        assert secret not in str(error), repr(error)
+        error = error.__cause__ or error.__context__
+    assert secret not in "".join(traceback.format_exception(caught.value))

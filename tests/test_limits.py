@@ -241,14 +241,23 @@ def test_only_the_latest_distinct_warnings_are_remembered(client, caplog):
 # --- Name resolution --------------------------------------------------------------------------
 
 
+class Names:
+    """The names the stand-in resolver knows (``table``), and the end of slow lookups."""
+
+    def __init__(self) -> None:
+        self.table = {"localhost": "127.0.0.1"}
+        self.released = threading.Event()
+
+
 @pytest.fixture
-def names(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Stand in for ``socket.getaddrinfo``: a name in the returned table resolves to its IP;
-    ``slow.kube.test`` answers after 5 s; every other name fails, so none reaches a real DNS.
+def names(monkeypatch: pytest.MonkeyPatch) -> Iterator[Names]:
+    """Stand in for ``socket.getaddrinfo``: a name in ``table`` resolves to its IP;
+    ``slow.kube.test`` answers when released, or after 5 s; every other name fails, so none
+    reaches a real DNS.
     """
     real = socket.getaddrinfo
-    table = {"localhost": "127.0.0.1"}
-    released = threading.Event()
+    known = Names()
+    table, released = known.table, known.released
 
     def getaddrinfo(host, port, *args, **kwargs):
         name = host.decode() if isinstance(host, bytes) else host
@@ -265,7 +274,7 @@ def names(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (table[name], int(port or 0)))]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    yield table
+    yield known
     released.set()  # end any lookup left waiting
 
 
@@ -287,6 +296,9 @@ async def test_an_async_slow_name_lookup_ends_at_the_connect_timeout(names):
     async with rawkube.AsyncClient(slow_config()) as client:
         with takes_less_than(2), pytest.raises(rawkube.RequestTimeoutError):
             await client.get().abs_path("/version").do()
+    # The lookup left running holds a thread of the loop's executor, which the loop waits
+    # for as it closes: end it now.
+    names.released.set()
 
 
 def test_a_name_that_does_not_resolve_cannot_connect(names):
@@ -376,7 +388,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
 def test_a_resolved_name_is_connected_to_and_still_named_in_the_request(names):
     with KeepAlive() as server:
-        names["api.kube.test"] = "127.0.0.1"
+        names.table["api.kube.test"] = "127.0.0.1"
         config = rawkube.Config(server=f"http://api.kube.test:{server.port}")
         with rawkube.Client(config) as client:
             assert client.get().abs_path("/version").do().json() == {}

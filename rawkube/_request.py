@@ -357,18 +357,16 @@ _WARNING = re.compile(r'\s*(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\
 
 def parse_warnings(values: list[str]) -> list[str]:
     """The texts of ``Warning`` headers (``299 - "text"``), in order, without duplicates."""
-    texts: list[str] = []
+    texts: dict[str, None] = {}  # ordered, and a repeat is found at once however many came
     for value in values:
         pos = 0
         while pos < len(value):
             match = _WARNING.match(value, pos)
             if match is None:
                 break
-            text = re.sub(r"\\(.)", r"\1", match[3])
-            if text not in texts:
-                texts.append(text)
+            texts.setdefault(re.sub(r"\\(.)", r"\1", match[3]))
             pos = match.end()
-    return texts
+    return list(texts)
 
 
 class Result:

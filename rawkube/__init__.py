@@ -14,6 +14,7 @@ from rawkube._client import (
 )
 from rawkube._clock import Clock
 from rawkube._conflict import aretry_on_conflict, retry_on_conflict
+from rawkube._decode import set_collector_pause
 from rawkube._exceptions import (
     AlreadyExistsError,
     ApiError,
@@ -147,4 +148,5 @@ __all__ = [
     "load_config",
     "retry_on_conflict",
     "selector",
+    "set_collector_pause",
 ]

@@ -2,17 +2,17 @@
 
 A 10,000-pod list allocates millions of objects, none of them garbage, and each allocation
 burst sets off another collection that walks them all again: with the collector running,
-decoding takes several times as long. So a body above ``BULK_BYTES`` is decoded with automatic
-collections paused, and the new objects are then moved straight to the oldest generation
-(which only the rare full collection walks). Small bodies skip all of this: the pause would
-cost more than it saves.
+decoding takes several times as long. So a body above ``BULK_BYTES``, or a batch of at least
+512 models built in one call, is decoded with automatic collections paused. Small bodies skip
+this: the pause would cost more than it saves.
 
 The pause raises the youngest generation's threshold out of reach rather than calling
 ``gc.disable()``: the application's own ``gc.disable()`` or ``gc.enable()`` during a decode
 (from another thread) is then seen and kept, where a collector rawkube disabled could not tell
 it apart and would be turned back on. The pause is counted across threads: the threshold
 comes back when the last overlapping bulk decode ends, unless the application set its own
-meanwhile. ``gc.isenabled()`` is never changed, nor objects the application froze.
+meanwhile. ``gc.isenabled()`` is never changed, and no object is frozen: the collections the
+pause held off then run as usual. :func:`set_collector_pause` turns the pause off.
 
 msgspec also decodes an object into its fields still as raw JSON (:func:`raw_fields`): spans of
 the input, checked to be well-formed but not yet parsed. Models keep such spans for their nested
@@ -24,14 +24,17 @@ Nesting is limited to :data:`MAX_DEPTH` levels of objects and arrays, pydantic-c
 own limit: the API server takes JSON up to 10,000 levels deep (a custom resource that keeps
 unknown fields stores whatever it is given), while CPython's recursion limit of 1,000 counts
 every level of ``repr``, ``==`` or ``copy.deepcopy`` of the decoded data, and pydantic-core's
-and orjson's serialisers stop at 255. A value that nests at most 200 levels can be parsed,
-printed, compared and dumped with room to spare on the caller's stack; anything deeper raises
-:class:`TooDeep`. Each parser enforces it its own way: pydantic-core's refuses deeper input
-itself; orjson (1,024 levels) parses only text with at most ``MAX_DEPTH`` ``{`` and ``[`` in
-all (which cannot nest deeper; counting them costs about a seventh of the parse), the rest
-going to pydantic-core's parser; msgspec's recursion is bounded by the stack, and a
+serialiser stops at 255. A value that nests at most 200 levels can be parsed, printed, compared
+and dumped with room to spare on the caller's stack; anything deeper raises :class:`TooDeep`.
+Each parser enforces it its own way: pydantic-core's refuses deeper input itself; msgspec
+parses whole only text with at most ``MAX_DEPTH`` ``{`` and ``[`` in all (which cannot nest
+deeper; counting them costs about a seventh of the parse), the rest going to pydantic-core's
+parser; where msgspec skips values (raw spans) its recursion is bounded by the stack, and a
 ``RecursionError`` from it (raised as it descends, its own objects freed on the way back)
 becomes :class:`TooDeep`.
+
+Two parsers, each for what it does best (``bench/json_parsers.py``): msgspec for raw spans
+(no other parser makes them), watch lines and small bodies; pydantic-core's for big bodies.
 """
 
 from __future__ import annotations
@@ -61,10 +64,27 @@ _pauses = 0
 _threshold = 0  # the youngest generation's threshold when the first overlapping pause began
 
 
+_pausing = True
+
+
+def set_collector_pause(enabled: bool) -> None:
+    """Whether rawkube pauses automatic garbage collections while it decodes in bulk.
+
+    On by default. Turned off, rawkube never touches the collector's settings: for an
+    application that tunes the collector itself, or that wants every collection to run when
+    the interpreter would run it.
+    """
+    global _pausing
+    _pausing = bool(enabled)
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Hold off automatic collections for the block, however many threads share the pause."""
     global _pauses, _threshold
+    if not _pausing:
+        yield
+        return
     with _lock:
         if _pauses == 0:
             _threshold, *older = gc.get_threshold()
@@ -76,22 +96,9 @@ def collector_paused() -> Iterator[None]:
         with _lock:
             _pauses -= 1
             if _pauses == 0:
-                _resume()
-
-
-def _resume() -> None:
-    """End the last pause (the lock is held): the threshold back, unless replaced meanwhile."""
-    # Everything decoded meanwhile sits in the youngest generation, and the first collection
-    # after the pause would walk all of it (seconds for a big list). freeze() then unfreeze()
-    # moves it to the oldest generation at once, where only the rare full collection looks;
-    # nothing is kept from being collected. Not when the application froze objects itself
-    # (before forking workers, say): unfreeze() would release those too.
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-    young, *older = gc.get_threshold()
-    if young == PAUSED_THRESHOLD:  # else the application set its own: that one stays
-        gc.set_threshold(_threshold, *older)
+                young, *older = gc.get_threshold()
+                if young == PAUSED_THRESHOLD:  # else the application set its own: that stays
+                    gc.set_threshold(_threshold, *older)
 
 
 class TooDeep(ValueError):
@@ -101,40 +108,38 @@ class TooDeep(ValueError):
         super().__init__(f"nested deeper than {limit} levels")
 
 
-def loads(content: bytes | Raw) -> Any:
-    """Parse JSON: a big body with pydantic-core's parser and the collector paused.
+def loads(content: bytes | Raw, limit: int = MAX_DEPTH) -> Any:
+    """Parse JSON nesting at most ``limit`` levels: a big body with the collector paused.
 
-    orjson parses a small body or a watch line fastest: within a watch stream it took 0.6 s
-    less than msgspec over 50,000 pod lines. For a big body pydantic-core's parser wins: it
-    makes one string object for each repeated key and short value, where the others make a new
-    one each time, so there are fewer objects to make and, later, to free (a 10,000-pod list:
-    ~0.2 s of freeing against ~0.35 s). Raises ``ValueError`` when ``content`` is not JSON,
-    :class:`TooDeep` (one) when it nests deeper than :data:`MAX_DEPTH`.
+    msgspec parses a small body or a watch line fastest (pydantic-core's parser took nearly
+    twice as long over watch lines). For a big body pydantic-core's parser wins: it makes one
+    string object for each repeated key and short value, where msgspec makes a new one each
+    time, so there are fewer objects to make and, later, to free. Raises ``ValueError`` when
+    ``content`` is not JSON, :class:`TooDeep` (one) when it nests deeper than ``limit``.
     """
     if not isinstance(content, bytes):
         content = bytes(memoryview(content))  # a raw value: the parsers and the count take bytes
     if len(content) < BULK_BYTES:
-        if len(content.translate(None, _NOT_OPENING)) > MAX_DEPTH:
-            return _bounded(content)  # may nest too deep: pydantic-core's parser checks exactly
-        decoders = _decoders()
-        try:
-            return decoders.dicts(content)
-        except ValueError:  # orjson refuses a few valid documents (integers past 64 bits)
-            return parse_plain(decoders.plain, content)
+        if len(content.translate(None, _NOT_OPENING)) > limit:
+            return _bounded(content, limit)  # may nest too deep: counted exactly
+        return parse_plain(_decoders().plain, content)
     with collector_paused():
-        return _bounded(content)
+        return _bounded(content, limit)
 
 
-def _bounded(content: bytes) -> Any:
+def _bounded(content: bytes, limit: int = MAX_DEPTH) -> Any:
     """Parse with pydantic-core's parser, which refuses nesting past ``MAX_DEPTH`` itself."""
     from pydantic_core import from_json
 
     try:
-        return from_json(content, allow_inf_nan=False)
+        parsed = from_json(content, allow_inf_nan=False)
     except ValueError as exc:
         if "recursion limit exceeded" in str(exc):
             raise TooDeep() from None
         raise
+    if limit < MAX_DEPTH and deeper_than(parsed, limit):
+        raise TooDeep()
+    return parsed
 
 
 def parse_plain(parse: Callable[[Any], Any], content: Any) -> Any:
@@ -197,6 +202,11 @@ def plain_decoder() -> Callable[[bytes | Raw], Any]:
     return _decoders().plain
 
 
+def raw_type() -> type[Raw]:
+    """msgspec's ``Raw``: the type of raw JSON spans (importing msgspec on first use)."""
+    return _decoders().raw
+
+
 def is_raw(value: object) -> bool:
     """Whether ``value`` is raw JSON (a span :func:`raw_fields` returned)."""
     return value.__class__ is _decoders().raw
@@ -205,13 +215,10 @@ def is_raw(value: object) -> bool:
 class _Decoders:
     """msgspec's decoders, made when first needed: importing msgspec costs every import."""
 
-    __slots__ = ("dicts", "event", "fields", "items", "plain", "raw")
+    __slots__ = ("event", "fields", "items", "plain", "raw")
 
     def __init__(self) -> None:
         import msgspec
-        import orjson
-
-        self.dicts = orjson.loads
 
         self.raw = msgspec.Raw
         self.plain = msgspec.json.Decoder().decode

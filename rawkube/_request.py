@@ -428,15 +428,16 @@ class Result:
             f"{MAX_DEPTH} levels of objects and arrays"
         )
 
-    def into(self, model: type[M], *, lazy: bool = True) -> M:
+    def into(self, model: type[M]) -> M:
         """The body decoded into ``model``.
 
-        A rawkube model (any :class:`~rawkube.models.K8sModel`) is built lazily by default: the
+        A rawkube model (any :class:`~rawkube.models.K8sModel`) is built as it is read: the
         body is parsed and the object's own fields validated now, while each nested model is
         validated when it is first read, so a caller reading a few fields of a big list pays
-        for those alone; a wrongly typed nested value then raises :class:`DecodeError` naming
-        the field. ``lazy=False``, or any other pydantic model, validates the whole body
-        straight from its bytes now.
+        for those alone. A wrongly typed nested value then raises :class:`DecodeError` naming
+        the field, at that first read. In every other way the object behaves as one validated
+        eagerly (``model.model_validate_json``). Any other pydantic model is validated whole,
+        now.
 
         For a model with an ``apiVersion`` and ``kind`` (``Pod``), a body that names another
         kind is refused: a Status raises its :class:`~rawkube.ApiError`, anything else a
@@ -444,7 +445,7 @@ class Result:
         """
         ValidationError, K8sModel, build, summarise = _model_decoding()
         try:
-            if lazy and issubclass(model, K8sModel):
+            if issubclass(model, K8sModel):
                 built: M | None = self._build_raw(model)
                 if built is not None:
                     return built

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -105,3 +106,20 @@ def backend(request: pytest.FixtureRequest) -> Iterator[object]:
         cluster.route(router)
         cluster.client = client  # type: ignore[attr-defined]
         yield cluster
+
+
+def without_filled_identity(dumped: Any, body: Any) -> Any:
+    """``dumped`` without the apiVersion and kind that ``body`` lacked where it had an object.
+
+    A decoded object that says no type (a list's item) has its apiVersion and kind filled in
+    (rawkube.models.TypedObject); the rest of it must be written exactly as it came.
+    """
+    if isinstance(dumped, dict) and isinstance(body, dict):
+        return {
+            key: without_filled_identity(value, body.get(key))
+            for key, value in dumped.items()
+            if key in body or key not in ("apiVersion", "kind")
+        }
+    if isinstance(dumped, list) and isinstance(body, list) and len(dumped) == len(body):
+        return [without_filled_identity(a, b) for a, b in zip(dumped, body, strict=True)]
+    return dumped

@@ -14,7 +14,7 @@ import rawkube
 from rawkube import AsyncClient, Client, Config, Impersonation, TLSSettings
 from rawkube._clock import FakeClock
 from rawkube.config import ClientCertificate, Credentials
-from tests.conftest import RECORDED, recorded_response
+from tests.conftest import RECORDED, recorded_response, without_filled_identity
 
 SERVER = "http://k8s.test:6443"
 POD_URL = f"{SERVER}/api/v1/namespaces/lab-fixtures/pods/pod-1"
@@ -547,5 +547,5 @@ def test_a_big_list_decodes_into_the_same_models_as_an_eager_validation(client):
     lazy = result.into(PodList)
     assert [p.metadata.name for p in lazy.items] == [f"pod-{i}" for i in range(len(items))]
     assert lazy.items[3].model_extra == {"futureField": 3}  # unknown fields kept
-    assert lazy.to_dict() == result.json()
-    assert lazy == result.into(PodList, lazy=False)
+    assert without_filled_identity(lazy.to_dict(), result.json()) == result.json()
+    assert lazy == PodList.model_validate_json(content)

@@ -163,7 +163,6 @@ def result(body: bytes) -> Result:
 def test_a_hostile_body_raises_only_rawkube_errors(body):
     only_rawkube_errors(lambda: result(body).json())
     only_rawkube_errors(lambda: result(body).into(Pod))
-    only_rawkube_errors(lambda: result(body).into(Pod, lazy=False))
     only_rawkube_errors(lambda: result(body).into(PodList))
 
 

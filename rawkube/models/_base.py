@@ -23,20 +23,20 @@ with 422 Invalid and the fields at fault (:class:`~rawkube.InvalidError`).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from rawkube._resource import ResourceInfo
 from rawkube.models._lazy import materialise
 
 if TYPE_CHECKING:
-    from pydantic._internal import _repr
-    from pydantic.main import TupleGenerator
+    from collections.abc import Iterator
 
 __all__ = ["K8sModel", "Resource", "TypedObject", "model_for", "register"]
 
 _REGISTRY: dict[tuple[str, str], type[TypedObject]] = {}
+_M = TypeVar("_M", bound="K8sModel")
 
 
 class K8sModel(BaseModel):
@@ -73,13 +73,24 @@ class K8sModel(BaseModel):
             parts.append(repr(value) if name is None else f"{name}={value!r}")
         return f"{self.__repr_name__()}({', '.join(parts)})"  # type: ignore[misc]
 
-    def __repr_args__(self) -> _repr.ReprArgs:
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         materialise(self)
-        return super().__repr_args__()
+        yield from super().__repr_args__()
 
-    def __iter__(self) -> TupleGenerator:
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
         materialise(self)
         return super().__iter__()
+
+    def __copy__(self: _M) -> _M:
+        # A shallow copy shares the nested models of the original, as an eager model's does:
+        # so they are built first, else the copy and the original would each build their own.
+        materialise(self)
+        return super().__copy__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # A pickle holds what the fields read as, never the JSON a decoded one still waits on.
+        materialise(self)
+        return super().__getstate__()
 
     def to_dict(self) -> dict[str, Any]:
         """The object as JSON-ready data: camelCase keys, only the fields that were set.
@@ -142,9 +153,9 @@ def _same(first: K8sModel, second: K8sModel) -> bool:
             materialise(two)
             if one.__pydantic_private__ != two.__pydantic_private__:
                 return False
-            pending.append((one.__pydantic_extra__ or {}, two.__pydantic_extra__ or {}))
+            pending.append((one.model_extra or {}, two.model_extra or {}))
             values, others = one.__dict__, two.__dict__
-            for name in type(one).__pydantic_fields__:
+            for name in type(one).model_fields:
                 if (name in values) != (name in others):
                     return False
                 pending.append((values.get(name), others.get(name)))
@@ -164,26 +175,27 @@ def _same(first: K8sModel, second: K8sModel) -> bool:
 class TypedObject(K8sModel):
     """An object with an ``apiVersion`` and ``kind``: a resource, a list, a Status, ...
 
-    Built in Python (``Pod(metadata=...)``) it fills in its apiVersion and kind, so they are
-    always written (server-side apply needs them); decoded from a server it keeps exactly the
-    keys it arrived with (list items arrive without them).
+    It fills in its apiVersion and kind when they are missing, however it is made: built in
+    Python (``Pod(metadata=...)``), validated, or decoded (list items arrive without them), so
+    they are always there and always written (server-side apply needs them).
     """
 
     __api_version__: ClassVar[str] = ""
     __kind__: ClassVar[str] = ""
 
-    def __init__(self, /, **data: Any) -> None:
-        cls = type(self)
-        if cls.__kind__:
-            if "api_version" not in data and "apiVersion" not in data:
-                data["api_version"] = cls.__api_version__
-            data.setdefault("kind", cls.__kind__)
-        super().__init__(**data)
-
-    # pydantic calls an overridden __init__ for every object it validates, unless the __init__
-    # is marked as a base one, as BaseModel's own is: decoding must not fill in apiVersion/kind
-    # (and must not pay a Python call per object).
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_type(cls, data: Any) -> Any:
+        # However the object is made (built in Python, validated, decoded), it says its type:
+        # list items arrive without one, and server-side apply needs them written.
+        if cls.__kind__ and isinstance(data, dict):
+            missing = "api_version" not in data and "apiVersion" not in data
+            if missing or "kind" not in data:
+                data = dict(data)  # the caller's own dict stays as it was
+                if missing:
+                    data["apiVersion"] = cls.__api_version__
+                data.setdefault("kind", cls.__kind__)
+        return data
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -3,37 +3,37 @@
 Theory of operation
 -------------------
 A 10,000-pod list holds some 590,000 nested objects. Validating all of them into pydantic models
-up front costs several times what parsing the JSON costs, and about 1.6 times the memory, yet a
-caller mostly reads a few fields of each item. So :func:`build` validates one level: the
-object's own scalar fields (strings, numbers, maps of strings, ...) are checked by
-pydantic-core, while every field marked :data:`Lazy` (a nested model, a list or a map of them)
-keeps the parsed JSON it arrived as. The first read of such a field goes through a
-:class:`_LazyField` descriptor that validates that one level the same way, stores the model
-(or list, or map of models) in the instance in place of the JSON and returns it; later reads
-find the model. A wrongly typed value surfaces then, as a :class:`~rawkube.DecodeError` naming
-the field path.
+up front costs several times what parsing the JSON costs, and about 1.6 times the memory, while
+a caller often reads a few fields of each item. So rawkube's decoder validates one level at a
+time, with pydantic's own validators:
 
-The parsed JSON a field keeps is never handed out or changed: converting a list builds a new
-list. So until a field is read it holds exactly what the server sent, and serialising it with
-the options that write what was received (``by_alias`` and ``exclude_unset``, as ``to_dict()``
-and ``to_json()`` do) copies it as it is, keys in the server's order; any other options build
-the models first, so a dump, ``==`` and ``repr`` always see the same values an eager
-``model_validate`` would give.
+- Responses and watch events are read with msgspec, one object at a time: the fields of the
+  object's own level are parsed, and each field marked :data:`Lazy` (a nested model, a list or
+  a map of them) is left a span of raw JSON, checked to be well-formed but not parsed.
+- A lazy field wraps pydantic's validation of the field in a function. Validated the usual way
+  (``Pod(...)``, ``Pod.model_validate(...)``) it validates as pydantic always does, all the way
+  down. Validated by rawkube's decoder, which passes its :class:`Decoding` context, it keeps
+  the raw span as it is: the object's own scalar fields are checked, its nested models wait.
+- The first read of such a field goes through a descriptor that finds the span, builds its
+  level the same way (the span's own fields parsed and checked, its nested models left raw)
+  and stores the result in the instance in place of the span, so later reads find the model
+  itself. A pod's name thus costs parsing its metadata, not its spec and status. A wrongly
+  typed value surfaces then, as a :class:`~rawkube.DecodeError` naming the field.
 
-Responses and watch events go one step further (:func:`build_json`, :func:`read_event`): the
-object is read with msgspec in one pass, its model's shape (:mod:`rawkube.models._shapes`)
-parsing the fields of its own level and leaving each lazy field a span of raw JSON (checked to
-be well-formed, not parsed). Reading such a field parses that span alone, one level again: a
-pod's name costs parsing its metadata, not its spec and status. An object with a field its
-model does not know is read generically instead (its fields raw, then the scalar ones parsed),
-which keeps the field.
-Raw JSON of a list builds each item from its own span, copied out of a big body first, so a
-pod kept from a 60 MB list does not keep the list alive. Raw JSON that does not fit (a value
-of another type) is parsed whole and converted as parsed JSON is, so the errors are the same.
+Only rawkube's decoder puts a raw span in a field, so a value of any other type is a field's
+own, handed out as it is (as an eager model hands it out). A span is built once: two threads
+reading the same unread field may both build it, but only the first result is stored, and both
+get that one. A shallow copy (``model_copy()``, ``copy.copy``) builds the object's own level
+first, so the copy and the original share what shallow copies of an eager model share;
+equality, ``repr``, iteration and pickling build the level they look at first, and dumps build
+what they write. So a decoded model behaves as one validated eagerly from the same JSON,
+whatever was read before; only ``vars()`` shows spans.
 
-A class gets its descriptors when it is first built lazily; until then its instances (built by
-pydantic as usual) hold models only. Two threads reading the same unread field at once may both
-build it; each gets a valid model and one of them is kept.
+A list of models is parsed in one pass (msgspec parses an array of objects of the item's shape),
+then validated in one call. The items of a big body are each copied out of it, so a pod kept
+from a 60 MB list does not keep the list alive. JSON of another shape than the model's (an
+unknown field, a value of another type) is read generically, which keeps the unknown field or
+reports the wrong value as an eager validation would.
 
 Depth
 -----
@@ -46,21 +46,19 @@ positions. A model deeper than :data:`~rawkube._decode.MAX_DEPTH` is refused, an
 value the model's types do not bound (a field typed ``Any``, an unknown field) nesting past it;
 a field of typed values nests as its type says, so the common path counts nothing. A nested
 object nesting too deep thus raises :class:`~rawkube.DecodeError` when it is first read, and
-never a ``RecursionError``. Parsed JSON (``build``) has been counted whole by ``loads``.
+never a ``RecursionError``. A dump that meets a span it was never read counts from the top.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import threading
 import types
 import typing
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, create_model
-from pydantic_core import SchemaValidator, core_schema, to_jsonable_python
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import core_schema
 
 from rawkube._decode import (
     BULK_BYTES,
@@ -75,11 +73,14 @@ from rawkube._decode import (
     raw_event,
     raw_fields,
     raw_items,
+    raw_type,
 )
 from rawkube._exceptions import DecodeError
 from rawkube.models._shapes import Shape, shape_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pydantic import GetCoreSchemaHandler
 
 __all__ = [
@@ -104,94 +105,113 @@ _AT = "_rawkube_at"
 """The ``__dict__`` key of a lazily built model's position (objects and arrays around it)."""
 
 
+class Decoding:
+    """The validation context of rawkube's decoder: lazy fields keep their raw JSON."""
+
+    __slots__ = ()
+
+
+_DECODING = Decoding()
+_publish = threading.Lock()
+
+
 class _Slot:
     """What a lazy field holds (one model, a list or a map of them) and how to build it."""
 
-    __slots__ = ("shape", "target", "validator")
+    __slots__ = ("_validate", "shape", "target")
 
     def __init__(self, target: type[BaseModel], shape: str) -> None:
         self.target = target
         self.shape = shape
-        self.validator: SchemaValidator | None = None  # made on first use
+        self._validate: Callable[..., Any] | None = None  # made on first use
 
-    def built(self, value: Any) -> bool:
-        """Whether ``value`` holds models (or nothing), rather than parsed JSON."""
-        if value is None:
-            return True
-        target = self.target
-        if self.shape is _ONE:
-            return value.__class__ is target or isinstance(value, target)
-        if self.shape is _LIST:
-            return value.__class__ is list and (not value or isinstance(value[0], target))
-        if value.__class__ is not dict:
-            return False
-        for first in value.values():
-            return isinstance(first, target)
-        return True
+    def build(self, raw: Any, at: int, where: str) -> Any:
+        """The models for ``raw`` JSON at position ``at``; DecodeError naming ``where`` if none.
 
-    def convert(self, value: Any, where: str, at: int = 1) -> Any:
-        """The models for parsed or raw JSON ``value``; ``where`` names it in a DecodeError.
-
-        ``at`` is how many objects and arrays enclose ``value`` in its body (its position).
-        """
-        if is_raw(value):
-            return self._convert_raw(value, where, at)
-        validator = self.validator
-        if validator is None:
-            validator = self.validator = _shallow(self.target, self.shape)
-        try:
-            if isinstance(value, (list, dict)) and len(value) >= BULK_ITEMS:
-                # One call making thousands of models (a big list's items): as for the bulk
-                # decode that made the JSON, collections in between would walk it all again.
-                with collector_paused():
-                    return validator.validate_python(value)
-            return validator.validate_python(value)
-        except ValidationError as exc:
-            raise DecodeError(
-                f"{where} does not decode as {self._label()}: {summarise(exc)}"
-            ) from None
-
-    def _convert_raw(self, value: Any, where: str, at: int) -> Any:
-        """The models for raw JSON, each keeping its own nested fields raw in turn.
-
-        What does not fit this (a value of another type, a wrongly typed field) is parsed whole
-        and converted as parsed JSON is, which reports it as usual.
+        The value's own level is parsed and validated, the levels below stay raw. What does
+        not fit that (a value of another type, a wrongly typed field) is parsed whole and
+        validated as parsed JSON is, which reports it as an eager validation would.
         """
         try:
             try:
                 if self.shape is _ONE:
-                    return build_json(self.target, value, at=at)
-                return self._convert_raw_many(value, at + 1)
-            except ValueError as exc:
+                    facts = prepare(self.target)
+                    return facts.finish(facts.fields(self.target, raw), at)
+                if self.shape is _LIST:
+                    return self._build_items(raw, at + 1)
+            except ValueError as exc:  # a ValidationError too: reported below, as usual
                 if _malformed(exc):
                     raise
-            parsed = loads(value)
-            if deeper_than(parsed, MAX_DEPTH - at):
-                raise TooDeep()
+            parsed = loads(raw, MAX_DEPTH - at)
         except TooDeep as exc:
             raise DecodeError(f"{where} is {exc}") from None
         except ValueError as exc:
             raise DecodeError(f"{where} is not valid JSON: {exc}") from None
-        return None if parsed is None else self.convert(parsed, where)
+        if parsed is None:
+            return None
+        validate = self._validate
+        if validate is None:
+            validate = self._validate = _validator(self.target, self.shape)
+        try:
+            with collector_paused() if _bulky(parsed) else nullcontext():
+                return validate(parsed)
+        except ValidationError as exc:
+            raise DecodeError(
+                f"{where} does not decode as {self.label()}: {summarise(exc)}"
+            ) from None
 
-    def _convert_raw_many(self, value: Any, at: int) -> Any:
-        """A list or map of models (each at ``at``) from raw JSON; ValueError for anything else."""
-        parts = raw_items(value) if self.shape is _LIST else raw_fields(value)
+    def _build_items(self, raw: Any, at: int) -> list[Any]:
+        """Models from a raw array, each item at ``at``; ValueError if it does not fit."""
         target = self.target
-        big = len(value) >= BULK_BYTES
-        # Items of a big body are copied out of it: a model kept from a 60 MB list must not
-        # keep the whole list alive.
-        with collector_paused() if len(parts) >= BULK_ITEMS else nullcontext():
-            if isinstance(parts, list):
-                return [build_json(target, part.copy() if big else part, at=at) for part in parts]
-            return {
-                key: build_json(target, part.copy() if big else part, at=at)
-                for key, part in parts.items()
-            }
+        if len(raw) >= BULK_BYTES:
+            # Items of a big body are copied out of it: a model kept from a 60 MB list must
+            # not keep the whole list alive.
+            parts = raw_items(raw)
+            with collector_paused() if len(parts) >= BULK_ITEMS else nullcontext():
+                return [build_json(target, part.copy(), at=at) for part in parts]
+        shape = _shape(target)
+        if shape is None:
+            return [build_json(target, part, at=at) for part in raw_items(raw)]
+        try:
+            parsed = parse_plain(shape.items, raw)
+        except ValueError as exc:
+            if _malformed(exc):
+                raise
+            # An item with a field the model does not know: each item read on its own.
+            return [build_json(target, part, at=at) for part in raw_items(raw)]
+        facts = prepare(target)
+        validate = facts.many()
+        room = MAX_DEPTH - at - 1
+        # The parsed items are not the collector's to count; what is made of them is.
+        with collector_paused() if len(parsed) >= BULK_ITEMS else nullcontext():
+            rows = shape.fields(parsed)
+            if room < 0 or facts.checks(room):
+                for row in rows:
+                    facts.check(row, room)
+            built: list[Any] = validate(rows, context=_DECODING)
+            if facts.lazy:
+                for item in built:
+                    item.__dict__[_AT] = at
+        return built
 
-    def _label(self) -> str:
+    def label(self) -> str:
         name = self.target.__name__
         return {_ONE: name, _LIST: f"a list of {name}", _MAP: f"a map of {name}"}[self.shape]
+
+
+def _bulky(value: Any) -> bool:
+    """Whether validating ``value`` makes thousands of models at once."""
+    return type(value) in (list, dict) and len(value) >= BULK_ITEMS
+
+
+def _validator(target: type[BaseModel], shape: str) -> Callable[..., Any]:
+    """``validate_python`` of ``target`` (or a list or map of it), validating eagerly."""
+    if shape is _ONE:
+        return prepare(target).validate
+    if shape is _LIST:
+        return prepare(target).many()
+    kind: Any = dict[str, target]  # type: ignore[valid-type]
+    return TypeAdapter(kind).validator.validate_python
 
 
 def _slot_for(annotation: Any) -> _Slot:
@@ -223,21 +243,44 @@ class _LazyMarker:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        # Validation is pydantic's own (an eager model_validate is unchanged); serialisation
-        # first turns parsed JSON the field may still hold into models, or copies it as is.
-        schema = handler(source)
-        serializer = core_schema.wrap_serializer_function_ser_schema(
-            _Serialize(_slot_for(source)), info_arg=True
+        # pydantic's own schema for the field, wrapped: the decoder's context keeps raw JSON
+        # as it is, anything else validates as usual; a dump builds raw JSON before writing it.
+        slot = _slot_for(source)
+        return core_schema.with_info_wrap_validator_function(
+            _keep_raw,
+            handler(source),
+            serialization=core_schema.wrap_serializer_function_ser_schema(
+                _Serialize(slot), info_arg=True
+            ),
         )
-        return {**schema, "serialization": serializer}
 
 
 Lazy = _LazyMarker()
 """Mark a model field (``Annotated[PodSpec | None, Lazy]``) to be built on first read."""
 
 
+def _keep_raw(
+    value: Any,
+    handler: core_schema.ValidatorFunctionWrapHandler,
+    info: core_schema.ValidationInfo,
+) -> Any:
+    """A lazy field's validator: raw JSON kept under the decoder's context, else pydantic's."""
+    if value.__class__ is _raw[0] and info.context.__class__ is Decoding:
+        return value
+    return handler(value)
+
+
+_raw: list[Any] = [None]  # msgspec.Raw, once a model is prepared (importing msgspec costs)
+
+
 class _Serialize:
-    """The serializer of a lazy field: parsed JSON is copied as received, or built first."""
+    """A lazy field's serializer: raw JSON is built first, then written as pydantic writes it.
+
+    Raw JSON that does not decode (a value of another type than the model's) has no models to
+    write: a dump that writes what was received (``by_alias`` and ``exclude_unset``, as
+    ``to_dict()`` and ``to_json()`` do) writes it as it came, so a read-modify-write loses
+    nothing; any other dump raises the field's DecodeError.
+    """
 
     __slots__ = ("slot",)
 
@@ -250,26 +293,25 @@ class _Serialize:
         handler: core_schema.SerializerFunctionWrapHandler,
         info: core_schema.SerializationInfo,
     ) -> Any:
-        if self.slot.built(value):
-            return handler(value)
-        where = f"a {self.slot.target.__name__} field"
-        if _as_received(info, self.slot.target):
-            if is_raw(value):
+        if value.__class__ is _raw[0]:
+            # The parent is not known here, so the value counts its depth from the top; read
+            # through the model, it counts from where it is.
+            try:
+                value = self.slot.build(value, 1, f"a {self.slot.label()} field")
+            except DecodeError as exc:
+                if not _as_received(info):
+                    raise
                 try:
                     return loads(value)
-                except ValueError as exc:  # raised as the read that finds it would (to_dict)
-                    raise DecodeError(f"{where} is not valid JSON: {exc}") from None
-            return to_jsonable_python(value)  # a copy: the caller may change what it gets
-        return handler(self.slot.convert(value, where))
+                except ValueError:  # not even JSON (a string that is not UTF-8)
+                    raise exc from None
+        return handler(value)
 
 
-def _as_received(info: core_schema.SerializationInfo, target: type[BaseModel]) -> bool:
-    """Whether these dump options write parsed JSON exactly as it was received."""
-    by_alias = info.by_alias
-    if by_alias is None:  # not given: each model's own setting decides
-        by_alias = target.model_config.get("serialize_by_alias", False)
+def _as_received(info: core_schema.SerializationInfo) -> bool:
+    """Whether these dump options write JSON exactly as it was received."""
     return bool(
-        by_alias
+        info.by_alias
         and info.exclude_unset
         and not info.exclude_none
         and not info.exclude_defaults
@@ -279,7 +321,7 @@ def _as_received(info: core_schema.SerializationInfo, target: type[BaseModel]) -
 
 
 class _LazyField:
-    """The descriptor of a lazy field: builds its models on first read, then keeps them."""
+    """The descriptor of a lazy field: builds raw JSON on the first read, then keeps the models."""
 
     __slots__ = ("name", "slot")
 
@@ -297,17 +339,16 @@ class _LazyField:
             value = values[self.name]
         except KeyError:
             raise AttributeError(self.name) from None
-        if value is None:
-            return None
-        slot = self.slot
-        if slot.shape is _ONE and value.__class__ is slot.target:
-            return value  # the usual read: already built
-        if slot.built(value):
+        if value.__class__ is not _raw[0]:
             return value
         where = f"{type(obj).__name__}.{self.name}"
-        built = slot.convert(value, where, values.get(_AT, 0) + 1)
-        values[self.name] = built
-        return built
+        built = self.slot.build(value, values.get(_AT, 0) + 1, where)
+        with _publish:
+            current = values.get(self.name, value)
+            if current is value:  # else another thread stored its build first: that one holds
+                values[self.name] = built
+                return built
+        return self.__get__(obj)
 
     def __set__(self, obj: BaseModel, value: Any) -> None:
         # pydantic's __setattr__ writes fields itself; this serves object.__setattr__.
@@ -321,30 +362,130 @@ class _LazyField:
             raise AttributeError(self.name) from None
 
 
+class _Facts:
+    """What building one model class lazily needs, worked out once per class."""
+
+    __slots__ = (
+        "lazy",
+        "model",
+        "plain_keys",
+        "raw_keys",
+        "shape",
+        "typed_depth",
+        "unbounded_keys",
+        "validate",
+        "validate_many",
+    )
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        model.model_rebuild()  # resolves what was deferred; does nothing once it is built
+        self.model = model
+        self.validate: Callable[..., Any] = model.__pydantic_validator__.validate_python
+        self.validate_many: Callable[..., Any] | None = None  # made when a list is first built
+        fields = model.model_fields
+        self.lazy = tuple(
+            name
+            for name, info in fields.items()
+            if any(isinstance(m, _LazyMarker) for m in info.metadata)
+        )
+        depths = {
+            name: _type_depth(info.annotation)
+            for name, info in fields.items()
+            if name not in self.lazy
+        }
+        # Keys of the fields whose values no type bounds in depth (Any, dict[str, Any], a model
+        # validated eagerly), and of every other non-lazy field, with the deepest those nest.
+        self.unbounded_keys = _keys_of(model, [n for n, d in depths.items() if d is None])
+        self.plain_keys = _keys_of(model, list(depths))
+        self.typed_depth = max((d for d in depths.values() if d is not None), default=0)
+        self.raw_keys = _keys_of(model, list(self.lazy))
+        self.shape = shape_of(model, frozenset(self.lazy))
+
+    def fields(self, model: type[BaseModel], content: Any) -> dict[str, Any]:
+        """A JSON object's fields by key: lazy ones as raw JSON, the others parsed.
+
+        Raises ``ValueError`` when ``content`` is not a well-formed JSON object.
+        """
+        shape = self.shape
+        if shape is not None:
+            try:
+                return shape.fields(shape.object(content))  # type: ignore[no-any-return]
+            except RecursionError:  # msgspec descended as far as the stack allows
+                raise TooDeep() from None
+            except ValueError as exc:
+                if _malformed(exc):
+                    raise
+        return _parse_unless_lazy(model, raw_fields(content))
+
+    def finish(self, fields: dict[str, Any], at: int, detach: bool = False) -> Any:
+        """The model from its fields, at position ``at``; see :func:`build_fields`."""
+        if detach:
+            for key in self.raw_keys.intersection(fields):
+                value = fields[key]
+                if is_raw(value) and len(value) < BULK_BYTES:
+                    fields[key] = value.copy()
+        # A field's value sits inside the object, itself inside ``at`` others.
+        room = MAX_DEPTH - at - 1
+        if room < 0 or self.checks(room):
+            self.check(fields, room)
+        built = self.validate(fields, context=_DECODING)
+        extra = built.__pydantic_extra__
+        if extra and any(deeper_than(value, room) for value in extra.values()):
+            raise TooDeep()
+        if at and self.lazy:
+            built.__dict__[_AT] = at  # where its nested models are
+        return built
+
+    def many(self) -> Callable[..., Any]:
+        """``validate_python`` of a list of the model (one call for a whole list)."""
+        validate = self.validate_many
+        if validate is None:
+            kind: Any = list[self.model]  # type: ignore[name-defined]
+            validate = self.validate_many = TypeAdapter(kind).validator.validate_python
+        return validate
+
+    def checks(self, room: int) -> frozenset[str]:
+        """Keys of the fields to count the depth of, when values have ``room`` levels."""
+        return self.unbounded_keys if room >= self.typed_depth else self.plain_keys
+
+    def check(self, fields: dict[str, Any], room: int) -> None:
+        """Raise TooDeep if a field of ``fields`` that no type bounds nests past ``room``."""
+        if room < 0:
+            raise TooDeep()
+        for key in self.checks(room).intersection(fields):
+            if deeper_than(fields[key], room):
+                raise TooDeep()
+
+
 _lock = threading.RLock()
-_validators: dict[tuple[type[BaseModel], str], SchemaValidator] = {}
-_schemas: dict[type[BaseModel], core_schema.CoreSchema] = {}
-_lazy_names: dict[type[BaseModel], tuple[str, ...]] = {}
-_raw_keys: dict[type[BaseModel], frozenset[str]] = {}
-_slots: dict[type[BaseModel], dict[str, _Slot]] = {}
-# Keys of the fields whose values no type bounds in depth (Any, dict[str, Any], a model
-# validated eagerly), and of every other non-lazy field, with the deepest any of those nests.
-_unbounded_keys: dict[type[BaseModel], frozenset[str]] = {}
-_plain_keys: dict[type[BaseModel], frozenset[str]] = {}
-_typed_depth: dict[type[BaseModel], int] = {}
+_prepared: dict[type[BaseModel], _Facts] = {}
+
+
+def prepare(model: type[BaseModel]) -> _Facts:
+    """``model``'s decoding facts; its lazy fields get their descriptors on the first call."""
+    found = _prepared.get(model)
+    if found is not None:
+        return found
+    with _lock:
+        found = _prepared.get(model)
+        if found is None:
+            _raw[0] = raw_type()
+            found = _Facts(model)
+            for name in found.lazy:
+                slot = _slot_for(model.model_fields[name].annotation)
+                type.__setattr__(model, name, _LazyField(name, slot))
+            _prepared[model] = found
+        return found
 
 
 def build(model: type[M], data: Any) -> M:
-    """``model`` from parsed JSON, its own fields validated, lazy ones kept to build on read.
+    """``model`` validated from parsed JSON, all of it now (the rare path, for odd JSON).
 
-    ``data`` is kept, not copied: the caller hands it over and must not change it afterwards.
-    Raises ``pydantic.ValidationError`` when ``data`` is not an object or a field of this level
-    has the wrong type.
+    Raises ``pydantic.ValidationError`` when ``data`` does not fit ``model``.
     """
-    validator = _validators.get((model, _ONE))
-    if validator is None:
-        validator = _shallow(model)
-    return validator.validate_python(data)  # type: ignore[no-any-return]
+    validate = prepare(model).validate
+    with collector_paused() if _bulky(data) else nullcontext():
+        return validate(data)  # type: ignore[no-any-return]
 
 
 def build_json(model: type[M], content: Any, *, detach: bool = False, at: int = 0) -> M:
@@ -354,7 +495,8 @@ def build_json(model: type[M], content: Any, *, detach: bool = False, at: int = 
     ``ValueError`` when ``content`` is not a well-formed JSON object, and as
     :func:`build_fields`.
     """
-    return build_fields(model, decode_fields(model, content), detach=detach, at=at)
+    facts = prepare(model)
+    return facts.finish(facts.fields(model, content), at, detach)  # type: ignore[no-any-return]
 
 
 def decode_fields(model: type[BaseModel], content: Any) -> dict[str, Any]:
@@ -362,14 +504,7 @@ def decode_fields(model: type[BaseModel], content: Any) -> dict[str, Any]:
 
     Raises ``ValueError`` when ``content`` is not a well-formed JSON object.
     """
-    shape = _shape(model)
-    if shape is not None:
-        try:
-            return shape.fields(parse_plain(shape.object, content))
-        except ValueError as exc:
-            if _malformed(exc):
-                raise
-    return _parse_unless_lazy(model, raw_fields(content))
+    return prepare(model).fields(model, content)
 
 
 def read_event(model: type[BaseModel], line: bytes) -> tuple[str, dict[str, Any]]:
@@ -394,12 +529,10 @@ def read_event(model: type[BaseModel], line: bytes) -> tuple[str, dict[str, Any]
         kind, raw = raw_event(line)
         fields = _parse_unless_lazy(model, raw)
     metadata = fields.get("metadata")
-    if metadata is not None and is_raw(metadata):
-        slot = _slots[model].get("metadata")
-        if slot is not None and slot.shape is _ONE:
-            fields["metadata"] = build_json(
-                slot.target, metadata, at=2
-            )  # in the object, in the line
+    if metadata is not None and is_raw(metadata) and "metadata" in prepare(model).lazy:
+        slot = _slot_for(model.model_fields["metadata"].annotation)
+        if slot.shape is _ONE:  # in the object, in the line
+            fields["metadata"] = build_json(slot.target, metadata, at=2)
     return kind, fields
 
 
@@ -411,37 +544,12 @@ def build_fields(model: type[M], fields: dict[str, Any], *, detach: bool = False
     when a field that is not lazy has the wrong type, :class:`~rawkube._decode.TooDeep` when
     the object or a value its types do not bound nests past ``MAX_DEPTH``.
     """
-    validator = _validators.get((model, _ONE))
-    if validator is None:
-        validator = _shallow(model)
-    if detach:
-        for key in _raw_keys[model].intersection(fields):
-            value = fields[key]
-            if is_raw(value) and len(value) < BULK_BYTES:
-                fields[key] = value.copy()
-    # A field's value sits inside the object, itself inside ``at`` others.
-    room = MAX_DEPTH - at - 1
-    if room < 0:
-        raise TooDeep()
-    keys = _unbounded_keys[model] if room >= _typed_depth[model] else _plain_keys[model]
-    if keys:
-        for key in keys.intersection(fields):
-            if deeper_than(fields[key], room):
-                raise TooDeep()
-    built: M = validator.validate_python(fields)
-    extra = built.__pydantic_extra__
-    if extra and any(deeper_than(value, room) for value in extra.values()):
-        raise TooDeep()
-    if at and _lazy_names[model]:
-        built.__dict__[_AT] = at  # where its nested models are
-    return built
+    return prepare(model).finish(fields, at, detach)  # type: ignore[no-any-return]
 
 
 def _parse_unless_lazy(model: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
     """Raw fields with every one but ``model``'s lazy ones parsed."""
-    if (model, _ONE) not in _validators:
-        _shallow(model)
-    keep = _raw_keys[model]
+    keep = prepare(model).raw_keys
     parse = plain_decoder()
     try:
         return {key: value if key in keep else parse(value) for key, value in fields.items()}
@@ -451,9 +559,7 @@ def _parse_unless_lazy(model: type[BaseModel], fields: dict[str, Any]) -> dict[s
 
 def _shape(model: type[BaseModel]) -> Shape | None:
     """``model``'s msgspec shape, made on first use."""
-    if (model, _ONE) not in _validators:
-        _shallow(model)
-    return shape_of(model, frozenset(_lazy_names[model]))
+    return prepare(model).shape
 
 
 def _malformed(exc: ValueError) -> bool:
@@ -466,9 +572,11 @@ def _malformed(exc: ValueError) -> bool:
 
 
 def materialise(obj: BaseModel) -> None:
-    """Build every lazy field of ``obj`` still holding parsed JSON (one level down)."""
-    for name in _lazy_names.get(type(obj), ()):
-        getattr(obj, name)
+    """Build every lazy field of ``obj`` still holding raw JSON (one level down)."""
+    facts = _prepared.get(type(obj))
+    if facts is not None:
+        for name in facts.lazy:
+            getattr(obj, name)
 
 
 def summarise(exc: ValidationError) -> str:
@@ -479,65 +587,9 @@ def summarise(exc: ValidationError) -> str:
     return "; ".join(parts) + more
 
 
-def _shallow(model: type[BaseModel], shape: str = _ONE) -> SchemaValidator:
-    """The validator building ``model`` (or a list or map of it) one level deep."""
-    found = _validators.get((model, shape))
-    if found is not None:
-        return found
-    with _lock:
-        found = _validators.get((model, shape))
-        if found is not None:
-            return found
-        one = _validators.get((model, _ONE))
-        if one is None:
-            one = _prepare(model)
-        if shape is _ONE:
-            return one
-        schema = _schemas[model]
-        if shape is _LIST:
-            schema = core_schema.list_schema(schema)
-        else:
-            schema = core_schema.dict_schema(core_schema.str_schema(), schema)
-        validator = _compile(model, schema)
-        _validators[(model, shape)] = validator
-        return validator
-
-
-def _prepare(model: type[BaseModel]) -> SchemaValidator:
-    """Build ``model``'s one-level validator and give the class its lazy-field descriptors."""
-    if not getattr(model, "__pydantic_fields_complete__", False):
-        model.model_rebuild()  # a field's type was not resolvable when the class was made
-    slots = {
-        name: _slot_for(info.annotation)
-        for name, info in model.__pydantic_fields__.items()
-        if any(isinstance(m, _LazyMarker) for m in info.metadata)
-    }
-    schema = _schemas[model] = _one_level_schema(model, slots)
-    validator = _compile(model, schema)
-    for name, slot in slots.items():
-        type.__setattr__(model, name, _LazyField(name, slot))
-    _lazy_names[model] = tuple(slots)
-    _slots[model] = slots
-    fields = model.__pydantic_fields__
-    depths = {
-        name: _type_depth(info.annotation) for name, info in fields.items() if name not in slots
-    }
-    _unbounded_keys[model] = _keys_of(model, [name for name, d in depths.items() if d is None])
-    _plain_keys[model] = _keys_of(model, list(depths))
-    _typed_depth[model] = max((d for d in depths.values() if d is not None), default=0)
-    _raw_keys[model] = frozenset(
-        key
-        for name in slots
-        for key in (name, fields[name].alias, fields[name].validation_alias)
-        if isinstance(key, str)
-    )
-    _validators[(model, _ONE)] = validator
-    return validator
-
-
 def _keys_of(model: type[BaseModel], names: list[str]) -> frozenset[str]:
     """The keys fields named ``names`` may have in decoded fields: names and aliases."""
-    fields = model.__pydantic_fields__
+    fields = model.model_fields
     return frozenset(
         key
         for name in names
@@ -569,94 +621,3 @@ def _type_depth(annotation: Any) -> int | None:
             return None  # validated whole, or a container of anything
         return 0
     return None  # anything else (a TypeVar, a forward reference): assume the worst
-
-
-def _compile(model: type[BaseModel], schema: core_schema.CoreSchema) -> SchemaValidator:
-    """A validator for ``schema``, which holds ``model``'s one-level schema.
-
-    pydantic-core reuses the validator a complete model class already has for any schema naming
-    that class, which would validate every level. So the class is marked incomplete while the
-    validator is made (under the module lock); at worst another thread meanwhile builds a
-    schema for the class anew instead of reusing it.
-    """
-    complete = model.__dict__.get("__pydantic_complete__", False)
-    type.__setattr__(model, "__pydantic_complete__", False)
-    try:
-        return SchemaValidator(schema)
-    finally:
-        type.__setattr__(model, "__pydantic_complete__", complete)
-
-
-def _one_level_schema(model: type[BaseModel], slots: dict[str, _Slot]) -> core_schema.CoreSchema:
-    """``model``'s core schema with each lazy field taking any value, kept as it is.
-
-    Made from a stand-in class whose lazy fields are typed ``Any``, so that the schemas of the
-    models below are not built (for a Pod, some sixty classes and ~60 ms) before a caller
-    needs them. A model with validators or serializers of its own has them only in its real
-    schema, which is then built and trimmed instead.
-    """
-    stand_in = _stand_in(model, slots)
-    if stand_in is None:
-        if not model.__pydantic_complete__:
-            model.model_rebuild()
-        stand_in = model
-    schema: Any = stand_in.__pydantic_core_schema__
-    definitions: dict[str, Any] = {}
-    if schema["type"] == "definitions":
-        definitions = {d["ref"]: d for d in schema["definitions"]}
-        schema = schema["schema"]
-    if schema["type"] == "definition-ref":
-        schema = definitions[schema["schema_ref"]]
-    fields_schema = schema["schema"]
-    fields: dict[str, Any] = dict(fields_schema["fields"])
-    for name in slots:
-        fields[name] = {
-            **fields[name],
-            "schema": core_schema.with_default_schema(core_schema.any_schema(), default=None),
-        }
-    one_level: Any = {k: v for k, v in schema.items() if k != "ref"}
-    one_level["schema"] = {**fields_schema, "fields": fields}
-    one_level["cls"] = model
-    one_level["custom_init"] = model.__pydantic_custom_init__
-    one_level.pop("post_init", None)
-    if model.__pydantic_post_init__ is not None:
-        one_level["post_init"] = model.__pydantic_post_init__
-    needed = _references(one_level, definitions)
-    if not needed:
-        return one_level  # type: ignore[no-any-return]
-    return core_schema.definitions_schema(one_level, [definitions[ref] for ref in sorted(needed)])
-
-
-def _stand_in(model: type[BaseModel], slots: dict[str, _Slot]) -> type[BaseModel] | None:
-    """A class with ``model``'s fields and settings but ``Any`` for its lazy fields, if usable."""
-    decorators = model.__pydantic_decorators__
-    if any(getattr(decorators, f.name) for f in dataclasses.fields(decorators)):
-        return None
-    fields: dict[str, Any] = {}
-    for name, info in model.__pydantic_fields__.items():
-        if name in slots:
-            fields[name] = (Any, Field(default=None, validation_alias=info.validation_alias))
-        else:
-            fields[name] = (info.annotation, copy.copy(info))
-    config = {**model.model_config, "defer_build": False}
-    return create_model(  # type: ignore[no-any-return,call-overload]
-        model.__name__, __config__=config, __module__=model.__module__, **fields
-    )
-
-
-def _references(schema: Any, definitions: dict[str, Any]) -> set[str]:
-    """Every definition ``schema`` refers to, directly or through other definitions."""
-    found: set[str] = set()
-    pending = [schema]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if node.get("type") == "definition-ref":
-                ref = node["schema_ref"]
-                if ref not in found:
-                    found.add(ref)
-                    pending.append(definitions[ref])
-            pending.extend(v for k, v in node.items() if k not in ("cls", "metadata"))
-        elif isinstance(node, list):
-            pending.extend(node)
-    return found

@@ -27,14 +27,14 @@ __all__ = ["Shape", "shape_of"]
 class Shape:
     """Decoders reading JSON with a model's fields, lazy ones raw; see the module docstring."""
 
-    __slots__ = ("_astuple", "_unset", "event", "keys", "object")
+    __slots__ = ("_builtins", "_raw", "event", "items", "object")
 
     def __init__(self, model: type[BaseModel], lazy: frozenset[str]) -> None:
         import msgspec
 
         fields: list[tuple[str, Any, Any]] = []
         rename: dict[str, str] = {}
-        for name, info in model.__pydantic_fields__.items():
+        for name, info in model.model_fields.items():
             alias = info.validation_alias
             key = alias if isinstance(alias, str) else info.alias or name
             kind = msgspec.Raw | msgspec.UnsetType if name in lazy else Any
@@ -42,26 +42,29 @@ class Shape:
             if key != name:
                 rename[name] = key
         struct = msgspec.defstruct(
-            f"{model.__name__}Fields", fields, rename=rename, forbid_unknown_fields=True
+            f"{model.__name__}Fields",
+            fields,
+            rename=rename,
+            forbid_unknown_fields=True,
+            gc=False,  # parsed and dropped at once: no need for the collector to count it
         )
         event = msgspec.defstruct(f"{model.__name__}Event", [("type", str), ("object", struct)])
-        self.keys = tuple(rename.get(name, name) for name, _, _ in fields)
-        """The API's key of each field, in the struct's order."""
         self.object: Callable[[Any], Any] = msgspec.json.Decoder(struct).decode
         """Parse one object; raises ``msgspec.ValidationError`` when it does not fit."""
+        self.items: Callable[[Any], Any] = msgspec.json.Decoder(list[struct]).decode  # type: ignore[valid-type]
+        """Parse an array of such objects, as :attr:`object` parses one."""
         self.event: Callable[[Any], Any] = msgspec.json.Decoder(event).decode
         """Parse a watch line whose object has this shape (``.type``, ``.object``)."""
-        self._astuple = msgspec.structs.astuple
-        self._unset = msgspec.UNSET
+        self._builtins = msgspec.to_builtins
+        self._raw = (msgspec.Raw,)
 
-    def fields(self, parsed: Any) -> dict[str, Any]:
-        """The fields an object parsed by :attr:`object` (or an event's object) had, by key."""
-        unset = self._unset
-        return {
-            key: value
-            for key, value in zip(self.keys, self._astuple(parsed), strict=True)
-            if value is not unset
-        }
+    def fields(self, parsed: Any) -> Any:
+        """The fields of objects parsed by :attr:`object` or :attr:`items`, as dicts by key.
+
+        One object gives one dict, a list of them a list of dicts; keys the JSON did not have
+        are left out, raw values stay raw.
+        """
+        return self._builtins(parsed, builtin_types=self._raw)
 
 
 _lock = threading.Lock()

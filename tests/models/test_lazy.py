@@ -24,7 +24,7 @@ from rawkube.models._lazy import (
     build_fields,
     build_json,
 )
-from tests.conftest import RECORDED
+from tests.conftest import RECORDED, without_filled_identity
 from tests.models.test_generated import RECORDED_OBJECTS, model_of
 
 M = TypeVar("M", bound=K8sModel)
@@ -43,9 +43,9 @@ def from_json(model: type[M], data: Any) -> M:
     return build_json(model, json.dumps(data).encode())
 
 
-@pytest.fixture(params=[build, from_raw, from_json], ids=["parsed", "raw", "json"])
+@pytest.fixture(params=[from_raw, from_json], ids=["raw", "json"])
 def lazily(request: pytest.FixtureRequest) -> Builder[Any]:
-    """Each way a model is built lazily: from parsed JSON, raw fields, or JSON text."""
+    """Each way a model is built lazily: from raw fields, or JSON text."""
     return request.param  # type: ignore[no-any-return]
 
 
@@ -61,13 +61,14 @@ def test_recorded_objects_decode_lazily_into_what_eager_decoding_gives(
     body = json.loads(raw)
     model = model_of(body, name)
     eager = model.model_validate_json(raw)
-    assert lazily(model, json.loads(raw)).to_dict() == body
-    assert json.loads(lazily(model, json.loads(raw)).to_json()) == body
+    assert lazily(model, json.loads(raw)).to_dict() == eager.to_dict()
+    assert without_filled_identity(lazily(model, json.loads(raw)).to_dict(), body) == body
+    assert json.loads(lazily(model, json.loads(raw)).to_json()) == json.loads(eager.to_json())
     assert lazily(model, json.loads(raw)).model_dump() == eager.model_dump()
     assert repr(lazily(model, json.loads(raw))) == repr(eager)
     lazy = lazily(model, json.loads(raw))
     assert lazy == eager
-    assert lazy.to_dict() == body  # still, once every level has been built
+    assert lazy.to_dict() == eager.to_dict()  # still, once every level has been built
 
 
 def test_nested_models_are_models_when_read(lazily: Builder[Any]) -> None:
@@ -208,14 +209,14 @@ def test_maps_of_models_are_built_when_read(lazily: Builder[Any]) -> None:
 
 
 def test_a_subclass_of_a_lazily_built_model_keeps_its_fields() -> None:
-    build(core_v1.ConfigMap, {"metadata": {"name": "a"}})
+    build_json(core_v1.ConfigMap, b'{"metadata": {"name": "a"}}')
 
     class Tagged(core_v1.ConfigMap):
         tag: str | None = None
 
     assert Tagged.model_fields["metadata"].default is None
     assert Tagged(tag="x").metadata is None
-    tagged = build(Tagged, {"metadata": {"name": "b"}, "tag": "t"})
+    tagged = build_json(Tagged, b'{"metadata": {"name": "b"}, "tag": "t"}')
     assert (tagged.metadata.name, tagged.tag) == ("b", "t")
 
 
@@ -255,6 +256,7 @@ def test_a_big_list_is_built_without_collections_in_between(lazily: Builder[Any]
         if phase == "start":
             collections.append(info["generation"])
 
+    _ = lazily(core_v1.PodList, {"items": [{}]}).items  # validators made: the first use is done
     threshold = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     gc.callbacks.append(count)
@@ -271,7 +273,9 @@ def test_a_big_list_is_built_without_collections_in_between(lazily: Builder[Any]
         gc.enable()
         gc.callbacks.remove(count)
         gc.set_threshold(*threshold)
-    assert during == []
+    # Some 2,000 objects made, with a collection every 700: only the one the pause held off,
+    # run as it ends.
+    assert len(during) <= 1
     assert [pod.metadata.name for pod in items] == [f"p{i}" for i in range(BULK_ITEMS)]
     assert len(small) == BULK_ITEMS
 
@@ -323,7 +327,7 @@ def test_models_from_a_big_body_do_not_keep_it_alive() -> None:
     assert sys.getrefcount(body) == alone  # built, each item holds a copy of its own JSON
     assert (kept.metadata.name, kept.spec.node_name) == ("p5", "n")
     assert pods.metadata.resource_version == "7"
-    assert pods.to_dict() == json.loads(body)
+    assert without_filled_identity(pods.to_dict(), json.loads(body)) == json.loads(body)
 
 
 def test_models_from_a_small_body_share_it() -> None:

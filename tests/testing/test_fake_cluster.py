@@ -7,7 +7,7 @@ import json
 import pytest
 
 import rawkube
-from rawkube.models.apps_v1 import Deployment
+from rawkube.models.apps_v1 import Deployment, DeploymentStatus
 from rawkube.models.core_v1 import ConfigMap, Pod
 from rawkube.testing import FakeClock, FakeCluster
 from tests.conftest import RECORDED
@@ -103,7 +103,7 @@ def test_update_keeps_status_apart_and_update_status_the_rest(client):
         Deployment(metadata={"name": "web"}, spec={"replicas": 1, "selector": {}})
     )
     assert created.metadata.generation == 1
-    with_status = created.model_copy(update={"status": {"replicas": 5}})
+    with_status = created.model_copy(update={"status": DeploymentStatus(replicas=5)})
     assert deployments.update_status(with_status).status.replicas == 5
     current = deployments.get("web")
     changed = current.model_copy(

@@ -3,10 +3,12 @@
 Contenders: the baseline (``httpx`` + ``orjson.loads`` into dicts, the collector on, as users
 run); rawkube's dict path (``.do().json()``); its typed path, ``.do().into(PodList)``, which
 builds nested models when they are read, both reading one field of each pod (as the baseline
-does) and reading every field of every pod; ``.into(PodList, lazy=False)``, which validates
-everything at once; and that eager decode under other garbage-collector strategies, for
-comparison: collector left on, a plain ``disable()``/``enable()`` around it (whose first
-collection afterwards walks the whole new list), raised thresholds. Each run is a fresh process,
+does) and reading every field of every pod; an eager ``PodList.model_validate_json`` of the
+same body followed by reading every field, with the collector on and inside rawkube's
+collector pause (the yardstick for reading everything lazily); and that eager decode under
+other garbage-collector strategies, for comparison: collector left on, a plain
+``disable()``/``enable()`` around it (whose first collection afterwards walks the whole new
+list), raised thresholds. Each run is a fresh process,
 so peak RSS (``ru_maxrss``) is that run's own; rounds rotate the order. Needs ``orjson`` (bench
 only) and the list made by the shared suite's ``gen_fixtures.py``
 (``$BENCH_HOME/data/podlist-10000.json``)::
@@ -41,8 +43,8 @@ def read_all(value):
     elif isinstance(value, dict):
         for item in value.values():
             read_all(item)
-    elif hasattr(value, "__pydantic_fields__"):
-        for name in type(value).__pydantic_fields__:
+    elif hasattr(type(value), "model_fields"):
+        for name in type(value).model_fields:
             read_all(getattr(value, name))
 
 
@@ -67,14 +69,21 @@ else:
             items = request().do().into(PodList).items
             read_all(items)
             return items
-    elif kind == "rawkube .into(PodList, lazy=False)":
-        def run():
-            return request().do().into(PodList, lazy=False).items
     else:
         def run():
             body = request().do_raw()
             if kind == "eager, collector on":
                 return PodList.model_validate_json(body).items
+            if kind == "eager, collector on, every field read":
+                items = PodList.model_validate_json(body).items
+                read_all(items)
+                return items
+            if kind == "eager in rawkube's collector pause, every field read":
+                from rawkube._decode import collector_paused
+                with collector_paused():
+                    items = PodList.model_validate_json(body).items
+                read_all(items)
+                return items
             if kind == "eager, disable()/enable() only":
                 gc.disable()
                 items = PodList.model_validate_json(body).items
@@ -96,7 +105,8 @@ CONTENDERS = [
     "rawkube .json()",
     "rawkube .into(PodList)",
     "rawkube .into(PodList), every field read",
-    "rawkube .into(PodList, lazy=False)",
+    "eager, collector on, every field read",
+    "eager in rawkube's collector pause, every field read",
     "eager, collector on",
     "eager, disable()/enable() only",
     "eager, thresholds x100",

@@ -105,6 +105,10 @@ _AT = "_rawkube_at"
 """The ``__dict__`` key of a lazily built model's position (objects and arrays around it)."""
 
 
+class _NotAnObject(ValueError):
+    """JSON of another shape than an object (or an array of objects) where one was expected."""
+
+
 class Decoding:
     """The validation context of rawkube's decoder: lazy fields keep their raw JSON."""
 
@@ -136,7 +140,7 @@ class _Slot:
             try:
                 if self.shape is _ONE:
                     facts = prepare(self.target)
-                    return facts.finish(facts.fields(self.target, raw), at)
+                    return facts.finish(facts.fields(self.target, raw, at), at)
                 if self.shape is _LIST:
                     return self._build_items(raw, at + 1)
             except ValueError as exc:  # a ValidationError too: reported below, as usual
@@ -169,23 +173,18 @@ class _Slot:
             parts = raw_items(raw)
             with collector_paused() if len(parts) >= BULK_ITEMS else nullcontext():
                 return [build_json(target, part.copy(), at=at) for part in parts]
-        shape = _shape(target)
-        if shape is None:
-            return [build_json(target, part, at=at) for part in raw_items(raw)]
+        facts = prepare(target)
         try:
-            parsed = parse_plain(shape.items, raw)
+            rows = facts.rows(raw, at - 1)
         except ValueError as exc:
             if _malformed(exc):
                 raise
-            # An item with a field the model does not know: each item read on its own.
+            # Not an array of objects this shape reads (an unknown field, say): item by item.
             return [build_json(target, part, at=at) for part in raw_items(raw)]
-        facts = prepare(target)
         validate = facts.many()
         room = MAX_DEPTH - at - 1
-        # The parsed items are not the collector's to count; what is made of them is.
-        with collector_paused() if len(parsed) >= BULK_ITEMS else nullcontext():
-            rows = shape.fields(parsed)
-            if room < 0 or facts.checks(room):
+        with collector_paused() if len(rows) >= BULK_ITEMS else nullcontext():
+            if facts.lazy and (room < 0 or facts.checks(room)):  # else parsed within bounds
                 for row in rows:
                     facts.check(row, room)
             built: list[Any] = validate(rows, context=_DECODING)
@@ -378,7 +377,7 @@ class _Facts:
     )
 
     def __init__(self, model: type[BaseModel]) -> None:
-        model.model_rebuild()  # resolves what was deferred; does nothing once it is built
+        _build_schemas(model)
         self.model = model
         self.validate: Callable[..., Any] = model.__pydantic_validator__.validate_python
         self.validate_many: Callable[..., Any] | None = None  # made when a list is first built
@@ -401,11 +400,18 @@ class _Facts:
         self.raw_keys = _keys_of(model, list(self.lazy))
         self.shape = shape_of(model, frozenset(self.lazy))
 
-    def fields(self, model: type[BaseModel], content: Any) -> dict[str, Any]:
+    def fields(self, model: type[BaseModel], content: Any, at: int = 0) -> dict[str, Any]:
         """A JSON object's fields by key: lazy ones as raw JSON, the others parsed.
 
-        Raises ``ValueError`` when ``content`` is not a well-formed JSON object.
+        ``at`` is the object's position. Raises ``ValueError`` when ``content`` is not a
+        well-formed JSON object, :class:`~rawkube._decode.TooDeep` when a model without lazy
+        fields (parsed whole) nests too deep.
         """
+        if not self.lazy:  # nothing to keep raw: parsed whole, unknown fields and all
+            fields = loads(content, MAX_DEPTH - at)
+            if fields.__class__ is not dict:
+                raise _NotAnObject()
+            return fields
         shape = self.shape
         if shape is not None:
             try:
@@ -416,6 +422,23 @@ class _Facts:
                 if _malformed(exc):
                     raise
         return _parse_unless_lazy(model, raw_fields(content))
+
+    def rows(self, content: Any, at: int) -> list[dict[str, Any]]:
+        """The fields of each object of a JSON array (at ``at``), as :meth:`fields` gives them.
+
+        Raises ``ValueError`` when ``content`` is not a well-formed JSON array, or one of
+        objects this model's shape does not read (an unknown field, say); what is parsed whole
+        is not checked to hold objects (validating them does).
+        """
+        if not self.lazy:
+            rows = loads(content, MAX_DEPTH - at)
+            if rows.__class__ is not list:
+                raise _NotAnObject()
+            return rows
+        shape = self.shape
+        if shape is None:
+            raise _NotAnObject()
+        return shape.fields(parse_plain(shape.items, content))  # type: ignore[no-any-return]
 
     def finish(self, fields: dict[str, Any], at: int, detach: bool = False) -> Any:
         """The model from its fields, at position ``at``; see :func:`build_fields`."""
@@ -459,6 +482,46 @@ class _Facts:
 
 _lock = threading.RLock()
 _prepared: dict[type[BaseModel], _Facts] = {}
+_built: set[type[BaseModel]] = set()
+
+
+def _build_schemas(model: type[BaseModel]) -> None:
+    """Build the validators of ``model`` and of every model it holds, innermost first.
+
+    The models defer building until first used. Built outermost first, each would generate
+    the schemas of all the models below it again (a pod's reads took three times as long);
+    innermost first, each reuses those of the models it holds.
+    """
+    order: list[type[BaseModel]] = []
+    seen: set[type[BaseModel]] = set()
+    pending: list[tuple[type[BaseModel], bool]] = [(model, False)]
+    while pending:
+        cls, expanded = pending.pop()
+        if expanded:
+            order.append(cls)
+            continue
+        if cls in seen or cls in _built:
+            continue
+        seen.add(cls)
+        pending.append((cls, True))
+        pending.extend((held, False) for held in _models_held(cls))
+    for cls in order:
+        cls.model_rebuild()  # does nothing once it is built
+        _built.add(cls)
+
+
+def _models_held(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """The model classes ``model``'s fields hold, directly or in lists and maps."""
+    found: list[type[BaseModel]] = []
+    for info in model.model_fields.values():
+        types_ = [info.annotation]
+        while types_:
+            annotation = types_.pop()
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                found.append(annotation)
+            else:
+                types_.extend(typing.get_args(annotation))
+    return found
 
 
 def prepare(model: type[BaseModel]) -> _Facts:
@@ -496,7 +559,7 @@ def build_json(model: type[M], content: Any, *, detach: bool = False, at: int = 
     :func:`build_fields`.
     """
     facts = prepare(model)
-    return facts.finish(facts.fields(model, content), at, detach)  # type: ignore[no-any-return]
+    return facts.finish(facts.fields(model, content, at), at, detach)  # type: ignore[no-any-return]
 
 
 def decode_fields(model: type[BaseModel], content: Any) -> dict[str, Any]:

@@ -7,11 +7,13 @@ nulls. Objects with an ``apiVersion`` and ``kind`` subclass :class:`TypedObject`
 serves as resources subclass :class:`Resource` and carry a :class:`~rawkube.ResourceInfo`.
 
 An object decoded by ``Result.into()`` builds its nested models when they are first read
-(:mod:`rawkube.models._lazy`); equality, ``repr`` and dumps build them first, so a lazily built
-model and an eagerly validated one are indistinguishable but for when a bad value is reported.
-Equality walks the two objects level by level and ``repr`` costs one Python frame a level
-(pydantic's own cost four and five), so an object nested as deep as rawkube decodes
-(``MAX_DEPTH``) compares and prints with the caller's stack to spare. ``to_dict()`` and
+(:mod:`rawkube.models._lazy`); equality, ``repr``, iteration, copies, pickling and dumps build
+them first, so a lazily built model and an eagerly validated one are indistinguishable but for
+when a bad value is reported. Equality walks the two objects level by level and ``repr`` costs
+one Python frame a level (pydantic's own cost four and five), so an object nested as deep as
+rawkube decodes (``MAX_DEPTH``) compares and prints with the caller's stack to spare. Only
+pydantic's public hooks are used: overridden dunder methods, a ``model_validator`` and the
+``__get_pydantic_core_schema__`` of :data:`~rawkube.models.Lazy`. ``to_dict()`` and
 ``to_json()`` raise :class:`~rawkube.DecodeError` for a value from the server that does not
 decode and ``ValueError`` for one the caller set that cannot be written, nothing else.
 

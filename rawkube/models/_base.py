@@ -94,6 +94,18 @@ class K8sModel(BaseModel):
         materialise(self)
         return super().__getstate__()
 
+    # serialize_as_any makes pydantic write each value by its own type, passing over the
+    # fields' serializers, which build what was not read yet: so everything is built first.
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        if options.get("serialize_as_any"):
+            _build_all(self)
+        return super().model_dump(**options)
+
+    def model_dump_json(self, **options: Any) -> str:
+        if options.get("serialize_as_any"):
+            _build_all(self)
+        return super().model_dump_json(**options)
+
     def to_dict(self) -> dict[str, Any]:
         """The object as JSON-ready data: camelCase keys, only the fields that were set.
 
@@ -114,6 +126,20 @@ class K8sModel(BaseModel):
             return self.model_dump_json(by_alias=True, exclude_unset=True)
         except ValueError as exc:
             raise _dump_error(self, exc) from None
+
+
+def _build_all(model: K8sModel) -> None:
+    """Build every nested model of ``model`` not read yet, all the way down."""
+    pending: list[Any] = [model]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, K8sModel):
+            materialise(value)
+            pending.extend(value.__dict__.values())
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
 
 
 def _dump_error(model: K8sModel, exc: ValueError) -> Exception:

@@ -81,7 +81,8 @@ from rawkube.models._shapes import Shape, shape_of
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pydantic import GetCoreSchemaHandler
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
 
 __all__ = [
     "Lazy",
@@ -122,12 +123,20 @@ _publish = threading.Lock()
 class _Slot:
     """What a lazy field holds (one model, a list or a map of them) and how to build it."""
 
-    __slots__ = ("_validate", "shape", "target")
+    __slots__ = ("_validate", "annotation", "shape", "target")
 
-    def __init__(self, target: type[BaseModel], shape: str) -> None:
+    def __init__(self, target: type[BaseModel], shape: str, annotation: Any) -> None:
         self.target = target
         self.shape = shape
+        self.annotation = annotation
         self._validate: Callable[..., Any] | None = None  # made on first use
+
+    def eager(self) -> Callable[..., Any]:
+        """``validate_python`` of the field's models, validating all of them now."""
+        validate = self._validate
+        if validate is None:
+            validate = self._validate = _validator(self.target, self.shape)
+        return validate
 
     def build(self, raw: Any, at: int, where: str) -> Any:
         """The models for ``raw`` JSON at position ``at``; DecodeError naming ``where`` if none.
@@ -153,9 +162,7 @@ class _Slot:
             raise DecodeError(f"{where} is not valid JSON: {exc}") from None
         if parsed is None:
             return None
-        validate = self._validate
-        if validate is None:
-            validate = self._validate = _validator(self.target, self.shape)
+        validate = self.eager()
         try:
             with collector_paused() if _bulky(parsed) else nullcontext():
                 return validate(parsed)
@@ -213,8 +220,9 @@ def _validator(target: type[BaseModel], shape: str) -> Callable[..., Any]:
     return TypeAdapter(kind).validator.validate_python
 
 
-def _slot_for(annotation: Any) -> _Slot:
+def _slot_for(source: Any) -> _Slot:
     """The slot of a field typed ``X | None``, ``list[X] | None`` or ``dict[str, X] | None``."""
+    annotation = source
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) != 1:
@@ -228,7 +236,7 @@ def _slot_for(annotation: Any) -> _Slot:
         shape, annotation = _MAP, typing.get_args(annotation)[1]
     if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         raise TypeError(f"Lazy applies to fields holding models, not {annotation!r}")
-    return _Slot(annotation, shape)
+    return _Slot(annotation, shape, source)
 
 
 class _LazyMarker:
@@ -242,31 +250,51 @@ class _LazyMarker:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        # pydantic's own schema for the field, wrapped: the decoder's context keeps raw JSON
-        # as it is, anything else validates as usual; a dump builds raw JSON before writing it.
+        # The field validates by calling its models' own validators: the decoder's context
+        # keeps raw JSON as it is. A model's schema thus holds its own level only, so a class
+        # builds (on first use) without building every class below it; a dump builds raw JSON
+        # before writing it.
         slot = _slot_for(source)
-        return core_schema.with_info_wrap_validator_function(
-            _keep_raw,
-            handler(source),
+        return core_schema.with_info_plain_validator_function(
+            _Validate(slot),
             serialization=core_schema.wrap_serializer_function_ser_schema(
                 _Serialize(slot), info_arg=True
             ),
+            metadata={_SLOT: slot},
         )
 
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # Described as the type it holds, as pydantic would have described it.
+        slot: _Slot = schema["metadata"][_SLOT]
+        return handler(TypeAdapter(slot.annotation).core_schema)
+
+
+_SLOT = "rawkube.lazy"
+"""The key of a lazy field's slot in its core schema's metadata."""
 
 Lazy = _LazyMarker()
 """Mark a model field (``Annotated[PodSpec | None, Lazy]``) to be built on first read."""
 
 
-def _keep_raw(
-    value: Any,
-    handler: core_schema.ValidatorFunctionWrapHandler,
-    info: core_schema.ValidationInfo,
-) -> Any:
-    """A lazy field's validator: raw JSON kept under the decoder's context, else pydantic's."""
-    if value.__class__ is _raw[0] and info.context.__class__ is Decoding:
-        return value
-    return handler(value)
+class _Validate:
+    """A lazy field's validator: raw JSON kept under the decoder's context, else validated."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: _Slot) -> None:
+        self.slot = slot
+
+    def __call__(self, value: Any, info: core_schema.ValidationInfo) -> Any:
+        if value is None:
+            return None
+        context = info.context
+        if value.__class__ is _raw[0] and context.__class__ is Decoding:
+            # null is None at once, as eagerly: dumps leaving out None must see it
+            return None if len(value) == 4 and bytes(value) == b"null" else value
+        # A ValidationError raised here is reported at this field, its paths below it.
+        return self.slot.eager()(value, context=context)
 
 
 _raw: list[Any] = [None]  # msgspec.Raw, once a model is prepared (importing msgspec costs)
@@ -377,7 +405,7 @@ class _Facts:
     )
 
     def __init__(self, model: type[BaseModel]) -> None:
-        _build_schemas(model)
+        model.model_rebuild()  # builds what was deferred; does nothing once it is built
         self.model = model
         self.validate: Callable[..., Any] = model.__pydantic_validator__.validate_python
         self.validate_many: Callable[..., Any] | None = None  # made when a list is first built
@@ -482,48 +510,6 @@ class _Facts:
 
 _lock = threading.RLock()
 _prepared: dict[type[BaseModel], _Facts] = {}
-_built: set[type[BaseModel]] = set()
-
-
-def _build_schemas(model: type[BaseModel]) -> None:
-    """Build the validators of ``model`` and of every model it holds, innermost first.
-
-    The models defer building until first used. Built outermost first, each would generate
-    the schemas of all the models below it again (a pod's reads took three times as long);
-    innermost first, each reuses those of the models it holds.
-    """
-    order: list[type[BaseModel]] = []
-    seen: set[type[BaseModel]] = set()
-    pending: list[tuple[type[BaseModel], bool]] = [(model, False)]
-    while pending:
-        cls, expanded = pending.pop()
-        if expanded:
-            order.append(cls)
-            continue
-        if cls in seen or cls in _built:
-            continue
-        seen.add(cls)
-        pending.append((cls, True))
-        pending.extend((held, False) for held in _models_held(cls))
-    for cls in order:
-        cls.model_rebuild()  # does nothing once it is built
-        _built.add(cls)
-
-
-def _models_held(model: type[BaseModel]) -> list[type[BaseModel]]:
-    """The model classes ``model``'s fields hold, directly or in lists and maps."""
-    found: list[type[BaseModel]] = []
-    for info in model.model_fields.values():
-        types_ = [info.annotation]
-        while types_:
-            annotation = types_.pop()
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                found.append(annotation)
-            else:
-                types_.extend(typing.get_args(annotation))
-    return found
-
-
 def prepare(model: type[BaseModel]) -> _Facts:
     """``model``'s decoding facts; its lazy fields get their descriptors on the first call."""
     found = _prepared.get(model)

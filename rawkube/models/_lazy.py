@@ -510,6 +510,8 @@ class _Facts:
 
 _lock = threading.RLock()
 _prepared: dict[type[BaseModel], _Facts] = {}
+
+
 def prepare(model: type[BaseModel]) -> _Facts:
     """``model``'s decoding facts; its lazy fields get their descriptors on the first call."""
     found = _prepared.get(model)

@@ -215,7 +215,7 @@ def _cluster(name: str, body: Mapping[str, Any], at: Origin) -> Cluster:
         origin=at,
         server=optional_str(body, "server", at),
         certificate_authority=optional_path(body, "certificate-authority", at),
-        certificate_authority_data=optional_base64(body, "certificate-authority-data", at),
+        certificate_authority_data=_base64(body, "certificate-authority-data", at),
         insecure_skip_tls_verify=optional_bool(body, "insecure-skip-tls-verify", at),
         tls_server_name=optional_str(body, "tls-server-name", at),
         proxy_url=optional_str(body, "proxy-url", at),
@@ -253,9 +253,9 @@ def _user(name: str, body: Mapping[str, Any], at: Origin) -> User:
         name=name,
         origin=at,
         client_certificate=optional_path(body, "client-certificate", at),
-        client_certificate_data=optional_base64(body, "client-certificate-data", at),
+        client_certificate_data=_base64(body, "client-certificate-data", at),
         client_key=optional_path(body, "client-key", at),
-        client_key_data=optional_base64(body, "client-key-data", at),
+        client_key_data=_base64(body, "client-key-data", at),
         token=optional_str(body, "token", at),
         token_file=optional_path(body, "tokenFile", at),
         username=optional_str(body, "username", at),
@@ -267,6 +267,19 @@ def _user(name: str, body: Mapping[str, Any], at: Origin) -> User:
         exec=None if exec_body is None else as_mapping(exec_body, at / "exec"),
         auth_provider=provider_name,
     )
+
+
+def _base64(body: Mapping[str, Any], key: str, at: Origin) -> bytes | None:
+    """A ``*-data`` value, decoded; text that is not ASCII is refused here, before decoding.
+
+    ``base64.b64decode`` refuses it with a ValueError whose ``__context__`` is a
+    UnicodeEncodeError holding the whole value (a client key), and ``raise ... from None`` keeps
+    that as the ConfigError's ``__context__``.
+    """
+    value = body.get(key)
+    if isinstance(value, str) and not value.isascii():
+        raise (at / key).error("not valid base64")
+    return optional_base64(body, key, at)
 
 
 def _context(name: str, body: Mapping[str, Any], at: Origin) -> Context:

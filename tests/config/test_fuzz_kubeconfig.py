@@ -5,17 +5,26 @@ control-laden strings, odd URLs, deep nesting), then perhaps mangled as text (al
 laughs, tags, stray bytes, a cut). A config that loads is then used: its repr, a client built on
 the real transport (TLS context, proxy), and one request through a mock transport (auth flow,
 headers). Nothing else may escape; nothing touches the network or runs a program.
+
+A secret marker is only ever drawn into a field rawkube treats as secret (token, password, client
+key, token and key files, exec args, env values and extension, a URL's password), hostile text
+around it. Every other field draws from values that cannot hold a marker: rawkube may quote
+those (a missing cluster's name, a CA it cannot decode), so a marker there would be no leak.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,7 +38,9 @@ PASSWORD = "Zq9-fuzz-password"
 KEY_SECRET = "Zq9fuzzkeysecret"
 ENV_SECRET = "Zq9-fuzz-env"
 URL_SECRET = "Zq9-fuzz-url"
-SECRETS = (TOKEN, PASSWORD, KEY_SECRET, ENV_SECRET, URL_SECRET)
+ARG_SECRET = "Zq9-fuzz-arg"
+EXT_SECRET = "Zq9-fuzz-extension"
+SECRETS = (TOKEN, PASSWORD, KEY_SECRET, ENV_SECRET, URL_SECRET, ARG_SECRET, EXT_SECRET)
 CERT = b"-----BEGIN CERTIFICATE-----\nMIIBfuzz\n-----END CERTIFICATE-----\n"
 KEY = f"-----BEGIN PRIVATE KEY-----\n{KEY_SECRET}\n-----END PRIVATE KEY-----\n".encode()
 
@@ -53,7 +64,10 @@ def skeleton() -> dict[str, Any]:
                     "tls-server-name": "api.internal",
                     "proxy-url": f"http://squid:{URL_SECRET}@proxy.example:3128",
                     "extensions": [
-                        {"name": "client.authentication.k8s.io/exec", "extension": {"a": [1]}}
+                        {
+                            "name": "client.authentication.k8s.io/exec",
+                            "extension": {"a": [1], "key": EXT_SECRET},
+                        }
                     ],
                 },
             }
@@ -79,7 +93,7 @@ def skeleton() -> dict[str, Any]:
                     "exec": {
                         "apiVersion": "client.authentication.k8s.io/v1beta1",
                         "command": "missing-dir/plugin",
-                        "args": ["get-token"],
+                        "args": ["get-token", f"--secret={ARG_SECRET}"],
                         "env": [{"name": "PLUGIN_SECRET", "value": ENV_SECRET}],
                         "provideClusterInfo": True,
                     }
@@ -91,7 +105,133 @@ def skeleton() -> dict[str, Any]:
     }
 
 
-# Where a hostile value may go: a key path into the skeleton.
+def _no_secret(text: str) -> bool:
+    return not any(secret in text for secret in SECRETS)
+
+
+# Text any field may hold: no secret marker, so that rawkube may quote it (a name it cannot
+# find, a CA it cannot decode, a path it cannot read).
+ODD_TEXT = [
+    "",
+    " ",
+    "\n",
+    "\x00",
+    "\x1b[31m",
+    "~",
+    "~nosuchuser/x",
+    "/dev/zero",
+    "/dev/null",
+    "a\x00b",
+    ".",
+    "token",
+    "key",
+    "ns",
+    "x" * 70_000,
+    "http://[::1",
+    "https://[::1]:99999",
+    "https://a..b",
+    "https://xn--a.example",
+    "https://\u200b.example",
+    "https://",
+    "ftp://k",
+    "socks5://[",
+    "k8s.example:port",
+    "https://admin@k8s.example",
+    "client.authentication.k8s.io/v1",
+    "client.authentication.k8s.io/v1alpha1",
+    "Never",
+    "Always",
+    "aGVsbG8=",
+    "not*base64",
+    "aGVsbG8é",
+    b64(b"-----BEGIN CERTIFICATE-----\nZm9v\n-----END CERTIFICATE-----\n"),
+]
+assert all(_no_secret(text) for text in ODD_TEXT)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.sampled_from(ODD_TEXT),
+    st.text(max_size=30).filter(_no_secret),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=30).filter(_no_secret),
+)
+
+
+def _nested(leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        leaves,
+        lambda children: st.one_of(
+            st.lists(children, max_size=3),
+            st.dictionaries(
+                st.one_of(st.text(max_size=8), st.sampled_from(["name"])), children, max_size=3
+            ),
+        ),
+        max_leaves=8,
+    )
+
+
+# Dictionary keys are at most 8 characters: shorter than any marker.
+values = _nested(scalars)
+
+
+def hostile(secret: str) -> st.SearchStrategy[str]:
+    """Text holding ``secret`` whole, made hard to handle around it."""
+    return st.one_of(
+        st.sampled_from(
+            [
+                secret,
+                f"{secret}\n",
+                f"{secret} ",
+                f"{secret}é",
+                f"{secret}\r",
+                f"{secret}\x00",
+                f"\x1b[31m{secret}",
+                f"{secret}\u2028",
+                f"{secret}\x85",
+                "x" * 70_000 + secret,
+            ]
+        ),
+        st.builds(lambda a, b: a + secret + b, st.text(max_size=4), st.text(max_size=4)),
+    )
+
+
+def _pem_key(body: str) -> str:
+    return b64(f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n".encode())
+
+
+# A URL's password is a secret wherever a URL goes; rawkube also masks it in the names it quotes
+# ("a mistake can put a server URL where a name belongs"), so names may hold these too.
+URLS_WITH_PASSWORD = [
+    f"https://admin:{URL_SECRET}@k8s.example",
+    f"https://admin:{URL_SECRET}/x@k8s.example",
+    f"http://squid:{URL_SECRET}@[::1",
+]
+urls = st.one_of(
+    st.sampled_from(
+        [
+            *URLS_WITH_PASSWORD,
+            f"admin:{URL_SECRET}@k8s.example:6443",
+            f" https://admin:{URL_SECRET}@k8s.example:6443/ ",
+            f"https://admin:{URL_SECRET}@k8s.example:99999",
+            f"https://admin:{URL_SECRET}@\u200b.example",
+            f"https://admin:{URL_SECRET}%zz@k8s.example",
+            f"https://:{URL_SECRET}@k8s.example",
+            f"http://squid:{URL_SECRET}@proxy.example:3128",
+            f"socks5://squid:{URL_SECRET}@proxy.example:1080",
+        ]
+    ),
+    st.builds(
+        lambda scheme, password: f"{scheme}://admin:{password}@k8s.example",
+        st.sampled_from(["https", "http", "socks5"]),
+        # After a '#' or '?' the text is a fragment or query, no password (nor masked as one).
+        hostile(URL_SECRET).filter(lambda text: "#" not in text and "?" not in text),
+    ),
+)
+names = st.one_of(scalars, st.sampled_from(URLS_WITH_PASSWORD))
+
+# Where a hostile value may go: a key path into the skeleton, and what it may hold there. A
+# field not listed in FIELD_VALUES is not secret and draws ``values``.
 FIELDS: list[tuple[Any, ...]] = [
     ("current-context",),
     ("clusters",),
@@ -130,6 +270,7 @@ FIELDS: list[tuple[Any, ...]] = [
         ("users", 3, "user", "exec", key)
         for key in ("apiVersion", "args", "env", "interactiveMode", "provideClusterInfo")
     ),
+    ("users", 3, "user", "exec", "args", 1),
     ("users", 3, "user", "exec", "env", 0, "name"),
     ("users", 3, "user", "exec", "env", 0, "value"),
     ("users", 4, "user", "tokenFile"),
@@ -138,6 +279,30 @@ FIELDS: list[tuple[Any, ...]] = [
     ("contexts", 0, "context", "user"),
     ("contexts", 0, "context", "namespace"),
 ]
+FIELD_VALUES: dict[tuple[Any, ...], st.SearchStrategy[Any]] = {
+    # Secrets: the marker, hostile around it, or a value of the wrong type.
+    ("users", 0, "user", "token"): st.one_of(values, hostile(TOKEN)),
+    ("users", 1, "user", "password"): st.one_of(values, hostile(PASSWORD)),
+    ("users", 2, "user", "client-key-data"): st.one_of(
+        values, hostile(KEY_SECRET), hostile(KEY_SECRET).map(_pem_key)
+    ),
+    ("users", 3, "user", "exec", "args"): st.one_of(values, st.lists(hostile(ARG_SECRET))),
+    ("users", 3, "user", "exec", "args", 1): st.one_of(values, hostile(ARG_SECRET)),
+    ("users", 3, "user", "exec", "env", 0, "value"): st.one_of(values, hostile(ENV_SECRET)),
+    ("clusters", 0, "cluster", "extensions", 0, "extension"): _nested(
+        st.one_of(scalars, hostile(EXT_SECRET))
+    ),
+    # URLs: a password in the user-info is a secret.
+    ("clusters", 0, "cluster", "server"): st.one_of(values, urls),
+    ("clusters", 0, "cluster", "proxy-url"): st.one_of(values, urls),
+    # Names rawkube quotes, masking a URL's password.
+    ("current-context",): st.one_of(values, names),
+    ("clusters", 0, "name"): st.one_of(values, names),
+    ("contexts", 0, "context", "cluster"): st.one_of(values, names),
+    ("contexts", 0, "context", "user"): st.one_of(values, names),
+    ("contexts", 0, "context", "namespace"): st.one_of(values, names),
+}
+assert set(FIELD_VALUES) <= set(FIELDS)
 
 # What may be taken away, so that what it overrides is used: a file instead of inline data,
 # tokenFile instead of token, no proxy.
@@ -148,65 +313,11 @@ REMOVABLE: list[tuple[Any, ...]] = [
     ("users", 2, "user", "client-certificate-data"),
     ("users", 2, "user", "client-key-data"),
 ]
-
-ODD_TEXT = [
-    "",
-    " ",
-    "\n",
-    "\x00",
-    "\x1b[31m",
-    "~",
-    "~nosuchuser/x",
-    "/dev/zero",
-    "/dev/null",
-    "a\x00b",
-    ".",
-    "token",
-    "ns",
-    "x" * 70_000,
-    "http://[::1",
-    "https://[::1]:99999",
-    "https://a..b",
-    "https://xn--a.example",
-    "https://\u200b.example",
-    "https://",
-    "ftp://k",
-    "socks5://[",
-    "k8s.example:port",
-    f"https://admin:{URL_SECRET}@k8s.example",
-    f"https://admin:{URL_SECRET}/x@k8s.example",
-    f"http://squid:{URL_SECRET}@[::1",
-    f"{TOKEN}\n",
-    f"{TOKEN} ",
-    f"{TOKEN}é",
-    f"{PASSWORD}\r",
-    f"{ENV_SECRET}\x00",
-    "client.authentication.k8s.io/v1",
-    "client.authentication.k8s.io/v1alpha1",
-    "Never",
-    "Always",
-    "aGVsbG8=",
-    "not*base64",
-    b64(b"-----BEGIN CERTIFICATE-----\nZm9v\n-----END CERTIFICATE-----\n"),
-]
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(),
-    st.sampled_from(ODD_TEXT),
-    st.text(max_size=30),
-    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=30),
-)
-values = st.recursive(
-    scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3),
-        st.dictionaries(
-            st.one_of(st.text(max_size=8), st.sampled_from(["name"])), children, max_size=3
-        ),
-    ),
-    max_leaves=8,
+# A path may name the file "token" or "key" (KEY): secrets both. The token file may be broken.
+token_files = st.one_of(
+    st.just(f"{TOKEN}\n".encode()),
+    hostile(TOKEN).map(lambda text: text.encode("utf-8")),
+    st.just(TOKEN.encode() + b"\xff\n"),
 )
 contexts_users = st.sampled_from(["u", "b", "k", "e", "f"])
 
@@ -251,15 +362,17 @@ def mangled(draw: st.DrawFn, text: str) -> bytes:
 
 
 @st.composite
-def kubeconfigs(draw: st.DrawFn) -> tuple[bytes, str]:
+def kubeconfigs(draw: st.DrawFn) -> tuple[bytes, str, bytes]:
+    """A kubeconfig's bytes, the context to ask for, and the content of the token file."""
     doc = skeleton()
     doc["contexts"][0]["context"]["user"] = draw(contexts_users)
     for path in draw(st.lists(st.sampled_from(REMOVABLE), max_size=2, unique=True)):
         _remove(doc, path)
     for path in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique=True)):
-        _replace(doc, path, draw(values))
+        _replace(doc, path, draw(FIELD_VALUES.get(path, values)))
     text = yaml.safe_dump(doc, allow_unicode=draw(st.booleans()), sort_keys=False)
-    return draw(mangled(text)), draw(st.sampled_from(["dev", "", "missing"]))
+    context = draw(st.sampled_from(["dev", "", "missing"]))
+    return draw(mangled(text)), context, draw(token_files)
 
 
 def _replace(doc: Any, path: tuple[Any, ...], value: Any) -> None:
@@ -292,12 +405,42 @@ def _leaks(texts: list[str]) -> list[str]:
 
 
 def _texts(exc: BaseException) -> list[str]:
+    """The traceback, and the message and repr of every error in the chain, suppressed or not."""
     texts = ["".join(traceback.format_exception(exc))]
-    seen: BaseException | None = exc
-    while seen is not None:
-        texts += [str(seen), repr(seen)]
-        seen = seen.__cause__ or seen.__context__
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        texts += [str(error), repr(error)]
+        pending += [e for e in (error.__cause__, error.__context__) if e is not None]
     return texts
+
+
+class _Lines(logging.Handler):
+    """Every log line, any logger and level, with its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextmanager
+def _logged() -> Iterator[list[str]]:
+    root = logging.getLogger()
+    handler, level = _Lines(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler.lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def _use(config: rawkube.Config) -> None:
@@ -320,16 +463,31 @@ def _use(config: rawkube.Config) -> None:
 )
 @given(case=kubeconfigs())
 def test_a_hostile_kubeconfig_loads_or_raises_config_error_only(
-    tmp_path: Path, case: tuple[bytes, str]
+    tmp_path: Path, case: tuple[bytes, str, bytes]
 ) -> None:
-    data, context = case
-    (tmp_path / "token").write_text(f"{TOKEN}\n")
+    data, context, token_file = case
+    (tmp_path / "token").write_bytes(token_file)
+    (tmp_path / "key").write_bytes(KEY)
     path = tmp_path / "config"
     path.write_bytes(data)
     refused: ConfigError | None = None
-    try:
-        _use(load_config(path, context=context or None, environ={}))
-    except ConfigError as exc:
-        refused = exc
+    with _logged() as lines:
+        try:
+            _use(load_config(path, context=context or None, environ={}))
+        except ConfigError as exc:
+            refused = exc
+    assert not _leaks(lines), lines
     if refused is not None:
         assert not _leaks(_texts(refused)), refused
+
+
+def test_non_ascii_key_data_is_refused_with_no_error_holding_it(tmp_path: Path) -> None:
+    """base64's own refusal would chain a UnicodeEncodeError holding the whole key."""
+    doc = skeleton()
+    doc["contexts"][0]["context"]["user"] = "k"
+    doc["users"][2]["user"]["client-key-data"] = f"{KEY_SECRET}é"
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    with pytest.raises(ConfigError, match="client-key-data: not valid base64") as caught:
+        load_config(path, environ={})
+    assert not _leaks(_texts(caught.value)), _texts(caught.value)

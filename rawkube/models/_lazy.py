@@ -257,7 +257,7 @@ class _LazyMarker:
         slot = _slot_for(source)
         return core_schema.with_info_plain_validator_function(
             _Validate(slot),
-            serialization=core_schema.wrap_serializer_function_ser_schema(
+            serialization=core_schema.plain_serializer_function_ser_schema(
                 _Serialize(slot), info_arg=True
             ),
             metadata={_SLOT: slot},
@@ -314,12 +314,9 @@ class _Serialize:
     def __init__(self, slot: _Slot) -> None:
         self.slot = slot
 
-    def __call__(
-        self,
-        value: Any,
-        handler: core_schema.SerializerFunctionWrapHandler,
-        info: core_schema.SerializationInfo,
-    ) -> Any:
+    def __call__(self, value: Any, info: core_schema.SerializationInfo) -> Any:
+        # What this returns, pydantic writes by its type (a model by its own serializer, with
+        # the dump's options): the field's schema holds no schema of the models below it.
         if value.__class__ is _raw[0]:
             # The parent is not known here, so the value counts its depth from the top; read
             # through the model, it counts from where it is.
@@ -332,7 +329,7 @@ class _Serialize:
                     return loads(value)
                 except ValueError:  # not even JSON (a string that is not UTF-8)
                     raise exc from None
-        return handler(value)
+        return value
 
 
 def _as_received(info: core_schema.SerializationInfo) -> bool:

@@ -41,12 +41,9 @@ from rawkube._exceptions import (
 )
 from rawkube._request import ApiRequest, RequestBuilder, Result
 from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource, ResourceInfo
-from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
-from rawkube._selector import selector
 from rawkube._version import __version__
 from rawkube._watch import WatchEvent
 from rawkube._watches import AsyncWatch, Watch
-from rawkube._yaml import load_all_yaml
 from rawkube.config import (
     ClientCertificate,
     Config,
@@ -56,28 +53,51 @@ from rawkube.config import (
     incluster_config,
     load_config,
 )
-from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
 
 if TYPE_CHECKING:
     from rawkube._discovery import AsyncDiscovery, Discovery, GroupInfo
+    from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
+    from rawkube._selector import selector
+    from rawkube._yaml import load_all_yaml
     from rawkube.models.meta_v1 import Status, StatusCause, StatusDetails
+    from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
 
-_LAZY = {"Status", "StatusCause", "StatusDetails"}
-_DISCOVERY = {"AsyncDiscovery", "Discovery", "GroupInfo"}
+# Each name here loads its module on first use, so a program pays only for what it touches:
+# the Status models need pydantic, the slowest import; discovery needs datetime, logging and
+# more; the rest are modules that many programs never need (YAML, selectors, the REST mapper,
+# resuming watches).
+_LAZY = {
+    "AmbiguousResourceError": "rawkube._restmapper",
+    "AsyncDiscovery": "rawkube._discovery",
+    "AsyncRetryWatcher": "rawkube.runtime.watcher",
+    "Discovery": "rawkube._discovery",
+    "GroupInfo": "rawkube._discovery",
+    "RESTMapper": "rawkube._restmapper",
+    "ResourceNotFoundError": "rawkube._restmapper",
+    "RetryWatcher": "rawkube.runtime.watcher",
+    "Status": "rawkube.models.meta_v1",
+    "StatusCause": "rawkube.models.meta_v1",
+    "StatusDetails": "rawkube.models.meta_v1",
+    "load_all_yaml": "rawkube._yaml",
+    "selector": "rawkube._selector",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The Status models need pydantic, the slowest import; discovery needs datetime, logging
-    # and more. Each loads on first use only.
-    if name in _LAZY:
-        from rawkube.models import meta_v1
+    from importlib import import_module
 
-        return getattr(meta_v1, name)
-    if name in _DISCOVERY:
-        from rawkube import _discovery
+    if name == "runtime":  # loaded with rawkube before its watchers were lazy: still an attribute
+        return import_module("rawkube.runtime")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups find it without calling this again
+    return value
 
-        return getattr(_discovery, name)
-    raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, "runtime"})
 
 
 __all__ = [

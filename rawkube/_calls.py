@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersionResource, ResourceInfo, check_segment
-from rawkube._restmapper import qualified_name
 from rawkube._watch import WatchDecoder
 
 if TYPE_CHECKING:
@@ -349,6 +348,8 @@ class ResourceCore(Generic[T, L]):
         """
         if self.model is not None or self.namespace is not None or call.method == "GET":
             return None
+        from rawkube._restmapper import qualified_name  # `import rawkube` leaves it for later
+
         return qualified_name(self.info)
 
     def write_namespace(self, call: Call, scope: ResourceInfo) -> str | None:

@@ -1,6 +1,6 @@
 """The long-running parts: resuming watches, informers, workqueues, controllers, leader election.
 
-Watches load with rawkube; the rest loads on first use (informers and queues bring asyncio).
+Watches load with this package; the rest loads on first use (informers and queues bring asyncio).
 """
 
 from __future__ import annotations

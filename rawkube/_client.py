@@ -14,7 +14,6 @@ from rawkube._api import Api, AsyncApi, AsyncDynamic, AsyncDynamicApi, Dynamic, 
 from rawkube._calls import AllNamespaces
 from rawkube._clientset import AsyncGroupVersions, GroupVersions
 from rawkube._exceptions import RawkubeError
-from rawkube._manifests import Source, located, manifests_of, namespace_for
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
 from rawkube._transport import (
@@ -33,6 +32,7 @@ from rawkube.config import Config, load_config
 
 if TYPE_CHECKING:
     from rawkube._discovery import AsyncDiscovery, Discovery
+    from rawkube._manifests import Source
     from rawkube.models import Resource
 
 R = TypeVar("R", bound=RequestBuilder)
@@ -296,6 +296,8 @@ class Client(GroupVersions, _VerbStarters[Request]):
         :class:`~rawkube.DecodeError`, ``ValueError``) with a message that starts with the
         document's index, kind and name.
         """
+        from rawkube._manifests import located, manifests_of, namespace_for  # on first use
+
         applied = []
         for manifest in manifests_of(manifests):
             try:
@@ -405,6 +407,8 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
         namespace: str | None = None,
     ) -> list[Any]:
         """As :meth:`Client.apply_manifests`, awaited."""
+        from rawkube._manifests import located, manifests_of, namespace_for  # on first use
+
         applied = []
         for manifest in manifests_of(manifests):
             try:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -22,14 +23,11 @@ from rawkube._exceptions import ConfigError
 from rawkube.config import _files
 from rawkube.config._config import ClientCertificate, Credentials
 from rawkube.config._headers import basic_auth_problem, token_problem
-from rawkube.config.exec import (
-    ExecConfig,
-    ExecCredential,
-    credential_expired,
-    decide_interactive,
-    parse_exec_credential,
-    run_exec_plugin,
-)
+
+if TYPE_CHECKING:
+    # ExecAuth's methods import the plugin runner when called: an ExecConfig exists by then,
+    # and programs that run no plugin never load it (nor subprocess).
+    from rawkube.config.exec import ExecConfig, ExecCredential
 
 __all__ = [
     "DEFAULT_TOKEN_REFRESH_INTERVAL",
@@ -278,6 +276,8 @@ class ExecAuth(Credentials):
 
     def _fresh_cached(self) -> ExecCredential | None:
         """The cached credential if it is still good; no lock, no plugin (a quick look)."""
+        from rawkube.config.exec import credential_expired
+
         cached = self._cached
         if cached is None or credential_expired(cached, self._clock.now()):
             return None
@@ -293,6 +293,8 @@ class ExecAuth(Credentials):
         Raises:
             ConfigError: the plugin cannot be run, fails, or prints no usable ExecCredential.
         """
+        from rawkube.config.exec import credential_expired
+
         with self._lock:
             cached = self._cached
             if cached is None or credential_expired(cached, self._clock.now()):
@@ -366,6 +368,8 @@ class ExecAuth(Credentials):
             yield request
 
     def _run_locked(self) -> ExecCredential:
+        from rawkube.config.exec import decide_interactive, parse_exec_credential, run_exec_plugin
+
         interactive = decide_interactive(self.config, self._stdin_is_tty())
         stdout = run_exec_plugin(self.config, interactive=interactive, environ=os.environ)
         return parse_exec_credential(stdout, self.config)

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
@@ -38,17 +38,12 @@ from rawkube.config._headers import (
     unicode_problem,
 )
 from rawkube.config.auth import BasicAuth, BearerTokenAuth, ExecAuth, TokenFileAuth
-from rawkube.config.exec import (
-    INTERACTIVE_MODES,
-    SUPPORTED_API_VERSIONS,
-    V1,
-    V1ALPHA1,
-    ExecClusterInfo,
-    ExecConfig,
-    InteractiveMode,
-)
 from rawkube.config.kubeconfig import Cluster, Context, Kubeconfig, User, select_context
 from rawkube.config.tls import looks_like_pem
+
+if TYPE_CHECKING:
+    # The exec plugin module (and subprocess) loads only for a user with an exec stanza.
+    from rawkube.config.exec import ExecClusterInfo, ExecConfig, InteractiveMode
 
 __all__ = ["config_from_kubeconfig"]
 
@@ -99,15 +94,21 @@ def config_from_kubeconfig(
     client_cert = _client_certificate(user) if user is not None else None
     auth = None
     if user is not None:
-        cluster_info = ExecClusterInfo(
-            server=server,
-            tls_server_name=server_name,
-            insecure_skip_tls_verify=cluster.insecure_skip_tls_verify,
-            certificate_authority_data=ca_pem,
-            proxy_url=proxy,
-            disable_compression=cluster.disable_compression,
-            config=_exec_extension(cluster),
-        )
+        extension = _exec_extension(cluster)  # checked for every user, plugin or not
+
+        def cluster_info() -> ExecClusterInfo:
+            from rawkube.config.exec import ExecClusterInfo
+
+            return ExecClusterInfo(
+                server=server,
+                tls_server_name=server_name,
+                insecure_skip_tls_verify=cluster.insecure_skip_tls_verify,
+                certificate_authority_data=ca_pem,
+                proxy_url=proxy,
+                disable_compression=cluster.disable_compression,
+                config=extension,
+            )
+
         auth = _credentials(user, cluster_info, static_cert=client_cert is not None, clock=clock)
     if url_credentials is not None:
         auth = _url_basic_auth(url_credentials, auth, cluster)
@@ -241,7 +242,11 @@ def _require_pem(data: bytes, at: Origin) -> bytes:
 
 
 def _credentials(
-    user: User, cluster: ExecClusterInfo, *, static_cert: bool, clock: Clock
+    user: User,
+    cluster: Callable[[], ExecClusterInfo],
+    *,
+    static_cert: bool,
+    clock: Clock,
 ) -> Credentials | None:
     at = user.origin
     if user.auth_provider is not None:
@@ -275,7 +280,11 @@ def _credentials(
     return None
 
 
-def _exec_config(body: Mapping[str, Any], at: Origin, cluster: ExecClusterInfo) -> ExecConfig:
+def _exec_config(
+    body: Mapping[str, Any], at: Origin, cluster: Callable[[], ExecClusterInfo]
+) -> ExecConfig:
+    from rawkube.config.exec import SUPPORTED_API_VERSIONS, V1, V1ALPHA1, ExecConfig
+
     version = optional_str(body, "apiVersion", at)
     if version is None:
         raise (at / "apiVersion").error("missing")
@@ -301,7 +310,7 @@ def _exec_config(body: Mapping[str, Any], at: Origin, cluster: ExecClusterInfo) 
         env=_exec_env(body, at),
         install_hint=optional_str(body, "installHint", at),
         interactive_mode=_interactive_mode(body, at, version),
-        cluster=cluster if optional_bool(body, "provideClusterInfo", at) else None,
+        cluster=cluster() if optional_bool(body, "provideClusterInfo", at) else None,
         origin=str(at),
     )
 
@@ -354,6 +363,8 @@ def _exec_extension(cluster: Cluster) -> Any:
 
 
 def _interactive_mode(body: Mapping[str, Any], at: Origin, version: str) -> InteractiveMode:
+    from rawkube.config.exec import INTERACTIVE_MODES, V1
+
     mode = optional_str(body, "interactiveMode", at)
     if mode is None:
         if version == V1:

@@ -10,7 +10,6 @@ from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config import _files
 from rawkube.config._config import Config, TLSSettings, url_problem
-from rawkube.config.auth import TokenFileAuth
 from rawkube.config.tls import looks_like_pem
 
 __all__ = [
@@ -65,6 +64,8 @@ def incluster_config(
     server = incluster_server(env[_HOST], env[_PORT])
     if problem := url_problem(server):
         raise ConfigError(f"in-cluster: {_HOST} and {_PORT} give a server URL that {problem}")
+    from rawkube.config.auth import TokenFileAuth  # the credential flows load on first use
+
     directory = Path(service_account_dir)
     auth = TokenFileAuth(directory / "token", clock)
     try:

@@ -10,10 +10,7 @@ from pathlib import Path
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
 from rawkube.config._config import Config
-from rawkube.config._fields import quoted
-from rawkube.config.build import config_from_kubeconfig
 from rawkube.config.incluster import DEFAULT_SA_DIR, incluster_config, incluster_unavailable_reason
-from rawkube.config.kubeconfig import merge_kubeconfigs, read_kubeconfig
 
 __all__ = ["KubeconfigSearch", "find_kubeconfigs", "load_config"]
 
@@ -114,6 +111,10 @@ def load_config(
     env = os.environ if environ is None else environ
     search = find_kubeconfigs(kubeconfig, env)
     if search.files:
+        # Reading and resolving kubeconfig files loads on the first call, not with rawkube.
+        from rawkube.config.build import config_from_kubeconfig
+        from rawkube.config.kubeconfig import merge_kubeconfigs, read_kubeconfig
+
         merged = merge_kubeconfigs([read_kubeconfig(path) for path in search.files])
         return config_from_kubeconfig(
             merged, context=context, namespace=namespace or None, clock=clock
@@ -124,6 +125,8 @@ def load_config(
             "no configuration found: " + "; ".join((*search.tried, f"in-cluster: {reason}"))
         )
     if context:
+        from rawkube.config._fields import quoted
+
         raise ConfigError(
             f"context {quoted(context)} requested, but there is no kubeconfig file "
             f"({'; '.join(search.tried)}); only in-cluster settings were found"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -352,16 +353,19 @@ class RequestBuilder:
         )
 
 
-_WARNING = re.compile(r'\s*(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\s*,?')
+@functools.cache  # compiled on the first Warning header, not with rawkube
+def _warning() -> re.Pattern[str]:
+    return re.compile(r'\s*(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\s*,?')
 
 
 def parse_warnings(values: list[str]) -> list[str]:
     """The texts of ``Warning`` headers (``299 - "text"``), in order, without duplicates."""
     texts: dict[str, None] = {}  # ordered, and a repeat is found at once however many came
+    warning = _warning()
     for value in values:
         pos = 0
         while pos < len(value):
-            match = _WARNING.match(value, pos)
+            match = warning.match(value, pos)
             if match is None:
                 break
             texts.setdefault(re.sub(r"\\(.)", r"\1", match[3]))

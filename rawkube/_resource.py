@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,9 +14,13 @@ from urllib.parse import quote
 _GROUP = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 _VERSION = r"[a-z]([-a-z0-9]*[a-z0-9])?"
 _CORE_VERSION = r"v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?"
-_GROUP_VERSION = re.compile(
-    rf"(?P<group>{_GROUP})/(?P<version>{_VERSION})|(?P<core>{_CORE_VERSION})"
-)
+
+
+@functools.cache  # compiled on the first parse: compiling it cost every import of rawkube
+def _group_version() -> re.Pattern[str]:
+    return re.compile(rf"(?P<group>{_GROUP})/(?P<version>{_VERSION})|(?P<core>{_CORE_VERSION})")
+
+
 # Characters left as they are inside one path segment; "/" and "%" never reach here.
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 
@@ -32,7 +37,7 @@ class GroupVersion:
         """``"v1"`` or ``"<group>/<version>"``; raises ``ValueError`` for anything else."""
         if not isinstance(text, str):
             raise TypeError(f"group_version must be a str, not {type(text).__name__}")
-        match = _GROUP_VERSION.fullmatch(text)
+        match = _group_version().fullmatch(text)
         if match is None or len(text) > 253 + 1 + 63:
             raise ValueError(f"group_version must be 'v1' or '<group>/<version>', not {text!r}")
         if match["core"]:

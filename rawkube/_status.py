@@ -10,6 +10,7 @@ by a scan that never recurses (:func:`top_level`), and the details are left out.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,12 @@ if TYPE_CHECKING:
 _SNIPPET_CHARS = 200
 
 _SCAN_BYTES = 256 * 1024  # a Status is far smaller; a bigger body is not scanned member by member
-# A string (escapes and all), a structural character, or a quote that opens no whole string.
-_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\],:]|"')
+
+
+@functools.cache  # compiled on the first scan, not with rawkube
+def _token() -> re.Pattern[bytes]:
+    # A string (escapes and all), a structural character, or a quote that opens no whole string.
+    return re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\],:]|"')
 
 
 def parse_retry_after(value: str | None) -> int | None:
@@ -84,7 +89,7 @@ def top_level(content: bytes) -> dict[str, bytes] | None:
         return None
     members: dict[str, bytes] = {}
     depth, key, start = 0, None, 0
-    for match in _TOKEN.finditer(content):
+    for match in _token().finditer(content):
         token = match.group()
         if token == b'"':
             return None  # a string that never ends

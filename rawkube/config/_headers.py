@@ -8,11 +8,11 @@ rawkube: when a kubeconfig is loaded, a flow is built, or a token file or plugin
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["basic_auth_problem", "header_problem", "token_problem", "unicode_problem"]
 
-_LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -51,8 +51,13 @@ def header_problem(value: str) -> str | None:
     return None
 
 
+@functools.cache  # compiled on first use: its Unicode class is slow to compile at import
+def _line_break() -> re.Pattern[str]:
+    return re.compile(r"[\r\n\x85\u2028\u2029]")
+
+
 def _control_problem(value: str) -> str | None:
-    if _LINE_BREAK.search(value):
+    if _line_break().search(value):
         return "holds a line break"
     if _CONTROL.search(value):
         return "holds a control character"

@@ -44,8 +44,6 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from http.cookiejar import Cookie, CookieJar
@@ -71,6 +69,8 @@ from rawkube.config import ClientCertificate, Config
 from rawkube.config._config import redact_url, url_problem
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import httpcore
 
     # httpcore is imported when a pool is built, not with rawkube (it costs ~25 ms); at run time
@@ -311,6 +311,8 @@ class Resolver:
 
         Raises httpcore's ConnectTimeout past ``timeout``, its ConnectError when the lookup fails.
         """
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         import httpcore
 
         if _is_ip(host):
@@ -325,6 +327,8 @@ class Resolver:
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
 
     def _lookup(self, host: str, port: int) -> Future[list[str]]:
+        from concurrent.futures import Future  # loaded by the first lookup, not with rawkube
+
         with self._lock:
             future = self._pending.get((host, port))
             if future is not None:

@@ -16,6 +16,7 @@ from rawkube.models._names import module_name
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = ROOT / "rawkube" / "_clientset.py"
+GENERATED_GROUPS = ROOT / "rawkube" / "_clientset_groups.py"
 RESOURCES = json.loads((ROOT / "schemas" / "resources.json").read_text(encoding="utf-8"))
 
 
@@ -29,6 +30,8 @@ def test_committed_accessors_are_what_the_generator_writes(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == GENERATED.read_bytes(), "stale: run scripts/gen_clientset.py"
+    groups = tmp_path / "_clientset_groups.py"
+    assert groups.read_bytes() == GENERATED_GROUPS.read_bytes(), "stale: run gen_clientset.py"
 
 
 def served() -> list[tuple[str, str, bool]]:

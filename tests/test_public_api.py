@@ -42,17 +42,108 @@ def test_py_typed_ships():
     assert (pathlib.Path(rawkube.__file__).parent / "py.typed").exists()
 
 
-def test_importing_rawkube_leaves_the_slow_imports_for_later():
-    # Import time is measured in bench/; this guards the cause: heavy modules stay unloaded
-    # until a program needs them (pydantic for a Status or a model, yaml for a kubeconfig).
+# What `import rawkube` leaves for first use. Import time is measured in bench/; these guard
+# the cause, so that a module-level import added anywhere cannot bring one back unnoticed.
+LOADED_ON_FIRST_USE = (
+    # pydantic for a Status or a model, yaml for a kubeconfig, asyncio and anyio for async code,
+    # concurrent.futures for the first name lookup, subprocess for an exec credential plugin
+    "anyio",
+    "asyncio",
+    "concurrent.futures",
+    "pydantic",
+    "subprocess",
+    "yaml",
+    # rawkube's own: each behind a name that loads it (rawkube.RetryWatcher, client.core_v1,
+    # apply_manifests, load_config finding a file, a user with an exec stanza...)
+    "rawkube._clientset_groups",
+    "rawkube._discovery",
+    "rawkube._manifests",
+    "rawkube._restmapper",
+    "rawkube._selector",
+    "rawkube._yaml",
+    "rawkube.config.auth",
+    "rawkube.config.build",
+    "rawkube.config.exec",
+    "rawkube.config.kubeconfig",
+    "rawkube.models",
+    "rawkube.runtime",
+)
+
+
+def loaded_after(code: str, modules: tuple[str, ...] = LOADED_ON_FIRST_USE) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after running ``code``."""
+    import json
     import subprocess
     import sys
 
-    code = "import sys, rawkube; print(sorted(m for m in ('pydantic', 'yaml', 'asyncio', 'anyio') if m in sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {modules!r} if m in sys.modules]))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_importing_rawkube_leaves_the_slow_imports_for_later():
+    assert loaded_after("import rawkube") == []
+
+
+def test_a_client_from_a_token_kubeconfig_loads_no_exec_plugin_runner(tmp_path):
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text(KUBECONFIG)
+    client = f"import rawkube\nrawkube.Client.from_kubeconfig({str(kubeconfig)!r})"
+    assert loaded_after(client, ("rawkube.config.exec", "subprocess")) == []
+    exec_user = f"import rawkube\nrawkube.load_config({str(kubeconfig)!r}, context='exec')"
+    assert loaded_after(exec_user, ("rawkube.config.exec", "subprocess")) == [
+        "rawkube.config.exec",
+        "subprocess",
+    ]
+
+
+KUBECONFIG = """
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://k8s.test"}
+users:
+- name: token
+  user: {token: abc}
+- name: exec
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1, command: echo, interactiveMode: Never}
+contexts:
+- name: token
+  context: {cluster: c, user: token}
+- name: exec
+  context: {cluster: c, user: exec}
+current-context: token
+"""
+
+
+def test_names_loaded_on_first_use_are_the_objects_they_name():
+    # In a fresh interpreter, where nothing has loaded them yet.
+    code = """
+import importlib, rawkube, rawkube.config
+for package in (rawkube, rawkube.config):
+    assert set(package.__all__) <= set(dir(package)), package
+    for name, module in package._LAZY.items():
+        module = module if "." in module else f"{package.__name__}.{module}"
+        assert getattr(package, name) is getattr(importlib.import_module(module), name), name
+from rawkube import RetryWatcher, load_all_yaml, selector
+from rawkube.config import ExecAuth, ExecConfig
+import rawkube.runtime.watcher, rawkube.config.exec
+assert RetryWatcher is rawkube.runtime.watcher.RetryWatcher
+assert ExecConfig is rawkube.config.exec.ExecConfig
+assert rawkube.config.auth.ExecAuth is ExecAuth
+"""
+    assert loaded_after(code, ()) == []
+    # Public subpackages `import rawkube` used to load stay attributes without an import.
+    attributes = "import rawkube\nrawkube.runtime.SharedInformer\nrawkube.config.exec.ExecConfig"
+    assert loaded_after(attributes, ("rawkube.runtime", "rawkube.config.exec")) == [
+        "rawkube.runtime",
+        "rawkube.config.exec",
+    ]
 
 
 def test_status_models_load_on_first_use():

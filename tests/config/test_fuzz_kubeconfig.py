@@ -4,7 +4,9 @@ Documents are a valid skeleton with fields swapped for hostile values (wrong typ
 control-laden strings, odd URLs, deep nesting), then perhaps mangled as text (aliases, a billion
 laughs, tags, stray bytes, a cut). A config that loads is then used: its repr, a client built on
 the real transport (TLS context, proxy), and one request through a mock transport (auth flow,
-headers). Nothing else may escape; nothing touches the network or runs a program.
+headers). Nothing else may escape; nothing touches the network or runs a program. No planted
+secret may appear in a repr, a log line (any logger, any level), or an error: its message, repr,
+traceback, or any error in its chain (__cause__ and __context__, suppressed or not).
 
 A secret marker is only ever drawn into a field rawkube treats as secret (token, password, client
 key, token and key files, exec args, env values and extension, a URL's password), hostile text
@@ -42,6 +44,20 @@ ARG_SECRET = "Zq9-fuzz-arg"
 EXT_SECRET = "Zq9-fuzz-extension"
 SECRETS = (TOKEN, PASSWORD, KEY_SECRET, ENV_SECRET, URL_SECRET, ARG_SECRET, EXT_SECRET)
 CERT = b"-----BEGIN CERTIFICATE-----\nMIIBfuzz\n-----END CERTIFICATE-----\n"
+# A real CA certificate (its key is gone), so that most configs load and send their request.
+CA = (
+    b"-----BEGIN CERTIFICATE-----\n"
+    b"MIIBizCCATGgAwIBAgIUcW7nCBgBm8DPv9gRybHap8xSqLIwCgYIKoZIzj0EAwIw\n"
+    b"GjEYMBYGA1UEAwwPcmF3a3ViZS1mdXp6LWNhMCAXDTI2MTIwNzA4MDU1OVoYDzIx\n"
+    b"MjYxMTEzMDgwNTU5WjAaMRgwFgYDVQQDDA9yYXdrdWJlLWZ1enotY2EwWTATBgcq\n"
+    b"hkjOPQIBBggqhkjOPQMBBwNCAAQtm+OXJvQAd9+F8E8qFvl1Q+tjUKuDxEWm5NYc\n"
+    b"YAowZiJbcnQS/4dQlg9B6IXx2Nt1+gsqpJZqT0F17bi5Fxhlo1MwUTAdBgNVHQ4E\n"
+    b"FgQUgb9NYLOvoGdTcsQ0TB5kzJYVvMswHwYDVR0jBBgwFoAUgb9NYLOvoGdTcsQ0\n"
+    b"TB5kzJYVvMswDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEA4cEL\n"
+    b"G9VJY4GLbyuF8FXlK1l2RPncp889xPTqSlraxx0CICeMxvueXD1br3OiSKKCYnXn\n"
+    b"jaFH+/l8IXE4KjNeCmNp\n"
+    b"-----END CERTIFICATE-----\n"
+)
 KEY = f"-----BEGIN PRIVATE KEY-----\n{KEY_SECRET}\n-----END PRIVATE KEY-----\n".encode()
 
 
@@ -60,7 +76,7 @@ def skeleton() -> dict[str, Any]:
                 "name": "c",
                 "cluster": {
                     "server": "https://k8s.example:6443",
-                    "certificate-authority-data": b64(CERT),
+                    "certificate-authority-data": b64(CA),
                     "tls-server-name": "api.internal",
                     "proxy-url": f"http://squid:{URL_SECRET}@proxy.example:3128",
                     "extensions": [
@@ -230,8 +246,7 @@ urls = st.one_of(
 )
 names = st.one_of(scalars, st.sampled_from(URLS_WITH_PASSWORD))
 
-# Where a hostile value may go: a key path into the skeleton, and what it may hold there. A
-# field not listed in FIELD_VALUES is not secret and draws ``values``.
+# Where a hostile value may go: a key path into the skeleton.
 FIELDS: list[tuple[Any, ...]] = [
     ("current-context",),
     ("clusters",),
@@ -279,23 +294,49 @@ FIELDS: list[tuple[Any, ...]] = [
     ("contexts", 0, "context", "user"),
     ("contexts", 0, "context", "namespace"),
 ]
-FIELD_VALUES: dict[tuple[Any, ...], st.SearchStrategy[Any]] = {
-    # Secrets: the marker, hostile around it, or a value of the wrong type.
-    ("users", 0, "user", "token"): st.one_of(values, hostile(TOKEN)),
-    ("users", 1, "user", "password"): st.one_of(values, hostile(PASSWORD)),
+# Each secret field, and the hostile text holding its marker that it may be given.
+SECRET_VALUES: dict[tuple[Any, ...], st.SearchStrategy[Any]] = {
+    ("users", 0, "user", "token"): hostile(TOKEN),
+    ("users", 1, "user", "password"): hostile(PASSWORD),
     ("users", 2, "user", "client-key-data"): st.one_of(
-        values, hostile(KEY_SECRET), hostile(KEY_SECRET).map(_pem_key)
+        hostile(KEY_SECRET), hostile(KEY_SECRET).map(_pem_key)
     ),
-    ("users", 3, "user", "exec", "args"): st.one_of(values, st.lists(hostile(ARG_SECRET))),
-    ("users", 3, "user", "exec", "args", 1): st.one_of(values, hostile(ARG_SECRET)),
-    ("users", 3, "user", "exec", "env", 0, "value"): st.one_of(values, hostile(ENV_SECRET)),
+    ("users", 3, "user", "exec", "args"): st.lists(hostile(ARG_SECRET), min_size=1, max_size=3),
+    ("users", 3, "user", "exec", "args", 1): hostile(ARG_SECRET),
+    ("users", 3, "user", "exec", "env", 0, "value"): hostile(ENV_SECRET),
     ("clusters", 0, "cluster", "extensions", 0, "extension"): _nested(
         st.one_of(scalars, hostile(EXT_SECRET))
     ),
-    # URLs: a password in the user-info is a secret.
-    ("clusters", 0, "cluster", "server"): st.one_of(values, urls),
-    ("clusters", 0, "cluster", "proxy-url"): st.one_of(values, urls),
-    # Names rawkube quotes, masking a URL's password.
+    # A password in a URL's user-info.
+    ("clusters", 0, "cluster", "server"): urls,
+    ("clusters", 0, "cluster", "proxy-url"): urls,
+}
+# Secrets are planted in the fields of the user and cluster in use, where they are read; user
+# "f" reads the token file, whose content is drawn on its own.
+CLUSTER_SECRETS = [
+    ("clusters", 0, "cluster", "server"),
+    ("clusters", 0, "cluster", "proxy-url"),
+    ("clusters", 0, "cluster", "extensions", 0, "extension"),
+]
+USER_SECRETS: dict[str, list[tuple[Any, ...]]] = {
+    "u": [("users", 0, "user", "token")],
+    "b": [("users", 1, "user", "password")],
+    "k": [("users", 2, "user", "client-key-data")],
+    "e": [
+        ("users", 3, "user", "exec", "args"),
+        ("users", 3, "user", "exec", "args", 1),
+        ("users", 3, "user", "exec", "env", 0, "value"),
+    ],
+    "f": [],
+}
+assert {path for paths in USER_SECRETS.values() for path in paths} | set(CLUSTER_SECRETS) == set(
+    SECRET_VALUES
+)
+# What a field may hold when any field may be swapped: a secret field its secret or a value of
+# the wrong type; a name may hold a URL whose password rawkube masks in messages; any other
+# field only ``values``, which holds no marker.
+FIELD_VALUES: dict[tuple[Any, ...], st.SearchStrategy[Any]] = {
+    **{path: st.one_of(values, secret) for path, secret in SECRET_VALUES.items()},
     ("current-context",): st.one_of(values, names),
     ("clusters", 0, "name"): st.one_of(values, names),
     ("contexts", 0, "context", "cluster"): st.one_of(values, names),
@@ -365,9 +406,13 @@ def mangled(draw: st.DrawFn, text: str) -> bytes:
 def kubeconfigs(draw: st.DrawFn) -> tuple[bytes, str, bytes]:
     """A kubeconfig's bytes, the context to ask for, and the content of the token file."""
     doc = skeleton()
-    doc["contexts"][0]["context"]["user"] = draw(contexts_users)
+    user = draw(contexts_users)
+    doc["contexts"][0]["context"]["user"] = user
     for path in draw(st.lists(st.sampled_from(REMOVABLE), max_size=2, unique=True)):
         _remove(doc, path)
+    planted = st.sampled_from(USER_SECRETS[user] + CLUSTER_SECRETS)
+    for path in draw(st.lists(planted, min_size=1, max_size=2, unique=True)):
+        _replace(doc, path, draw(SECRET_VALUES[path]))
     for path in draw(st.lists(st.sampled_from(FIELDS), max_size=3, unique=True)):
         _replace(doc, path, draw(FIELD_VALUES.get(path, values)))
     text = yaml.safe_dump(doc, allow_unicode=draw(st.booleans()), sort_keys=False)
@@ -490,4 +535,31 @@ def test_non_ascii_key_data_is_refused_with_no_error_holding_it(tmp_path: Path) 
     path.write_text(yaml.safe_dump(doc, allow_unicode=True))
     with pytest.raises(ConfigError, match="client-key-data: not valid base64") as caught:
         load_config(path, environ={})
+    assert not _leaks(_texts(caught.value)), _texts(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("paths", "context"),
+    [
+        ([("current-context",)], None),
+        ([], URLS_WITH_PASSWORD[0]),
+        ([("contexts", 0, "context", "cluster")], None),
+        ([("contexts", 0, "context", "user")], None),
+        ([("contexts", 0, "context", "namespace")], None),
+        ([("clusters", 0, "name"), ("contexts", 0, "context", "cluster")], None),
+    ],
+)
+def test_a_url_where_a_name_belongs_is_quoted_with_its_password_masked(
+    tmp_path: Path, paths: list[tuple[Any, ...]], context: str | None
+) -> None:
+    """A mistake can put a server URL where a name belongs: rawkube quotes it, masked."""
+    doc = skeleton()
+    if ("clusters", 0, "name") in paths:
+        del doc["clusters"][0]["cluster"]["server"]  # the cluster is found, and quoted: no server
+    for field in paths:
+        _replace(doc, field, URLS_WITH_PASSWORD[0])
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ConfigError, match=r"'https://admin:\*\*\*@k8s\.example'") as caught:
+        load_config(path, context=context, environ={})
     assert not _leaks(_texts(caught.value)), _texts(caught.value)

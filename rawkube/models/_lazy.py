@@ -10,10 +10,12 @@ time, with pydantic's own validators:
 - Responses and watch events are read with msgspec, one object at a time: the fields of the
   object's own level are parsed, and each field marked :data:`Lazy` (a nested model, a list or
   a map of them) is left a span of raw JSON, checked to be well-formed but not parsed.
-- A lazy field wraps pydantic's validation of the field in a function. Validated the usual way
-  (``Pod(...)``, ``Pod.model_validate(...)``) it validates as pydantic always does, all the way
-  down. Validated by rawkube's decoder, which passes its :class:`Decoding` context, it keeps
-  the raw span as it is: the object's own scalar fields are checked, its nested models wait.
+- A lazy field validates through a function that calls its models' own validators, so each
+  model's schema holds its own level only. Validated the usual way (``Pod(...)``,
+  ``Pod.model_validate(...)``) it validates all the way down, errors reported at their paths as
+  pydantic reports them. Validated by rawkube's decoder, which passes its :class:`Decoding`
+  context, it keeps the raw span as it is: the object's own scalar fields are checked, its
+  nested models wait.
 - The first read of such a field goes through a descriptor that finds the span, builds its
   level the same way (the span's own fields parsed and checked, its nested models left raw)
   and stores the result in the instance in place of the span, so later reads find the model

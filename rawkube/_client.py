@@ -8,12 +8,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-import httpx
-
 from rawkube._api import Api, AsyncApi, AsyncDynamic, AsyncDynamicApi, Dynamic, DynamicApi
 from rawkube._calls import AllNamespaces
 from rawkube._clientset import AsyncGroupVersions, GroupVersions
 from rawkube._exceptions import RawkubeError
+from rawkube._http import httpx
 from rawkube._request import RequestBuilder, Result, patch_content_type
 from rawkube._resource import GroupVersion
 from rawkube._transport import (

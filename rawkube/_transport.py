@@ -50,8 +50,7 @@ from http.cookiejar import Cookie, CookieJar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from rawkube import _http
 from rawkube._clock import Deadline
 from rawkube._exceptions import (
     ApiError,
@@ -62,6 +61,7 @@ from rawkube._exceptions import (
     RequestTimeoutError,
     TransportError,
 )
+from rawkube._http import httpx
 from rawkube._request import ApiRequest, Result, parse_warnings
 from rawkube._status import error_from_response
 from rawkube._throttle import TokenBucket
@@ -313,18 +313,18 @@ class Resolver:
         """
         from concurrent.futures import TimeoutError as FutureTimeout
 
-        import httpcore
+        core = _http.httpcore()
 
         if _is_ip(host):
             return [host]
         try:
             return self._lookup(host, port).result(timeout)
         except FutureTimeout:
-            raise httpcore.ConnectTimeout(
+            raise core.ConnectTimeout(
                 f"resolving {host!r} took longer than the connect timeout ({timeout:g} s)"
             ) from None
         except Exception as exc:  # gaierror mostly; whatever it is, no connection was made
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from None
+            raise core.ConnectError(str(exc) or type(exc).__name__) from None
 
     def _lookup(self, host: str, port: int) -> Future[list[str]]:
         from concurrent.futures import Future  # loaded by the first lookup, not with rawkube
@@ -371,9 +371,7 @@ class BoundedResolution(_NetworkBackend):
     """
 
     def __init__(self) -> None:
-        import httpcore
-
-        self._backend = httpcore.SyncBackend()
+        self._backend: httpcore.SyncBackend = _http.httpcore().SyncBackend()
         self._resolver = Resolver()
 
     def connect_tcp(
@@ -384,8 +382,7 @@ class BoundedResolution(_NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        import httpcore
-
+        core = _http.httpcore()
         end = None if timeout is None else time.monotonic() + timeout
         addresses = self._resolver.addresses(host, port, timeout)
         first: httpcore.NetworkError | httpcore.TimeoutException | None = None
@@ -400,9 +397,9 @@ class BoundedResolution(_NetworkBackend):
                 return self._backend.connect_tcp(
                     address, port, share, local_address, list(socket_options or ())
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            except (core.ConnectError, core.ConnectTimeout) as exc:
                 first = first or exc
-        raise first or httpcore.ConnectTimeout(f"connecting to {host!r} timed out")
+        raise first or core.ConnectTimeout(f"connecting to {host!r} timed out")
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
@@ -416,23 +413,23 @@ class BoundedResolution(_NetworkBackend):
 @functools.cache
 def _httpcore_errors() -> tuple[tuple[type[Exception], type[httpx.HTTPError]], ...]:
     """httpcore's errors and the httpx errors they are, the most specific first."""
-    import httpcore
+    core = _http.httpcore()
 
     return (
-        (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-        (httpcore.ReadTimeout, httpx.ReadTimeout),
-        (httpcore.WriteTimeout, httpx.WriteTimeout),
-        (httpcore.PoolTimeout, httpx.PoolTimeout),
-        (httpcore.TimeoutException, httpx.TimeoutException),
-        (httpcore.ConnectError, httpx.ConnectError),
-        (httpcore.ReadError, httpx.ReadError),
-        (httpcore.WriteError, httpx.WriteError),
-        (httpcore.NetworkError, httpx.NetworkError),
-        (httpcore.ProxyError, httpx.ProxyError),
-        (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-        (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-        (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-        (httpcore.ProtocolError, httpx.ProtocolError),
+        (core.ConnectTimeout, httpx.ConnectTimeout),
+        (core.ReadTimeout, httpx.ReadTimeout),
+        (core.WriteTimeout, httpx.WriteTimeout),
+        (core.PoolTimeout, httpx.PoolTimeout),
+        (core.TimeoutException, httpx.TimeoutException),
+        (core.ConnectError, httpx.ConnectError),
+        (core.ReadError, httpx.ReadError),
+        (core.WriteError, httpx.WriteError),
+        (core.NetworkError, httpx.NetworkError),
+        (core.ProxyError, httpx.ProxyError),
+        (core.UnsupportedProtocol, httpx.UnsupportedProtocol),
+        (core.LocalProtocolError, httpx.LocalProtocolError),
+        (core.RemoteProtocolError, httpx.RemoteProtocolError),
+        (core.ProtocolError, httpx.ProtocolError),
     )
 
 
@@ -482,7 +479,7 @@ class PoolTransport(httpx.BaseTransport):
         socket_options: list[tuple[int, int, int]],
         limits: httpx.Limits,
     ) -> None:
-        import httpcore
+        core = _http.httpcore()
 
         options: dict[str, Any] = {
             # rawkube passes False for a plain-HTTP server only: no TLS to set up there.
@@ -496,17 +493,17 @@ class PoolTransport(httpx.BaseTransport):
         }
         self._pool: httpcore.ConnectionPool
         if proxy is None:
-            self._pool = httpcore.ConnectionPool(socket_options=socket_options, **options)
+            self._pool = core.ConnectionPool(socket_options=socket_options, **options)
             return
         parsed = httpx.Proxy(proxy)
-        url = httpcore.URL(
+        url = core.URL(
             scheme=parsed.url.raw_scheme,
             host=parsed.url.raw_host,
             port=parsed.url.port,
             target=parsed.url.raw_path,
         )
         if parsed.url.scheme in ("http", "https"):
-            self._pool = httpcore.HTTPProxy(
+            self._pool = core.HTTPProxy(
                 proxy_url=url,
                 proxy_auth=parsed.raw_auth,
                 proxy_headers=parsed.headers.raw,
@@ -515,15 +512,15 @@ class PoolTransport(httpx.BaseTransport):
                 **options,
             )
         else:
-            self._pool = httpcore.SOCKSProxy(proxy_url=url, proxy_auth=parsed.raw_auth, **options)
+            self._pool = core.SOCKSProxy(proxy_url=url, proxy_auth=parsed.raw_auth, **options)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        import httpcore
+        core = _http.httpcore()
 
         assert isinstance(request.stream, httpx.SyncByteStream)
-        core_request = httpcore.Request(
+        core_request = core.Request(
             method=request.method,
-            url=httpcore.URL(
+            url=core.URL(
                 scheme=request.url.raw_scheme,
                 host=request.url.raw_host,
                 port=request.url.port,

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rawkube import _http
 from rawkube._client import Client
 from rawkube._exceptions import ConfigError, RawkubeError
 from rawkube._version import __version__
@@ -16,7 +17,7 @@ from rawkube.config._config import redact_url
 
 
 def _version(args: argparse.Namespace) -> int:
-    print(f"rawkube {__version__}")
+    print(f"rawkube {__version__} (HTTP engine: {_http.ENGINE} {_http.httpx.__version__})")
     try:
         config = load_config(args.kubeconfig, context=args.context)
     except ConfigError as exc:

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
+if os.environ.get("RAWKUBE_HTTP_ENGINE") == "httpx2":
+    # The suite speaks httpx: on the httpx2 engine, its `import httpx` (and respx's) must be
+    # httpx2, or the tests would hand httpx objects to httpx2 clients. httpx2's own aliasing
+    # does it, and refuses if httpx was imported first (run pytest with -p no:respx).
+    import httpx2
+
+    httpx2.alias_httpx()
+
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

@@ -28,7 +28,8 @@ users:
 def test_version_without_a_cluster(capsys):
     assert main(["version"]) == 0
     out, err = capsys.readouterr()
-    assert out == f"rawkube {rawkube.__version__}\n"
+    engine = httpx.__name__  # the suite's httpx is the engine's (tests/conftest.py)
+    assert out == f"rawkube {rawkube.__version__} (HTTP engine: {engine} {httpx.__version__})\n"
     assert "no cluster configured" in err
 
 

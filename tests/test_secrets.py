@@ -228,7 +228,8 @@ def visible(exc: BaseException, records: list[logging.LogRecord]) -> list[str]:
 @contextlib.contextmanager
 def debug_logs(caplog) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
-        for name in ("rawkube", "httpx", "httpcore"):
+        # The engine's own loggers: httpx and httpcore, or httpx2's names for them.
+        for name in ("rawkube", httpx.__name__, httpx.__name__.replace("httpx", "httpcore")):
             stack.enter_context(caplog.at_level(logging.DEBUG, logger=name))
         yield
 

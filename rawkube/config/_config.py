@@ -11,10 +11,9 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import httpx
-
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
+from rawkube._http import httpx
 from rawkube._version import __version__
 from rawkube.config._headers import header_problem, unicode_problem
 
@@ -71,6 +70,13 @@ def url_problem(url: str) -> str | None:
         return "is not a valid URL"
     if not parts.hostname or not raw_host:
         return "has no host"
+    try:
+        # httpx decodes an xn-- label above, httpx2 does not: decode it here, for both engines.
+        for label in raw_host.split(b"."):
+            if label[:4].lower() == b"xn--":
+                label.decode("idna")
+    except UnicodeError:
+        return "is not a valid URL"
     return host_name_problem(raw_host.decode("ascii"))
 
 

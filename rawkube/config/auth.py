@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConfigError
+from rawkube._http import httpx
 from rawkube.config import _files
 from rawkube.config._config import ClientCertificate, Credentials
 from rawkube.config._headers import basic_auth_problem, token_problem

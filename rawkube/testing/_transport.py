@@ -7,8 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-import httpx
-
+from rawkube._http import httpx
 from rawkube.testing._http import FakeRequest, FakeResponse
 from rawkube.testing._store import Store
 from rawkube.testing._watchstream import WatchSession, async_lines, sync_lines

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import rawkube
+from rawkube import _http
 
 ROOT = Path(__file__).resolve().parent.parent
 POD = ROOT / "tests" / "fixtures" / "recorded" / "pod_get.body"
@@ -33,8 +34,10 @@ body = open({pod!r}, "rb").read()
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
+    version = scope["http_version"].encode()
     await send({{"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]}})
+                "headers": [(b"content-type", b"application/json"),
+                            (b"x-http-version", version)]}})
     await send({{"type": "http.response.body", "body": body}})
 """
 
@@ -56,7 +59,9 @@ def make_certificate(directory: Path) -> None:
 
 async def run_round(config: rawkube.Config, http2: bool, requests: int, concurrency: int) -> float:
     async with rawkube.AsyncClient(config, http2=http2) as client:
-        await client.get().abs_path("/version").do()  # connect and handshake outside the timer
+        # connect and handshake outside the timer, and check the protocol ALPN settled on
+        version = (await client.get().abs_path("/version").do()).headers["x-http-version"]
+        assert version == ("2" if http2 else "1.1"), f"http2={http2} but served over {version}"
         gate = asyncio.Semaphore(concurrency)
 
         async def one() -> None:
@@ -114,7 +119,8 @@ def main() -> None:
             server.wait()
 
     print(
-        f"{args.requests} GETs, {args.concurrency} in flight, {args.rounds} rounds, TLS, hypercorn on loopback\n"
+        f"engine {_http.ENGINE}: {args.requests} GETs, {args.concurrency} in flight, "
+        f"{args.rounds} rounds, TLS, hypercorn on loopback\n"
     )
     print("| protocol | median | min | max | requests/s |")
     print("|---|---|---|---|---|")

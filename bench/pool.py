@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import rawkube
+from rawkube import _http
 
 BODY = b'{"kind":"Status","apiVersion":"v1","status":"Success"}'
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
@@ -174,10 +175,10 @@ def main() -> None:
         config = rawkube.Config(server=f"https://127.0.0.1:{port.value}", tls=tls)
     scheme = "HTTPS" if args.tls else "HTTP"
     print(
-        f"pool: {args.pool}; {args.requests} {scheme} GETs a round answered after "
-        f"{args.delay:g} ms, median of {args.rounds} rounds"
+        f"engine: {_http.ENGINE}; pool: {args.pool}; {args.requests} {scheme} GETs a round "
+        f"answered after {args.delay:g} ms, median of {args.rounds} rounds (max: the worst round)"
     )
-    print(f"{'client':8} {'in flight':>9} {'connections':>12} {'requests/s':>11}")
+    print(f"{'client':8} {'in flight':>9} {'connections':>12} {'max':>6} {'requests/s':>11}")
     try:
         for name, run in (("sync", _sync_round), ("asyncio", _async_round)):
             for in_flight in LEVELS:
@@ -189,7 +190,7 @@ def main() -> None:
                     opened.append(accepted.value - before)
                 print(
                     f"{name:8} {in_flight:>9} {int(statistics.median(opened)):>12,} "
-                    f"{statistics.median(rates):>11,.0f}"
+                    f"{max(opened):>6,} {statistics.median(rates):>11,.0f}"
                 )
     finally:
         server.terminate()

@@ -37,6 +37,12 @@ class GroupVersion:
         """``"v1"`` or ``"<group>/<version>"``; raises ``ValueError`` for anything else."""
         if not isinstance(text, str):
             raise TypeError(f"group_version must be a str, not {type(text).__name__}")
+        if cls is GroupVersion:  # every request parses one: the few a program uses, once each
+            return _parsed_group_version(text)
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> GroupVersion:
         match = _group_version().fullmatch(text)
         if match is None or len(text) > 253 + 1 + 63:
             raise ValueError(f"group_version must be 'v1' or '<group>/<version>', not {text!r}")
@@ -53,6 +59,25 @@ class GroupVersion:
 
     def __str__(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_group_version(text: str) -> GroupVersion:
+    return GroupVersion._parse(text)
+
+
+def _quoted(segment: str) -> str:
+    """One path segment escaped. Names repeat from request to request, so the escaped forms of
+    the last few thousand are kept, if no longer than a Kubernetes name may be.
+    """
+    if len(segment) > 253:
+        return quote(segment, safe=_SEGMENT_SAFE)
+    return _quoted_name(segment)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted_name(segment: str) -> str:
+    return quote(segment, safe=_SEGMENT_SAFE)
 
 
 @dataclass(frozen=True)
@@ -143,6 +168,6 @@ def layout_path(
         if part is not None:
             segments.append(part)
     segments += suffix
-    tail = "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
+    tail = "/".join([_quoted(segment) for segment in segments])
     base = root.rstrip("/")
     return f"{base}/{tail}" if tail else (base or "/")

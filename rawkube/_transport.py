@@ -632,6 +632,7 @@ class TransportCore:
         self.http2 = http2
         self.limits = limits if limits is not None else Limits()
         self.base_url = config.server.rstrip("/")
+        self.shown_url = redact_url(self.base_url)  # as errors name the server, made once
         # gzip alone, as Go's transport asks for it: the one coding rawkube inflates with a limit.
         coding = "identity" if config.disable_compression else "gzip"
         headers = [("Accept", "application/json"), ("Accept-Encoding", coding)]
@@ -783,7 +784,7 @@ class TransportCore:
     def out_of_time(self, request: ApiRequest, deadline: Deadline) -> RequestTimeoutError:
         """The error of a request whose overall limit ran out."""
         return RequestTimeoutError(
-            f"{request.describe()} on {redact_url(self.base_url)}: timed out: no complete "
+            f"{request.describe()} on {self.shown_url}: timed out: no complete "
             f"answer within the request's {deadline.limit:g} s limit"
         )
 
@@ -897,7 +898,7 @@ class TransportCore:
         self, request: ApiRequest, exc: httpx.HTTPError, deadline: Deadline | None = None
     ) -> RawkubeError:
         """The rawkube error for an httpx error (raised ``from`` it by the caller)."""
-        where = f"{request.describe()} on {redact_url(self.base_url)}"
+        where = f"{request.describe()} on {self.shown_url}"
         detail = str(exc) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):
             if deadline is not None and deadline.left() < TIMER_SLACK:
@@ -954,7 +955,7 @@ class TransportCore:
         return BodyDecoder(
             coding,
             self.limits.max_body_bytes if whole else None,
-            f"{request.describe()} on {redact_url(self.base_url)}",
+            f"{request.describe()} on {self.shown_url}",
         )
 
 

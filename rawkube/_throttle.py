@@ -1,4 +1,4 @@
-"""Client-side rate limiting: a token bucket that says how long to wait, on the injected clock."""
+"""The one token bucket: the client's qps/burst throttle and the workqueues' bucket limiter."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ class TokenBucket:
     """Allows ``burst`` requests at once and ``qps`` per second on average, as client-go's limiter.
 
     :meth:`reserve` takes a token and returns how long the caller must wait before using it, so
-    the same bucket serves threads and tasks, each sleeping on its own.
+    the same bucket serves threads and tasks, each sleeping on its own. With no token left it
+    goes into debt, as golang.org/x/time/rate's ``Reserve().Delay()`` does, so the waits of a
+    burst grow by ``1 / qps`` each. Time is read from ``clock`` only, so it never sleeps itself.
     """
 
     def __init__(self, qps: float, burst: int, clock: Clock) -> None:

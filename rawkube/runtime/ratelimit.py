@@ -30,6 +30,7 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from rawkube._clock import SYSTEM_CLOCK
+from rawkube._throttle import TokenBucket
 
 if TYPE_CHECKING:
     from rawkube._clock import Clock
@@ -137,22 +138,16 @@ class BucketRateLimiter:
     """
 
     def __init__(self, qps: float = 10.0, burst: int = 100, *, clock: Clock | None = None) -> None:
+        # Checked here too, so the error still names both settings as it always has.
         if qps <= 0 or burst < 1:
             raise ValueError("a token bucket needs qps > 0 and burst >= 1")
         self.qps = qps
         self.burst = burst
-        self._clock = clock or SYSTEM_CLOCK
-        self._lock = threading.Lock()
-        self._tokens = float(burst)
-        self._last = self._clock.monotonic()
+        # The client's request throttle is this same bucket: one implementation of the arithmetic.
+        self._bucket = TokenBucket(qps, burst, clock or SYSTEM_CLOCK)
 
     def when(self, item: object) -> float:
-        with self._lock:
-            now = self._clock.monotonic()
-            refill = (now - self._last) * self.qps
-            self._last = now
-            self._tokens = min(self._tokens + refill, float(self.burst)) - 1.0
-            return -self._tokens / self.qps if self._tokens < 0 else 0.0
+        return self._bucket.reserve()
 
     def forget(self, item: object) -> None:
         """Nothing to forget: the bucket is shared by all items."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Awaitable, Callable
+from itertools import islice
 from typing import TypeVar
 
+from rawkube import _backoff
 from rawkube._clock import SYSTEM_CLOCK, Clock
 from rawkube._exceptions import ConflictError
 
@@ -21,11 +22,10 @@ def backoff_delays(steps: int, delay: float, factor: float, jitter: float) -> li
     """The waits between ``steps`` tries: ``delay`` times ``factor`` each time, plus jitter."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, not {steps!r}")
-    delays = []
-    for _ in range(steps - 1):
-        delays.append(delay * (1 + jitter * random.random()))  # noqa: S311 (jitter, not crypto)
-        delay *= factor
-    return delays
+    return [
+        _backoff.jitter(step, jitter)
+        for step in islice(_backoff.exponential(delay, factor), steps - 1)
+    ]
 
 
 def retry_on_conflict(

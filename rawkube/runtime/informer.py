@@ -49,13 +49,13 @@ import asyncio
 import inspect
 import logging
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from rawkube import _backoff
 from rawkube._watch import WatchEvent
 from rawkube._watches import DEFAULT_IDLE_TIMEOUT
 from rawkube.runtime.cache import (
@@ -205,23 +205,18 @@ class ReflectorBackoff:
         self.jitter = jitter
         self.reset_after = reset_after
         self._rand = rand
-        self._step = initial  # the delay, before jitter, of the next failure
+        # Its next step is the delay, before jitter, of the next failure.
+        self._steps = _backoff.exponential(initial, factor, cap)
         self._last_failure: float | None = None
 
     def next_delay(self) -> float:
         """Count one failure now; the seconds to wait before the next attempt."""
         now = self._clock.monotonic()
         if self._last_failure is not None and now - self._last_failure > self.reset_after:
-            self._step = self.initial  # healthy for long enough: the trouble is over
+            # healthy for long enough: the trouble is over
+            self._steps = _backoff.exponential(self.initial, self.factor, self.cap)
         self._last_failure = now
-        step = self._step
-        self._step = min(step * self.factor, self.cap)
-        return step * (1 + self.jitter * self._random())
-
-    def _random(self) -> float:
-        if self._rand is not None:
-            return self._rand()
-        return random.random()  # noqa: S311 - spreading informers' relists, not secrecy
+        return _backoff.jitter(next(self._steps), self.jitter, self._rand)
 
 
 def _call(handler: EventHandler, note: Notification) -> Any:
@@ -240,7 +235,8 @@ def _wants_resync(listeners: list[_Listener] | list[_AsyncListener]) -> bool:
 
 
 def _watch_timeout() -> int:
-    return int(MIN_WATCH_TIMEOUT * (1 + random.random()))  # noqa: S311 - spreading, not secrecy
+    # As client-go's reflector: informers started together then reconnect out of step.
+    return int(_backoff.jitter(MIN_WATCH_TIMEOUT, 1.0))
 
 
 # --- threads ----------------------------------------------------------------------------------

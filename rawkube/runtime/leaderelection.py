@@ -79,6 +79,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rawkube._backoff import jitter
 from rawkube._clock import Clock
 from rawkube._exceptions import NotFoundError, RawkubeError
 
@@ -112,7 +113,7 @@ def jittered(period: float, rand: Callable[[], float]) -> float:
     ``rand`` returns a float in ``[0, 1)``. Candidates that start together spread out, so they
     do not all hit the API server in the same instant.
     """
-    return period * (1.0 + JITTER_FACTOR * rand())
+    return jitter(period, JITTER_FACTOR, rand)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import threading
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
+from rawkube._backoff import exponential_at
 from rawkube._clock import SYSTEM_CLOCK
 from rawkube._throttle import TokenBucket
 
@@ -48,9 +49,6 @@ __all__ = [
 
 K = TypeVar("K", bound=Hashable)
 K_contra = TypeVar("K_contra", bound=Hashable, contravariant=True)
-
-# Past 2**1000 the float would overflow; any realistic max_delay is long exceeded by then.
-_MAX_EXPONENT = 1000
 
 
 class RateLimiter(Protocol[K_contra]):
@@ -106,10 +104,7 @@ class ItemExponentialFailureRateLimiter(_FailureCounter[K]):
         self.max_delay = max_delay
 
     def when(self, item: K) -> float:
-        exponent = self.count(item)
-        if exponent >= _MAX_EXPONENT:
-            return self.max_delay
-        return min(self.base_delay * 2.0**exponent, self.max_delay)
+        return exponential_at(self.base_delay, 2.0, self.count(item), self.max_delay)
 
 
 class ItemFastSlowRateLimiter(_FailureCounter[K]):

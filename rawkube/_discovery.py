@@ -92,7 +92,7 @@ __all__ = [
     "server_cache_key",
 ]
 
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.discovery")
 
 AGGREGATED_ACCEPT = (
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from rawkube._discovery_data import DiscoveryData
 from rawkube._exceptions import DecodeError
 
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.discovery")
 
 CACHE_FILE_NAME = "discovery.json"
 _MAX_CACHE_BYTES = 64 * 1024 * 1024

@@ -79,7 +79,7 @@ if TYPE_CHECKING:
 else:
     _NetworkBackend = object
 
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.transport")
 
 MAX_RETRIES = 10
 CONNECTION_RETRY_DELAY = 1.0

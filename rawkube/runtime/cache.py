@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.runtime.cache")
 IndexFunc = Callable[[Any], Iterable[str]]
 NAMESPACE_INDEX = "namespace"
 

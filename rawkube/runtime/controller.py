@@ -34,7 +34,7 @@ from rawkube.runtime.workqueue import AsyncRateLimitingQueue, RateLimitingQueue,
 __all__ = ["AsyncController", "Controller"]
 
 T = TypeVar("T")
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.runtime.controller")
 
 ABANDON_GRACE = 1.0
 """Real seconds a failed ``start()`` waits for the informer it started to stop."""

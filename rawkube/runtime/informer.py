@@ -15,8 +15,9 @@ Guarantees
   resourceVersion; after a 410 it lists again and the cache is swapped whole.
 * Any other failure of a list or a watch (an error answer, a lost connection, an event that
   cannot be decoded) ends that list-and-watch, as in client-go: it is logged at WARNING on
-  logger ``rawkube`` with the delay before the relist, handed to the watch error handler (see
-  below), and after that delay the informer lists again and swaps the cache whole.
+  logger ``rawkube.runtime.informer`` with the delay before the relist, handed to the watch
+  error handler (see below), and after that delay the informer lists again and swaps the
+  cache whole.
 * The delays are client-go's reflector backoff (:class:`ReflectorBackoff`): 0.8 s, doubled at
   each failure up to 30 s, each plus up to as much again at random (so 0.8-1.6 s at first,
   30-60 s at the cap); only two minutes without a failure bring it back to 0.8 s. A good list
@@ -32,7 +33,8 @@ Guarantees
   :class:`~rawkube.runtime.cache.DeletedFinalStateUnknown` carrying its last known state.
 * Each handler has its own queue and thread (task): a slow handler stalls neither the watch nor
   the other handlers; a handler added after the start first gets ``on_add`` for every cached
-  object; a handler that raises is logged (logger ``rawkube``) and keeps receiving.
+  object; a handler that raises is logged (logger ``rawkube.runtime.informer``) and keeps
+  receiving.
 * With ``resync_period`` set, every cached object is sent to that handler's ``on_update(obj,
   obj)`` each period (on the client's clock), as client-go's resync does, whether the handler
   was added before the start or after it.
@@ -83,7 +85,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.runtime.informer")
 
 MIN_WATCH_TIMEOUT = 300
 # client-go's reflector: wait.NewExponentialBackoffManager(800ms, 30s, 2min, 2.0, 1.0).

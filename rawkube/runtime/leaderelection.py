@@ -101,7 +101,7 @@ __all__ = [
     "jittered",
 ]
 
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.runtime.leaderelection")
 
 JITTER_FACTOR = 1.2
 """client-go's ``JitterFactor``: a candidate waits ``retry_period * (1 + JITTER_FACTOR * r)``."""

@@ -66,7 +66,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-logger = logging.getLogger("rawkube")
+logger = logging.getLogger("rawkube.watch")
 
 MIN_RETRY_DELAY = 1.0
 

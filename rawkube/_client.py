@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from rawkube._api import Api, AsyncApi, AsyncDynamic, AsyncDynamicApi, Dynamic, DynamicApi
 from rawkube._calls import AllNamespaces
-from rawkube._clientset import AsyncGroupVersions, GroupVersions
+from rawkube._clientset import AsyncClientset, Clientset
 from rawkube._exceptions import RawkubeError
 from rawkube._http import httpx
 from rawkube._request import RequestBuilder, Result, patch_content_type
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=RequestBuilder)
 M = TypeVar("M")
 T = TypeVar("T", bound="Resource")
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
+G = TypeVar("G")
 
 
 class Request(RequestBuilder):
@@ -166,6 +169,35 @@ class _VerbStarters(Generic[R]):
         return self._begin(method)
 
 
+class _HoldsClientset(Protocol[S_co]):
+    @property
+    def _clientset(self) -> S_co: ...
+
+
+class _GroupVersion(Generic[S, G]):
+    """A client attribute (``client.core_v1``) that asks the clientset the client holds.
+
+    Made from the clientset's method, so mypy reads the attribute's type off the generated code
+    and refuses it on a client holding another kind of clientset.
+    """
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[S], G]) -> None:
+        self._make = make
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> _GroupVersion[S, G]: ...
+
+    @overload
+    def __get__(self, client: _HoldsClientset[S], owner: type[Any]) -> G: ...
+
+    def __get__(
+        self, client: _HoldsClientset[S] | None, owner: type[Any]
+    ) -> G | _GroupVersion[S, G]:
+        return self if client is None else self._make(client._clientset)
+
+
 class RESTClient(_VerbStarters[Request]):
     """Request builders bound to one group-version, as client-go's ``RESTClient()``."""
 
@@ -190,7 +222,7 @@ class AsyncRESTClient(_VerbStarters[AsyncRequest]):
         return AsyncRequest(self._transport, method, content_type=content_type)
 
 
-class Client(GroupVersions, _VerbStarters[Request]):
+class Client(_VerbStarters[Request]):
     """A blocking Kubernetes client over one pool of HTTP connections.
 
     ``config=None`` loads the configuration as kubectl does (:func:`rawkube.load_config`);
@@ -211,6 +243,31 @@ class Client(GroupVersions, _VerbStarters[Request]):
     Raises :class:`~rawkube.ConfigError` when no usable configuration is found, ``TypeError``
     or ``ValueError`` for a limit that is not one.
     """
+
+    # The typed group-versions, one line each: the generated clientset the client holds
+    # makes them (composition; see scripts/gen_clientset.py), these only name them.
+    admissionregistration_v1 = _GroupVersion(Clientset.admissionregistration_v1)
+    apiextensions_v1 = _GroupVersion(Clientset.apiextensions_v1)
+    apiregistration_v1 = _GroupVersion(Clientset.apiregistration_v1)
+    apps_v1 = _GroupVersion(Clientset.apps_v1)
+    authentication_v1 = _GroupVersion(Clientset.authentication_v1)
+    authorization_v1 = _GroupVersion(Clientset.authorization_v1)
+    autoscaling_v1 = _GroupVersion(Clientset.autoscaling_v1)
+    autoscaling_v2 = _GroupVersion(Clientset.autoscaling_v2)
+    batch_v1 = _GroupVersion(Clientset.batch_v1)
+    certificates_v1 = _GroupVersion(Clientset.certificates_v1)
+    coordination_v1 = _GroupVersion(Clientset.coordination_v1)
+    core_v1 = _GroupVersion(Clientset.core_v1)
+    discovery_v1 = _GroupVersion(Clientset.discovery_v1)
+    events_v1 = _GroupVersion(Clientset.events_v1)
+    flowcontrol_v1 = _GroupVersion(Clientset.flowcontrol_v1)
+    networking_v1 = _GroupVersion(Clientset.networking_v1)
+    node_v1 = _GroupVersion(Clientset.node_v1)
+    policy_v1 = _GroupVersion(Clientset.policy_v1)
+    rbac_v1 = _GroupVersion(Clientset.rbac_v1)
+    resource_v1 = _GroupVersion(Clientset.resource_v1)
+    scheduling_v1 = _GroupVersion(Clientset.scheduling_v1)
+    storage_v1 = _GroupVersion(Clientset.storage_v1)
 
     def __init__(
         self,
@@ -235,6 +292,7 @@ class Client(GroupVersions, _VerbStarters[Request]):
         self._transport = SyncTransport(
             self.config, transport=transport, http2=http2, limits=limits
         )
+        self._clientset = Clientset(self)
         self._discovery: Discovery | None = None
 
     @classmethod
@@ -338,8 +396,33 @@ class Client(GroupVersions, _VerbStarters[Request]):
         self.close()
 
 
-class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
+class AsyncClient(_VerbStarters[AsyncRequest]):
     """The asyncio twin of :class:`Client`: the same names and limits, awaited."""
+
+    # The typed group-versions, one line each: the generated clientset the client holds
+    # makes them (composition; see scripts/gen_clientset.py), these only name them.
+    admissionregistration_v1 = _GroupVersion(AsyncClientset.admissionregistration_v1)
+    apiextensions_v1 = _GroupVersion(AsyncClientset.apiextensions_v1)
+    apiregistration_v1 = _GroupVersion(AsyncClientset.apiregistration_v1)
+    apps_v1 = _GroupVersion(AsyncClientset.apps_v1)
+    authentication_v1 = _GroupVersion(AsyncClientset.authentication_v1)
+    authorization_v1 = _GroupVersion(AsyncClientset.authorization_v1)
+    autoscaling_v1 = _GroupVersion(AsyncClientset.autoscaling_v1)
+    autoscaling_v2 = _GroupVersion(AsyncClientset.autoscaling_v2)
+    batch_v1 = _GroupVersion(AsyncClientset.batch_v1)
+    certificates_v1 = _GroupVersion(AsyncClientset.certificates_v1)
+    coordination_v1 = _GroupVersion(AsyncClientset.coordination_v1)
+    core_v1 = _GroupVersion(AsyncClientset.core_v1)
+    discovery_v1 = _GroupVersion(AsyncClientset.discovery_v1)
+    events_v1 = _GroupVersion(AsyncClientset.events_v1)
+    flowcontrol_v1 = _GroupVersion(AsyncClientset.flowcontrol_v1)
+    networking_v1 = _GroupVersion(AsyncClientset.networking_v1)
+    node_v1 = _GroupVersion(AsyncClientset.node_v1)
+    policy_v1 = _GroupVersion(AsyncClientset.policy_v1)
+    rbac_v1 = _GroupVersion(AsyncClientset.rbac_v1)
+    resource_v1 = _GroupVersion(AsyncClientset.resource_v1)
+    scheduling_v1 = _GroupVersion(AsyncClientset.scheduling_v1)
+    storage_v1 = _GroupVersion(AsyncClientset.storage_v1)
 
     def __init__(
         self,
@@ -364,6 +447,7 @@ class AsyncClient(AsyncGroupVersions, _VerbStarters[AsyncRequest]):
         self._transport = AsyncTransport(
             self.config, transport=transport, http2=http2, limits=limits
         )
+        self._clientset = AsyncClientset(self)
         self._discovery: AsyncDiscovery | None = None
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 import rawkube
+from rawkube._client import _GroupVersion
+from rawkube._clientset import AsyncClientset, Clientset
 from rawkube._clock import FakeClock
 from rawkube.models._names import module_name
 
@@ -100,3 +103,48 @@ async def test_the_async_client_has_the_same_accessors() -> None:
     async_groups = {n for n in dir(rawkube.AsyncClient) if n.endswith(("_v1", "_v2"))}
     assert sync_groups == async_groups
     assert {"core_v1", "apps_v1", "rbac_v1", "autoscaling_v2"} <= sync_groups
+
+
+@pytest.mark.parametrize(
+    ("client", "clientset"),
+    [(rawkube.Client, Clientset), (rawkube.AsyncClient, AsyncClientset)],
+)
+def test_each_client_names_every_group_version_of_its_clientset(client, clientset) -> None:
+    # The clientset is generated, the client's one-line attributes are not: a group-version
+    # the generator adds shows up here until _client.py names it.
+    generated = {n for n in vars(clientset) if not n.startswith("_")}
+    named = {n for n, v in vars(client).items() if isinstance(v, _GroupVersion)}
+    assert named == generated
+    served_modules = {m for m, _, _ in served()}
+    assert generated == served_modules
+
+
+def test_the_clientset_is_held_and_each_read_makes_a_fresh_accessor() -> None:
+    client = rawkube.Client(rawkube.Config(server="http://k8s.test", clock=FakeClock()))
+    assert isinstance(client._clientset, Clientset)
+    assert type(client.core_v1).__name__ == "CoreV1"
+    assert client.core_v1 is not client.core_v1  # as before: accessors are cheap views
+    assert isinstance(rawkube.Client.core_v1, _GroupVersion)
+
+
+def test_the_generated_modules_do_not_import_the_client() -> None:
+    # They see a client through the ApiFactory protocols; importing rawkube._client back
+    # (even for types only) would close an import cycle through the generated code.
+    for path in (GENERATED, GENERATED_GROUPS):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "rawkube._client" not in imported, path.name
+        assert "type: ignore" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_a_client_loads_the_accessor_classes_only_when_a_group_version_is_read() -> None:
+    probe = (
+        "import sys, rawkube\n"
+        "c = rawkube.Client(rawkube.Config(server='http://k8s.test'))\n"
+        "before = 'rawkube._clientset_groups' in sys.modules\n"
+        "c.apps_v1\n"
+        "print(before, 'rawkube._clientset_groups' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]

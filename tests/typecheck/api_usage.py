@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import rawkube
 from rawkube.models.apps_v1 import Deployment
-from rawkube.models.core_v1 import Pod
+from rawkube.models.core_v1 import Node, Pod
 
 
 def image_of_first_container(client: rawkube.Client, name: str) -> str | None:
@@ -30,6 +30,13 @@ def follow(client: rawkube.Client) -> Iterator[str]:
     text: str = client.core_v1.pods().log("web-0", tail_lines=10)
     yield text
     yield from client.core_v1.pods().log("web-0", follow=True)
+
+
+def group_versions(client: rawkube.Client, aclient: rawkube.AsyncClient) -> None:
+    """Each group-version is a typed attribute of both clients; cluster-scoped takes no namespace."""
+    nodes: rawkube.Api[Node] = client.core_v1.nodes()
+    deployments: rawkube.AsyncApi[Deployment] = aclient.apps_v1.deployments(rawkube.ALL)
+    del nodes, deployments
 
 
 async def replicas(client: rawkube.AsyncClient) -> int | None:

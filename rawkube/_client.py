@@ -292,8 +292,13 @@ class Client(_VerbStarters[Request]):
         self._transport = SyncTransport(
             self.config, transport=transport, http2=http2, limits=limits
         )
-        self._clientset = Clientset(self)
         self._discovery: Discovery | None = None
+
+    @property
+    def _clientset(self) -> Clientset:
+        # Made on each read, as the accessors it makes are: a clientset held here would hold
+        # the client back, a cycle that only the garbage collector could free.
+        return Clientset(self)
 
     @classmethod
     def from_kubeconfig(
@@ -447,8 +452,13 @@ class AsyncClient(_VerbStarters[AsyncRequest]):
         self._transport = AsyncTransport(
             self.config, transport=transport, http2=http2, limits=limits
         )
-        self._clientset = AsyncClientset(self)
         self._discovery: AsyncDiscovery | None = None
+
+    @property
+    def _clientset(self) -> AsyncClientset:
+        # Made on each read, as the accessors it makes are: a clientset held here would hold
+        # the client back, a cycle that only the garbage collector could free.
+        return AsyncClientset(self)
 
     @classmethod
     def from_kubeconfig(

@@ -119,12 +119,30 @@ def test_each_client_names_every_group_version_of_its_clientset(client, clientse
     assert generated == served_modules
 
 
-def test_the_clientset_is_held_and_each_read_makes_a_fresh_accessor() -> None:
+def test_the_clientset_serves_each_read_with_a_fresh_accessor() -> None:
     client = rawkube.Client(rawkube.Config(server="http://k8s.test", clock=FakeClock()))
     assert isinstance(client._clientset, Clientset)
     assert type(client.core_v1).__name__ == "CoreV1"
     assert client.core_v1 is not client.core_v1  # as before: accessors are cheap views
     assert isinstance(rawkube.Client.core_v1, _GroupVersion)
+
+
+def test_a_dropped_client_is_freed_at_once_without_the_collector() -> None:
+    # No reference cycle through the clientset: a client let go is gone when its last name
+    # is (its pool with it), not at some later collection.
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        for make in (rawkube.Client, rawkube.AsyncClient):
+            client = make(rawkube.Config(server="http://k8s.test", clock=FakeClock()))
+            client.core_v1.pods("default")
+            gone = weakref.ref(client)
+            del client
+            assert gone() is None, make.__name__
+    finally:
+        gc.enable()
 
 
 def test_the_generated_modules_do_not_import_the_client() -> None:

@@ -32,7 +32,7 @@ from rawkube._exceptions import RawkubeError
 from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource, ResourceInfo
 
 if TYPE_CHECKING:
-    from rawkube._discovery import GroupInfo
+    from rawkube._discovery_data import GroupInfo
 
 _MAX_SUGGESTIONS = 3
 

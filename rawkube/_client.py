@@ -175,7 +175,7 @@ class _HoldsClientset(Protocol[S_co]):
 
 
 class _GroupVersion(Generic[S, G]):
-    """A client attribute (``client.core_v1``) that asks the clientset the client holds.
+    """A client attribute (``client.core_v1``) that asks the client's clientset for its accessor.
 
     Made from the clientset's method, so mypy reads the attribute's type off the generated code
     and refuses it on a client holding another kind of clientset.
@@ -244,8 +244,8 @@ class Client(_VerbStarters[Request]):
     or ``ValueError`` for a limit that is not one.
     """
 
-    # The typed group-versions, one line each: the generated clientset the client holds
-    # makes them (composition; see scripts/gen_clientset.py), these only name them.
+    # The typed group-versions, one line each: the generated clientset, made for the client
+    # when one is read (composition; see scripts/gen_clientset.py), makes them; these name them.
     admissionregistration_v1 = _GroupVersion(Clientset.admissionregistration_v1)
     apiextensions_v1 = _GroupVersion(Clientset.apiextensions_v1)
     apiregistration_v1 = _GroupVersion(Clientset.apiregistration_v1)
@@ -404,8 +404,8 @@ class Client(_VerbStarters[Request]):
 class AsyncClient(_VerbStarters[AsyncRequest]):
     """The asyncio twin of :class:`Client`: the same names and limits, awaited."""
 
-    # The typed group-versions, one line each: the generated clientset the client holds
-    # makes them (composition; see scripts/gen_clientset.py), these only name them.
+    # The typed group-versions, one line each: the generated clientset, made for the client
+    # when one is read (composition; see scripts/gen_clientset.py), makes them; these name them.
     admissionregistration_v1 = _GroupVersion(AsyncClientset.admissionregistration_v1)
     apiextensions_v1 = _GroupVersion(AsyncClientset.apiextensions_v1)
     apiregistration_v1 = _GroupVersion(AsyncClientset.apiregistration_v1)

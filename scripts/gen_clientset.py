@@ -12,12 +12,12 @@ cluster-scoped one takes none. Method names are the plural with the kind's word 
 (``NetworkPolicy``, ``networkpolicies`` -> ``network_policies``).
 
 And ``rawkube/_clientset.py`` (``--out``; the classes go next to it): ``Clientset`` and
-``AsyncClientset``, which a client holds (composition, not a base class), with one method per
-group-version (``core_v1``, ``apps_v1``, ...) making its accessor class over the client. Each
-method imports its class when first called, so ``import rawkube`` does not load them all. The
-accessors see the client only through the ``ApiFactory`` protocols defined there, so the
-generated modules never import ``rawkube._client``. ``Client`` names each group-version as an
-attribute reading its clientset; a new group-version needs a line there, and
+``AsyncClientset``, which a client makes when a group-version is read (composition, not a base
+class), with one method per group-version (``core_v1``, ``apps_v1``, ...) making its accessor
+class over the client. Each method imports its class when first called, so ``import rawkube``
+does not load them all. The accessors see the client only through the ``ApiFactory`` protocols
+defined there, so the generated modules never import ``rawkube._client``. ``Client`` names each
+group-version as an attribute reading its clientset; a new group-version needs a line there, and
 ``tests/test_clientset.py`` says which.
 """
 
@@ -122,7 +122,7 @@ def render(modules: dict[str, list[Accessor]]) -> tuple[str, str]:
     )
     clientsets = [
         HEADER,
-        '"""The clientsets a client holds: one method per group-version, making its accessor."""',
+        '"""The clientsets behind the clients\' group-versions: a method each."""',
         "",
         "from __future__ import annotations",
         "",

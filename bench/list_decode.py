@@ -79,7 +79,7 @@ else:
                 read_all(items)
                 return items
             if kind == "eager in rawkube's collector pause, every field read":
-                from rawkube._decode import collector_paused
+                from rawkube.core._decode import collector_paused
                 with collector_paused():
                     items = PodList.model_validate_json(body).items
                 read_all(items)

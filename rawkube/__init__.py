@@ -2,9 +2,9 @@
 
 from typing import TYPE_CHECKING, Any
 
-from rawkube._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
-from rawkube._calls import ALL
-from rawkube._client import (
+from rawkube._version import __version__
+from rawkube.client._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
+from rawkube.client._client import (
     AsyncClient,
     AsyncRequest,
     AsyncRESTClient,
@@ -12,10 +12,21 @@ from rawkube._client import (
     Request,
     RESTClient,
 )
-from rawkube._clock import Clock
-from rawkube._conflict import aretry_on_conflict, retry_on_conflict
-from rawkube._decode import set_collector_pause
-from rawkube._exceptions import (
+from rawkube.client._conflict import aretry_on_conflict, retry_on_conflict
+from rawkube.client._watch_stream import AsyncWatch, Watch
+from rawkube.config import (
+    ClientCertificate,
+    Config,
+    Credentials,
+    Impersonation,
+    TLSSettings,
+    incluster_config,
+    load_config,
+)
+from rawkube.core._calls import ALL
+from rawkube.core._clock import Clock
+from rawkube.core._decode import set_collector_pause
+from rawkube.core._exceptions import (
     AlreadyExistsError,
     ApiError,
     BadRequestError,
@@ -39,47 +50,41 @@ from rawkube._exceptions import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from rawkube._request import ApiRequest, RequestBuilder, Result
-from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource, ResourceInfo
-from rawkube._version import __version__
-from rawkube._watch import WatchEvent
-from rawkube._watches import AsyncWatch, Watch
-from rawkube.config import (
-    ClientCertificate,
-    Config,
-    Credentials,
-    Impersonation,
-    TLSSettings,
-    incluster_config,
-    load_config,
+from rawkube.core._request import ApiRequest, RequestBuilder, Result
+from rawkube.core._resource import (
+    GroupVersion,
+    GroupVersionKind,
+    GroupVersionResource,
+    ResourceInfo,
 )
+from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
-    from rawkube._discovery import AsyncDiscovery, Discovery, GroupInfo
-    from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
-    from rawkube._selector import selector
-    from rawkube._yaml import load_all_yaml
+    from rawkube.client._discovery import AsyncDiscovery, Discovery, GroupInfo
+    from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
+    from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
+    from rawkube.core._selector import selector
+    from rawkube.core._yaml import load_all_yaml
     from rawkube.models.meta_v1 import Status, StatusCause, StatusDetails
-    from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
 
 # Each name here loads its module on first use, so a program pays only for what it touches:
 # the Status models need pydantic, the slowest import; discovery needs datetime, logging and
 # more; the rest are modules that many programs never need (YAML, selectors, the REST mapper,
 # resuming watches).
 _LAZY = {
-    "AmbiguousResourceError": "rawkube._restmapper",
-    "AsyncDiscovery": "rawkube._discovery",
-    "AsyncRetryWatcher": "rawkube.runtime.watcher",
-    "Discovery": "rawkube._discovery",
-    "GroupInfo": "rawkube._discovery",
-    "RESTMapper": "rawkube._restmapper",
-    "ResourceNotFoundError": "rawkube._restmapper",
-    "RetryWatcher": "rawkube.runtime.watcher",
+    "AmbiguousResourceError": "rawkube.core._restmapper",
+    "AsyncDiscovery": "rawkube.client._discovery",
+    "AsyncRetryWatcher": "rawkube.client._retry_watch",
+    "Discovery": "rawkube.client._discovery",
+    "GroupInfo": "rawkube.client._discovery",
+    "RESTMapper": "rawkube.core._restmapper",
+    "ResourceNotFoundError": "rawkube.core._restmapper",
+    "RetryWatcher": "rawkube.client._retry_watch",
     "Status": "rawkube.models.meta_v1",
     "StatusCause": "rawkube.models.meta_v1",
     "StatusDetails": "rawkube.models.meta_v1",
-    "load_all_yaml": "rawkube._yaml",
-    "selector": "rawkube._selector",
+    "load_all_yaml": "rawkube.core._yaml",
+    "selector": "rawkube.core._selector",
 }
 
 

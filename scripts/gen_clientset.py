@@ -4,21 +4,21 @@ Usage::
 
     python scripts/gen_clientset.py [--schemas DIR] [--out FILE]
 
-Writes ``rawkube/_clientset_groups.py``: for every GA group-version in
+Writes ``rawkube/client/_clientset_groups.py``: for every GA group-version in
 ``schemas/resources.json``, a class with one method per resource its model module defines
 (``pods``, ``deployments``, ``network_policies``, ...) returning ``Api[Model]``, and an async
 twin returning ``AsyncApi``. A namespaced resource's method takes ``namespace``; a
 cluster-scoped one takes none. Method names are the plural with the kind's word breaks
 (``NetworkPolicy``, ``networkpolicies`` -> ``network_policies``).
 
-And ``rawkube/_clientset.py`` (``--out``; the classes go next to it): ``Clientset`` and
+And ``rawkube/client/_clientset.py`` (``--out``; the classes go next to it): ``Clientset`` and
 ``AsyncClientset``, which a client makes when a group-version is read (composition, not a base
 class), with one method per group-version (``core_v1``, ``apps_v1``, ...) making its accessor
 class over the client. Each method imports its class when first called, so ``import rawkube``
 does not load them all. The accessors see the client only through the ``ApiFactory`` protocols
-defined there, so the generated modules never import ``rawkube._client``. ``Client`` names each
-group-version as an attribute reading its clientset; a new group-version needs a line there, and
-``tests/test_clientset.py`` says which.
+defined there, so the generated modules never import ``rawkube.client._client``. ``Client``
+names each group-version as an attribute reading its clientset; a new group-version needs a line
+there, and ``tests/test_clientset.py`` says which.
 """
 
 from __future__ import annotations
@@ -105,16 +105,16 @@ def render(modules: dict[str, list[Accessor]]) -> tuple[str, str]:
     """The clientsets' module and the accessor classes' module."""
     classes = [
         HEADER,
-        f'"""Typed accessors per group-version, made by ``rawkube.{CLIENTSET_MODULE}``."""',
+        f'"""Typed accessors per group-version, made by ``rawkube.client.{CLIENTSET_MODULE}``."""',
         "",
         "from __future__ import annotations",
         "",
         "from typing import TYPE_CHECKING",
         "",
         "if TYPE_CHECKING:",
-        "    from rawkube._api import Api, AsyncApi",
-        "    from rawkube._calls import AllNamespaces",
-        f"    from rawkube.{CLIENTSET_MODULE} import ApiFactory, AsyncApiFactory",
+        "    from rawkube.client._api import Api, AsyncApi",
+        f"    from rawkube.client.{CLIENTSET_MODULE} import ApiFactory, AsyncApiFactory",
+        "    from rawkube.core._calls import AllNamespaces",
         f"    from rawkube.models import {', '.join(sorted(modules))}",
     ]
     names = sorted(
@@ -129,18 +129,18 @@ def render(modules: dict[str, list[Accessor]]) -> tuple[str, str]:
         "from typing import TYPE_CHECKING, Protocol, TypeVar",
         "",
         "if TYPE_CHECKING:",
-        "    from rawkube._api import Api, AsyncApi",
-        "    from rawkube._calls import AllNamespaces",
-        f"    from rawkube.{GROUPS_MODULE} import (",
+        "    from rawkube.client._api import Api, AsyncApi",
+        f"    from rawkube.client.{GROUPS_MODULE} import (",
         *(f"        {name}," for name in names),
         "    )",
+        "    from rawkube.core._calls import AllNamespaces",
         "    from rawkube.models import Resource",
         "",
         'R = TypeVar("R", bound="Resource")',
     ]
     for flavour, api, client in (("", "Api", "Client"), ("Async", "AsyncApi", "AsyncClient")):
         # What the accessors use of a client, as a protocol: this module and the accessors'
-        # then need nothing from rawkube._client, which imports this one.
+        # then need nothing from rawkube.client._client, which imports this one.
         clientsets += [
             "",
             "",
@@ -206,7 +206,7 @@ def render(modules: dict[str, list[Accessor]]) -> tuple[str, str]:
                 "",
                 f"    def {module}(self) -> {name}:",
                 f'        """The {module} resources."""',
-                f"        from rawkube.{GROUPS_MODULE} import {name}",
+                f"        from rawkube.client.{GROUPS_MODULE} import {name}",
                 "",
                 f"        return {name}(self._client)",
             ]
@@ -225,7 +225,7 @@ def generate(schemas: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--schemas", type=Path, default=ROOT / "schemas")
-    parser.add_argument("--out", type=Path, default=ROOT / "rawkube" / "_clientset.py")
+    parser.add_argument("--out", type=Path, default=ROOT / "rawkube" / "client" / "_clientset.py")
     args = parser.parse_args(argv)
     try:
         generate(args.schemas, args.out)

@@ -337,7 +337,7 @@ def render_module(module: Module) -> str:
         lines += ["from pydantic import Field", ""]
     first_party = []
     if any(c.resource for c in ordered):
-        first_party.append("from rawkube._resource import ResourceInfo")
+        first_party.append("from rawkube.core._resource import ResourceInfo")
     if module.imports:
         first_party.append(f"from rawkube.models import {', '.join(sorted(module.imports))}")
     first_party.append(f"from rawkube.models._base import {', '.join(bases)}")

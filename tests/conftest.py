@@ -91,7 +91,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[object]:
     rawkube's own fake cluster, so every behaviour test runs on both.
     """
     import rawkube
-    from rawkube._clock import FakeClock
+    from rawkube.core._clock import FakeClock
     from tests.backends import NAMESPACE, RespxCluster
 
     if request.param == "fake":

@@ -11,9 +11,9 @@ import pytest
 import respx
 
 import rawkube
-from rawkube._api import AsyncApi, AsyncDynamicApi, DynamicApi, _AsyncVerbs, _Verbs
-from rawkube._clock import FakeClock
-from rawkube._framing import TextLines
+from rawkube.client._api import AsyncApi, AsyncDynamicApi, DynamicApi, _AsyncVerbs, _Verbs
+from rawkube.core._clock import FakeClock
+from rawkube.core._framing import TextLines
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.autoscaling_v1 import Scale
 from rawkube.models.core_v1 import ConfigMap, ConfigMapList, Namespace, Pod

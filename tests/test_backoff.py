@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rawkube._backoff import exponential, exponential_at, jitter
-from rawkube._conflict import backoff_delays
+from rawkube.client._conflict import backoff_delays
+from rawkube.core._backoff import exponential, exponential_at, jitter
 from rawkube.runtime.leaderelection import JITTER_FACTOR, jittered
 
 # The largest float random.random can return: the top of the jitter.

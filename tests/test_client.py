@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 import rawkube
 from rawkube import AsyncClient, Client, Config, Impersonation, TLSSettings
-from rawkube._clock import FakeClock
 from rawkube.config import ClientCertificate, Credentials
+from rawkube.core._clock import FakeClock
 from tests.conftest import RECORDED, recorded_response, without_filled_identity
 
 SERVER = "http://k8s.test:6443"
@@ -529,7 +529,7 @@ def test_sync_and_async_have_the_same_names_and_signatures(sync_cls, async_cls):
 
 @respx.mock
 def test_a_big_list_decodes_into_the_same_models_as_an_eager_validation(client):
-    from rawkube._decode import BULK_BYTES
+    from rawkube.core._decode import BULK_BYTES
     from rawkube.models.core_v1 import PodList
 
     pod = recorded_response("pod_get").json()

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 import rawkube
-from rawkube._client import _GroupVersion
-from rawkube._clientset import AsyncClientset, Clientset
-from rawkube._clock import FakeClock
+from rawkube.client._client import _GroupVersion
+from rawkube.client._clientset import AsyncClientset, Clientset
+from rawkube.core._clock import FakeClock
 from rawkube.models._names import module_name
 
 ROOT = Path(__file__).resolve().parents[1]
-GENERATED = ROOT / "rawkube" / "_clientset.py"
-GENERATED_GROUPS = ROOT / "rawkube" / "_clientset_groups.py"
+GENERATED = ROOT / "rawkube" / "client" / "_clientset.py"
+GENERATED_GROUPS = ROOT / "rawkube" / "client" / "_clientset_groups.py"
 RESOURCES = json.loads((ROOT / "schemas" / "resources.json").read_text(encoding="utf-8"))
 
 
@@ -146,12 +146,12 @@ def test_a_dropped_client_is_freed_at_once_without_the_collector() -> None:
 
 
 def test_the_generated_modules_do_not_import_the_client() -> None:
-    # They see a client through the ApiFactory protocols; importing rawkube._client back
+    # They see a client through the ApiFactory protocols; importing rawkube.client._client back
     # (even for types only) would close an import cycle through the generated code.
     for path in (GENERATED, GENERATED_GROUPS):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert "rawkube._client" not in imported, path.name
+        assert "rawkube.client._client" not in imported, path.name
         assert "type: ignore" not in path.read_text(encoding="utf-8"), path.name
 
 
@@ -159,9 +159,9 @@ def test_a_client_loads_the_accessor_classes_only_when_a_group_version_is_read()
     probe = (
         "import sys, rawkube\n"
         "c = rawkube.Client(rawkube.Config(server='http://k8s.test'))\n"
-        "before = 'rawkube._clientset_groups' in sys.modules\n"
+        "before = 'rawkube.client._clientset_groups' in sys.modules\n"
         "c.apps_v1\n"
-        "print(before, 'rawkube._clientset_groups' in sys.modules)"
+        "print(before, 'rawkube.client._clientset_groups' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import rawkube
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 
 
 def conflict() -> rawkube.ConflictError:

@@ -19,8 +19,8 @@ import pytest
 import respx
 
 import rawkube
-import rawkube._watches
-from rawkube._clock import FakeClock
+import rawkube.client._watch_stream
+from rawkube.core._clock import FakeClock
 
 DRIP_EVERY = 0.2
 SERVER_GIVES_UP = 3.0  # the server ends its answer by then: a test that would hang fails
@@ -133,7 +133,7 @@ def test_a_trickled_stream_ends_at_the_requests_limit():
 @pytest.fixture
 def short_margin(monkeypatch: pytest.MonkeyPatch) -> float:
     """A watch's margin past ``timeoutSeconds`` shortened from 10 s, to keep the tests quick."""
-    monkeypatch.setattr(rawkube._watches, "READ_MARGIN", 0.5)
+    monkeypatch.setattr(rawkube.client._watch_stream, "READ_MARGIN", 0.5)
     return 0.5
 
 
@@ -203,7 +203,7 @@ def two_events(first_seen: threading.Event) -> Iterator[str]:
 
 
 def test_a_caller_that_falls_behind_still_sees_the_watch_end_quietly(monkeypatch):
-    monkeypatch.setattr(rawkube._watches, "READ_MARGIN", 0.0)  # a limit of 1 s
+    monkeypatch.setattr(rawkube.client._watch_stream, "READ_MARGIN", 0.0)  # a limit of 1 s
     first_seen, names = threading.Event(), []
     with (
         two_events(first_seen) as url,
@@ -220,7 +220,7 @@ def test_a_caller_that_falls_behind_still_sees_the_watch_end_quietly(monkeypatch
 
 @pytest.mark.anyio
 async def test_an_async_caller_that_falls_behind_still_sees_the_watch_end_quietly(monkeypatch):
-    monkeypatch.setattr(rawkube._watches, "READ_MARGIN", 0.0)
+    monkeypatch.setattr(rawkube.client._watch_stream, "READ_MARGIN", 0.0)
     first_seen, names = threading.Event(), []
     with two_events(first_seen) as url:
         async with (

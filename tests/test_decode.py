@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import rawkube
-from rawkube._decode import (
+from rawkube.core._decode import (
     BULK_BYTES,
     PAUSED_THRESHOLD,
     collector_paused,

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rawkube
-from rawkube._request import ApiRequest, Result
-from rawkube._status import error_from_response
-from rawkube._watch import WatchDecoder
+from rawkube.core._request import ApiRequest, Result
+from rawkube.core._status import error_from_response
+from rawkube.core._watch_decoder import WatchDecoder
 from rawkube.models import K8sModel
 from rawkube.models.core_v1 import Pod, PodList
 from rawkube.models.meta_v1 import ObjectMeta

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 import rawkube
-from rawkube._decode import MAX_DEPTH
-from rawkube._request import ApiRequest, Result
-from rawkube._status import error_from_response
-from rawkube._watch import WatchDecoder
+from rawkube.core._decode import MAX_DEPTH
+from rawkube.core._request import ApiRequest, Result
+from rawkube.core._status import error_from_response
+from rawkube.core._watch_decoder import WatchDecoder
 from rawkube.models.apiextensions_v1 import JSONSchemaProps
 from rawkube.models.core_v1 import Pod, PodList
 from tests.conftest import RECORDED

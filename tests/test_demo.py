@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 
-from rawkube import demo
+from rawkube.cli import demo
 from rawkube.testing import FakeClock, FakeCluster
 
 

@@ -13,8 +13,7 @@ import pytest
 import respx
 
 from rawkube import AsyncClient, Client, Config, DecodeError, GroupVersionKind, GroupVersionResource
-from rawkube._clock import FakeClock
-from rawkube._discovery import (
+from rawkube.client._discovery import (
     AsyncDiscovery,
     Discovery,
     DiscoveryData,
@@ -27,9 +26,10 @@ from rawkube._discovery import (
     preferred_resources,
     server_cache_key,
 )
-from rawkube._resource import ResourceInfo
-from rawkube._restmapper import ResourceNotFoundError
 from rawkube.config.auth import BearerTokenAuth
+from rawkube.core._clock import FakeClock
+from rawkube.core._resource import ResourceInfo
+from rawkube.core._restmapper import ResourceNotFoundError
 from tests.conftest import RECORDED, recorded_response
 from tests.test_restmapper import aggregated_group, aggregated_resource, apis_with, widget_group
 

@@ -6,7 +6,7 @@ import pytest
 
 import rawkube
 from rawkube import errors
-from rawkube._status import error_from_response
+from rawkube.core._status import error_from_response
 from tests.conftest import recorded_response
 
 RECORDED_ERRORS = [

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rawkube._framing import LineFramer, LineTooLong
+from rawkube.core._framing import LineFramer, LineTooLong
 
 
 @given(st.binary(max_size=300), st.lists(st.integers(0, 300), max_size=12))

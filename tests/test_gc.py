@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rawkube._decode import BULK_BYTES, collector_paused, loads
+from rawkube.core._decode import BULK_BYTES, collector_paused, loads
 
 
 class Decode:

@@ -26,8 +26,8 @@ import pytest
 import respx
 
 import rawkube
-from rawkube._clock import FakeClock
-from rawkube._transport import WARNINGS_REMEMBERED
+from rawkube.client._transport import WARNINGS_REMEMBERED
+from rawkube.core._clock import FakeClock
 
 SERVER = "http://k8s.test:6443"
 VERSION = f"{SERVER}/version"

@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # module: the logger it writes to
 LOGGERS = {
-    "rawkube._transport": "rawkube.transport",
-    "rawkube._discovery": "rawkube.discovery",
-    "rawkube._discovery_cache": "rawkube.discovery",
-    "rawkube.runtime.watcher": "rawkube.watch",
+    "rawkube.client._transport": "rawkube.transport",
+    "rawkube.client._discovery": "rawkube.discovery",
+    "rawkube.client._discovery_cache": "rawkube.discovery",
+    "rawkube.client._retry_watch": "rawkube.watch",
     "rawkube.runtime.informer": "rawkube.runtime.informer",
     "rawkube.runtime.cache": "rawkube.runtime.cache",
     "rawkube.runtime.controller": "rawkube.runtime.controller",

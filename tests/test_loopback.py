@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import rawkube
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 
 
 def serve(answer: Callable[[socket.socket], None]) -> Iterator[tuple[str, list[socket.socket]]]:

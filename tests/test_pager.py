@@ -13,12 +13,12 @@ import pytest
 import respx
 
 import rawkube
-from rawkube._clock import FakeClock
-from rawkube._request import Result
+from rawkube.client._retry_watch import Listed, ListThenWatch
+from rawkube.core._clock import FakeClock
+from rawkube.core._request import Result
 from rawkube.models.core_v1 import ConfigMap, ConfigMapList
 from rawkube.models.meta_v1 import PartialObjectMetadataList
 from rawkube.runtime import SharedInformer
-from rawkube.runtime.watcher import Listed, ListThenWatch
 from rawkube.testing import FakeCluster
 from tests.conftest import RECORDED, recorded_response
 

@@ -17,7 +17,7 @@ def test_all_is_sorted_and_importable():
 
 
 def test_every_error_class_is_exported():
-    from rawkube import _exceptions
+    from rawkube.core import _exceptions
 
     defined = {
         name
@@ -55,12 +55,12 @@ LOADED_ON_FIRST_USE = (
     "yaml",
     # rawkube's own: each behind a name that loads it (rawkube.RetryWatcher, client.core_v1,
     # apply_manifests, load_config finding a file, a user with an exec stanza...)
-    "rawkube._clientset_groups",
-    "rawkube._discovery",
-    "rawkube._manifests",
-    "rawkube._restmapper",
-    "rawkube._selector",
-    "rawkube._yaml",
+    "rawkube.client._clientset_groups",
+    "rawkube.client._discovery",
+    "rawkube.client._manifests",
+    "rawkube.core._restmapper",
+    "rawkube.core._selector",
+    "rawkube.core._yaml",
     "rawkube.config.auth",
     "rawkube.config.build",
     "rawkube.config.exec",
@@ -132,8 +132,8 @@ for package in (rawkube, rawkube.config):
         assert getattr(package, name) is getattr(importlib.import_module(module), name), name
 from rawkube import RetryWatcher, load_all_yaml, selector
 from rawkube.config import ExecAuth, ExecConfig
-import rawkube.runtime.watcher, rawkube.config.exec
-assert RetryWatcher is rawkube.runtime.watcher.RetryWatcher
+import rawkube.client._retry_watch, rawkube.config.exec
+assert RetryWatcher is rawkube.client._retry_watch.RetryWatcher
 assert ExecConfig is rawkube.config.exec.ExecConfig
 assert rawkube.config.auth.ExecAuth is ExecAuth
 """

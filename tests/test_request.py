@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
-from rawkube._request import ApiRequest, RequestBuilder, encode_body, parse_warnings
+from rawkube.core._request import ApiRequest, RequestBuilder, encode_body, parse_warnings
 
 
 def build(method: str = "GET") -> RequestBuilder:

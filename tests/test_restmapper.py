@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from rawkube import GroupVersionKind, GroupVersionResource, RawkubeError
-from rawkube._discovery import DiscoveryData, GroupInfo, parse_aggregated
-from rawkube._resource import ResourceInfo
-from rawkube._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
+from rawkube.client._discovery import DiscoveryData, GroupInfo, parse_aggregated
+from rawkube.core._resource import ResourceInfo
+from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
 from tests.conftest import RECORDED
 
 

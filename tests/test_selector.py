@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rawkube._selector import field_selector, label_selector, selector
+from rawkube.core._selector import field_selector, label_selector, selector
 
 # --- selector(): building from Python values ----------------------------------------------
 

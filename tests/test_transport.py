@@ -9,9 +9,7 @@ import httpx
 import pytest
 
 import rawkube
-from rawkube._clock import FakeClock
-from rawkube._request import ApiRequest
-from rawkube._transport import (
+from rawkube.client._transport import (
     SEND,
     Discard,
     Sent,
@@ -20,6 +18,8 @@ from rawkube._transport import (
     keepalive_socket_options,
     proxy_for,
 )
+from rawkube.core._clock import FakeClock
+from rawkube.core._request import ApiRequest
 
 GET = ApiRequest("GET", "/api/v1/pods")
 POST = ApiRequest("POST", "/api/v1/namespaces/ns/configmaps", body=b"{}")

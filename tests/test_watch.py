@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rawkube
-from rawkube._watch import WatchDecoder
+from rawkube.core._watch_decoder import WatchDecoder
 from rawkube.models.core_v1 import ConfigMap
 from tests.conftest import RECORDED
 

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 import rawkube
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.models.core_v1 import ConfigMap
 from rawkube.models.meta_v1 import PartialObjectMetadata
 from tests.conftest import RECORDED

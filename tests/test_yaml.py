@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 import rawkube
-import rawkube._yaml
-from rawkube._yaml import _go_float32, load_all_yaml, load_yaml_document
+import rawkube.core._yaml
+from rawkube.core._yaml import _go_float32, load_all_yaml, load_yaml_document
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.core_v1 import ConfigMap, Secret
 
@@ -62,7 +62,7 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Run a test on libyaml's parser and on PyYAML's own: both must read alike."""
     if request.param == "libyaml" and not yaml.__with_libyaml__:
         pytest.skip("PyYAML is built without libyaml")
-    monkeypatch.setattr(rawkube._yaml, "_USE_LIBYAML", request.param == "libyaml")
+    monkeypatch.setattr(rawkube.core._yaml, "_USE_LIBYAML", request.param == "libyaml")
     return str(request.param)
 
 
@@ -517,8 +517,8 @@ def test_one_document_has_a_size_limit_that_may_be_lowered():
 
 
 def test_no_stream_is_larger_than_the_limit(tmp_path, monkeypatch):
-    assert rawkube._yaml.MAX_YAML_BYTES == 64 * 1024 * 1024
-    monkeypatch.setattr(rawkube._yaml, "MAX_YAML_BYTES", len(CONFIG_MAP))
+    assert rawkube.core._yaml.MAX_YAML_BYTES == 64 * 1024 * 1024
+    monkeypatch.setattr(rawkube.core._yaml, "MAX_YAML_BYTES", len(CONFIG_MAP))
     assert len(load_all_yaml(CONFIG_MAP)) == 1
     big = CONFIG_MAP + "# one byte too many\n"
     path = tmp_path / "big.yaml"
@@ -531,7 +531,7 @@ def test_no_stream_is_larger_than_the_limit(tmp_path, monkeypatch):
 
 
 def test_an_endless_device_is_read_only_up_to_the_limit(monkeypatch):
-    monkeypatch.setattr(rawkube._yaml, "MAX_YAML_BYTES", 4096)
+    monkeypatch.setattr(rawkube.core._yaml, "MAX_YAML_BYTES", 4096)
     with pytest.raises(rawkube.DecodeError, match=r"^/dev/zero: larger than the limit of "):
         load_all_yaml(Path("/dev/zero"))
 
@@ -616,7 +616,7 @@ def test_other_sources_are_a_type_error():
 
 
 def test_importing_the_module_does_not_import_yaml():
-    code = "import sys, rawkube._yaml; print('yaml' in sys.modules)"
+    code = "import sys, rawkube.core._yaml; print('yaml' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd()
     )

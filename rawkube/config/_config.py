@@ -11,11 +11,11 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from rawkube._clock import SYSTEM_CLOCK, Clock
-from rawkube._exceptions import ConfigError
 from rawkube._http import httpx
 from rawkube._version import __version__
-from rawkube.config._headers import header_problem, unicode_problem
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._exceptions import ConfigError
+from rawkube.core._headers import header_problem, unicode_problem
 
 DEFAULT_USER_AGENT = f"rawkube/{__version__}"
 DEFAULT_CONNECT_TIMEOUT = 10.0

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rawkube._exceptions import ConfigError
 from rawkube.config._config import redact_url
+from rawkube.core._exceptions import ConfigError
 
 __all__ = [
     "Origin",

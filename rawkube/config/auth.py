@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rawkube._clock import SYSTEM_CLOCK, Clock
-from rawkube._exceptions import ConfigError
 from rawkube._http import httpx
 from rawkube.config import _files
 from rawkube.config._config import ClientCertificate, Credentials
-from rawkube.config._headers import basic_auth_problem, token_problem
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._exceptions import ConfigError
+from rawkube.core._headers import basic_auth_problem, token_problem
 
 if TYPE_CHECKING:
     # ExecAuth's methods import the plugin runner when called: an ExecConfig exists by then,

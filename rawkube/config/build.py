@@ -10,8 +10,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rawkube._clock import SYSTEM_CLOCK, Clock
-from rawkube._exceptions import ConfigError
 from rawkube.config import _files
 from rawkube.config._config import (
     ClientCertificate,
@@ -31,15 +29,17 @@ from rawkube.config._fields import (
     resolve_path,
     str_list,
 )
-from rawkube.config._headers import (
+from rawkube.config.auth import BasicAuth, BearerTokenAuth, ExecAuth, TokenFileAuth
+from rawkube.config.kubeconfig import Cluster, Context, Kubeconfig, User, select_context
+from rawkube.config.tls import looks_like_pem
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._exceptions import ConfigError
+from rawkube.core._headers import (
     basic_auth_problem,
     header_problem,
     token_problem,
     unicode_problem,
 )
-from rawkube.config.auth import BasicAuth, BearerTokenAuth, ExecAuth, TokenFileAuth
-from rawkube.config.kubeconfig import Cluster, Context, Kubeconfig, User, select_context
-from rawkube.config.tls import looks_like_pem
 
 if TYPE_CHECKING:
     # The exec plugin module (and subprocess) loads only for a user with an exec stanza.

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from rawkube._exceptions import ConfigError
 from rawkube.config._config import ClientCertificate, redact_url
-from rawkube.config._headers import token_problem
+from rawkube.core._exceptions import ConfigError
+from rawkube.core._headers import token_problem
 
 __all__ = [
     "EXEC_INFO_ENV",

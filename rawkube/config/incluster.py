@@ -6,11 +6,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from rawkube._clock import SYSTEM_CLOCK, Clock
-from rawkube._exceptions import ConfigError
 from rawkube.config import _files
 from rawkube.config._config import Config, TLSSettings, url_problem
 from rawkube.config.tls import looks_like_pem
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._exceptions import ConfigError
 
 __all__ = [
     "DEFAULT_SA_DIR",

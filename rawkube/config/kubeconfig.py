@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rawkube._exceptions import ConfigError, DecodeError
 from rawkube.config import _files
 from rawkube.config._config import redact_url
 from rawkube.config._fields import (
@@ -34,6 +33,7 @@ from rawkube.config._fields import (
     str_list,
     str_list_map,
 )
+from rawkube.core._exceptions import ConfigError, DecodeError
 
 __all__ = [
     "EXEC_EXTENSION_NAME",
@@ -147,7 +147,7 @@ def parse_kubeconfig(text: str, path: str | os.PathLike[str]) -> Kubeconfig:
 
     An empty file is an empty kubeconfig (kubectl accepts it). ``preferences``, ``extensions``
     and unknown keys are ignored. The YAML is read as kubectl reads it, with the limits of
-    :func:`rawkube._yaml.load_yaml_document` (aliases) and at most
+    :func:`rawkube.core._yaml.load_yaml_document` (aliases) and at most
     :data:`~rawkube.config._files.MAX_KUBECONFIG_BYTES`.
 
     Raises:
@@ -156,7 +156,7 @@ def parse_kubeconfig(text: str, path: str | os.PathLike[str]) -> Kubeconfig:
     """
     file = os.path.abspath(os.fspath(path))
     root = Origin(file)
-    from rawkube._yaml import load_yaml_document  # `import rawkube` stays light until a read
+    from rawkube.core._yaml import load_yaml_document  # `import rawkube` stays light until a read
 
     try:
         document = load_yaml_document(text, limit=_files.MAX_KUBECONFIG_BYTES)

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rawkube._clock import SYSTEM_CLOCK, Clock
-from rawkube._exceptions import ConfigError
 from rawkube.config._config import Config
 from rawkube.config.incluster import DEFAULT_SA_DIR, incluster_config, incluster_unavailable_reason
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._exceptions import ConfigError
 
 __all__ = ["KubeconfigSearch", "find_kubeconfigs", "load_config"]
 

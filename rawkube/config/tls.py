@@ -7,8 +7,8 @@ import ssl
 import tempfile
 from pathlib import Path
 
-from rawkube._exceptions import ConfigError
 from rawkube.config._config import ClientCertificate, TLSSettings
+from rawkube.core._exceptions import ConfigError
 
 __all__ = ["build_ssl_context", "looks_like_pem"]
 

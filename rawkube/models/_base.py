@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from rawkube._resource import ResourceInfo
+from rawkube.core._resource import ResourceInfo
 from rawkube.models._lazy import materialise
 
 if TYPE_CHECKING:

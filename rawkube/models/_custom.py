@@ -6,7 +6,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, create_model
 
-from rawkube._resource import ResourceInfo
+from rawkube.core._resource import ResourceInfo
 from rawkube.models._base import Resource, TypedObject, register
 from rawkube.models._lazy import Lazy
 from rawkube.models.meta_v1 import ListMeta, ObjectMeta

@@ -44,7 +44,7 @@ as the stack allows), so a lazily built object counts its own depth. A model bui
 remembers how many objects and arrays enclose it in the body it came from (its position, kept
 in its ``__dict__`` under ``_AT`` as a ``functools.cached_property`` would be: pydantic's dumps,
 equality and ``repr`` look at fields only), and its nested models are built at their own
-positions. A model deeper than :data:`~rawkube._decode.MAX_DEPTH` is refused, and so is a
+positions. A model deeper than :data:`~rawkube.core._decode.MAX_DEPTH` is refused, and so is a
 value the model's types do not bound (a field typed ``Any``, an unknown field) nesting past it;
 a field of typed values nests as its type says, so the common path counts nothing. A nested
 object nesting too deep thus raises :class:`~rawkube.DecodeError` when it is first read, and
@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import core_schema
 
-from rawkube._decode import (
+from rawkube.core._decode import (
     BULK_BYTES,
     MAX_DEPTH,
     TooDeep,
@@ -77,7 +77,7 @@ from rawkube._decode import (
     raw_items,
     raw_type,
 )
-from rawkube._exceptions import DecodeError
+from rawkube.core._exceptions import DecodeError
 from rawkube.models._shapes import Shape, shape_of
 
 if TYPE_CHECKING:
@@ -431,7 +431,7 @@ class _Facts:
         """A JSON object's fields by key: lazy ones as raw JSON, the others parsed.
 
         ``at`` is the object's position. Raises ``ValueError`` when ``content`` is not a
-        well-formed JSON object, :class:`~rawkube._decode.TooDeep` when a model without lazy
+        well-formed JSON object, :class:`~rawkube.core._decode.TooDeep` when a model without lazy
         fields (parsed whole) nests too deep.
         """
         if not self.lazy:  # nothing to keep raw: parsed whole, unknown fields and all
@@ -591,7 +591,7 @@ def build_fields(model: type[M], fields: dict[str, Any], *, detach: bool = False
 
     ``detach=True`` (for the fields of a big body) copies the small raw values kept out of the
     body, so that the model does not keep all of it alive. Raises ``pydantic.ValidationError``
-    when a field that is not lazy has the wrong type, :class:`~rawkube._decode.TooDeep` when
+    when a field that is not lazy has the wrong type, :class:`~rawkube.core._decode.TooDeep` when
     the object or a value its types do not bound nests past ``MAX_DEPTH``.
     """
     return prepare(model).finish(fields, at, detach)  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from rawkube._resource import ResourceInfo
+from rawkube.core._resource import ResourceInfo
 from rawkube.models import core_v1, meta_v1
 from rawkube.models._base import K8sModel, Resource, TypedObject
 from rawkube.models._lazy import Lazy

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rawkube.runtime.watcher import (
+from rawkube.client._retry_watch import (
     AsyncListThenWatch,
     AsyncRetryWatcher,
     ListThenWatch,

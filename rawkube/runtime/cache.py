@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from rawkube._match import LabelSelector
-from rawkube._selector import label_selector as check_label_selector
+from rawkube.core._match import LabelSelector
+from rawkube.core._selector import label_selector as check_label_selector
 
 __all__ = [
     "NAMESPACE_INDEX",

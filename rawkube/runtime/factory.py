@@ -17,13 +17,13 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rawkube._calls import ALL
-from rawkube._resource import GroupVersionResource, check_segment
+from rawkube.core._calls import ALL
+from rawkube.core._resource import GroupVersionResource, check_segment
 from rawkube.runtime.cache import IndexFunc
 from rawkube.runtime.informer import AsyncSharedInformer, SharedInformer
 
 if TYPE_CHECKING:
-    from rawkube._client import AsyncClient, Client
+    from rawkube.client._client import AsyncClient, Client
 
 __all__ = ["AsyncSharedInformerFactory", "SharedInformerFactory"]
 

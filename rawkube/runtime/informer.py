@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-The reflector is :class:`~rawkube.runtime.watcher.ListThenWatch`'s state machine (list in
+The reflector is :class:`~rawkube.client._retry_watch.ListThenWatch`'s state machine (list in
 pages, watch from the list's resourceVersion with bookmarks, resume after drops, relist on
 410), consumed through ``changes()``. Each (re)list replaces the cache in one step; each
 watch event updates it. :class:`InformerCore` (no I/O, no threads) turns both into handler
@@ -57,9 +57,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rawkube import _backoff
-from rawkube._watch import WatchEvent
-from rawkube._watches import DEFAULT_IDLE_TIMEOUT
+from rawkube.client._retry_watch import AsyncListThenWatch, Listed, ListThenWatch
+from rawkube.client._watch_stream import DEFAULT_IDLE_TIMEOUT
+from rawkube.core import _backoff
+from rawkube.core._watch_decoder import WatchEvent
 from rawkube.runtime.cache import (
     DeletedFinalStateUnknown,
     Indexer,
@@ -68,11 +69,10 @@ from rawkube.runtime.cache import (
     meta_namespace_key,
     resource_version,
 )
-from rawkube.runtime.watcher import AsyncListThenWatch, Listed, ListThenWatch
 
 if TYPE_CHECKING:
-    from rawkube._api import _AsyncVerbs, _Verbs
-    from rawkube._clock import Clock
+    from rawkube.client._api import _AsyncVerbs, _Verbs
+    from rawkube.core._clock import Clock
 
 __all__ = [
     "AsyncSharedInformer",
@@ -372,8 +372,8 @@ class SharedInformer(_InformerBase[T]):
     narrow what is cached, ``metadata_only`` caches PartialObjectMetadata (a fraction of the
     memory), ``indexers`` adds named indexes, ``resync_period`` (seconds, 0: none) is the
     default of the handlers added, ``idle_timeout`` the silence after which a watch is taken
-    for dead (see :mod:`rawkube._watches`), ``watch_error_handler`` is told of each failure of
-    a list or watch (on the reflector's thread).
+    for dead (see :mod:`rawkube.client._watch_stream`), ``watch_error_handler`` is told of each
+    failure of a list or watch (on the reflector's thread).
     """
 
     def __init__(

@@ -41,7 +41,7 @@ Guarantees
   so another candidate takes it at its next try) only after that work has ended.
 * When ``run()`` returns, no thread or task it started is left running; the work's thread is
   a daemon thread, so a program that fails while leading still exits.
-* All waiting is on the client's :class:`~rawkube._clock.Clock`, so a ``FakeClock`` test never
+* All waiting is on the client's :class:`~rawkube.core._clock.Clock`, so a ``FakeClock`` test never
   sleeps for real.
 
 Deviations from client-go
@@ -79,16 +79,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rawkube._backoff import jitter
-from rawkube._clock import Clock
-from rawkube._exceptions import NotFoundError, RawkubeError
+from rawkube.core._backoff import jitter
+from rawkube.core._clock import Clock
+from rawkube.core._exceptions import NotFoundError, RawkubeError
 
 # This module may load with ``import rawkube`` (through rawkube.runtime), which must stay
 # light: pydantic (the models) and asyncio are imported where first needed.
 if TYPE_CHECKING:
     import asyncio
 
-    from rawkube._api import Api, AsyncApi
+    from rawkube.client._api import Api, AsyncApi
     from rawkube.models.coordination_v1 import Lease, LeaseSpec
 
 __all__ = [

@@ -15,7 +15,7 @@ Schedules:
   failures, ``slow_delay`` after that.
 * :class:`BucketRateLimiter`: one token bucket for all items, ``qps`` tokens a second, holding
   at most ``burst``; it starts full, so ``burst`` retries go at once and the next ones are
-  spaced ``1 / qps`` apart. Time is read from the injected :class:`~rawkube._clock.Clock`.
+  spaced ``1 / qps`` apart. Time is read from the injected :class:`~rawkube.core._clock.Clock`.
 * :class:`MaxOfRateLimiter` (:func:`max_of`): the longest wait of several limiters.
 * :func:`default_controller_rate_limiter`: client-go's default, the longest of the exponential
   limiter (5 ms to 1000 s) per item and a 10 qps, burst 100 bucket overall.
@@ -29,12 +29,12 @@ import threading
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from rawkube._backoff import exponential_at
-from rawkube._clock import SYSTEM_CLOCK
-from rawkube._throttle import TokenBucket
+from rawkube.core._backoff import exponential_at
+from rawkube.core._clock import SYSTEM_CLOCK
+from rawkube.core._throttle import TokenBucket
 
 if TYPE_CHECKING:
-    from rawkube._clock import Clock
+    from rawkube.core._clock import Clock
 
 __all__ = [
     "BucketRateLimiter",

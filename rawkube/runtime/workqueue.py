@@ -39,7 +39,7 @@ Delayed items become ready when someone looks: every ``get``, ``add``, ``add_aft
 ``len()`` first queues the items due by the clock's ``monotonic()``. A ``get`` blocked on an
 empty queue sleeps until the next item is due, as the clock counts, but never more than
 ``poll_interval`` real seconds (0.1 by default) between looks at the clock: that is how a
-:class:`~rawkube._clock.FakeClock` moved by ``advance()`` in a test reaches it, and
+:class:`~rawkube.core._clock.FakeClock` moved by ``advance()`` in a test reaches it, and
 ``wake()`` makes blocked getters look at once.
 
 :class:`Queue`, :class:`DelayingQueue` and :class:`RateLimitingQueue` are thread-safe.
@@ -57,13 +57,13 @@ from collections import deque
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from rawkube._clock import SYSTEM_CLOCK
+from rawkube.core._clock import SYSTEM_CLOCK
 from rawkube.runtime.ratelimit import RateLimiter, default_controller_rate_limiter
 
 if TYPE_CHECKING:
     import asyncio
 
-    from rawkube._clock import Clock
+    from rawkube.core._clock import Clock
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",

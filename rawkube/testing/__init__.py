@@ -1,6 +1,6 @@
 """Testing helpers: :class:`FakeCluster`, an in-memory Kubernetes API server, and its parts."""
 
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.testing._cluster import FakeCluster
 from rawkube.testing._http import Action
 from rawkube.testing._server import FakeServer

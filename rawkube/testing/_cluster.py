@@ -7,14 +7,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rawkube._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
 from rawkube.testing._http import ACTIONS_KEPT, Action, Router
 from rawkube.testing._store import Store
 
 if TYPE_CHECKING:
-    from rawkube._client import AsyncClient, Client
+    from rawkube.client._client import AsyncClient, Client
     from rawkube.testing._openapi import CustomResourceSchema
     from rawkube.testing._server import FakeServer
     from rawkube.testing._transport import FakeAsyncTransport, FakeTransport
@@ -107,8 +107,8 @@ class FakeCluster:
 
         Its discovery is kept in memory only: nothing is cached on disk between clusters.
         """
-        from rawkube._client import Client
-        from rawkube._discovery import Discovery
+        from rawkube.client._client import Client
+        from rawkube.client._discovery import Discovery
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
@@ -120,8 +120,8 @@ class FakeCluster:
 
     def async_client(self, namespace: str = "default") -> AsyncClient:
         """A real :class:`rawkube.AsyncClient` talking to this cluster, with no sockets."""
-        from rawkube._client import AsyncClient
-        from rawkube._discovery import AsyncDiscovery
+        from rawkube.client._client import AsyncClient
+        from rawkube.client._discovery import AsyncDiscovery
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
@@ -181,7 +181,7 @@ class FakeCluster:
 
     def load_yaml(self, text: str | bytes | Path) -> list[dict[str, Any]]:
         """Store every object of a YAML stream (as :func:`rawkube.load_all_yaml` reads it)."""
-        from rawkube._yaml import load_all_yaml
+        from rawkube.core._yaml import load_all_yaml
 
         return [self.create(obj) for obj in load_all_yaml(text)]
 

@@ -71,8 +71,8 @@ def decode_yaml(data: bytes) -> Any:
         BodyError: not UTF-8, not YAML, several documents, nested too deeply, or aliases that
             expand too far.
     """
-    from rawkube._exceptions import DecodeError
-    from rawkube._yaml import load_yaml_document
+    from rawkube.core._exceptions import DecodeError
+    from rawkube.core._yaml import load_yaml_document
 
     try:
         value = load_yaml_document(data.decode("utf-8"))

@@ -440,7 +440,7 @@ class Router:
             raise bad_request(str(exc)) from None
 
     def _selector(self, resource: ResourceType, params: Mapping[str, str]) -> Callable[[Obj], bool]:
-        from rawkube._match import FieldSelector, LabelSelector, supported_fields
+        from rawkube.core._match import FieldSelector, LabelSelector, supported_fields
 
         try:
             labels = LabelSelector.parse(params.get("labelSelector") or "")

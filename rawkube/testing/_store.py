@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from rawkube._clock import Clock
+from rawkube.core._clock import Clock
 from rawkube.testing import _meta
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import (

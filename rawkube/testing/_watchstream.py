@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
-from rawkube._clock import Clock
+from rawkube.core._clock import Clock
 from rawkube.testing._catalog import ResourceType
 from rawkube.testing._errors import FakeApiError
 from rawkube.testing._store import Change, Store

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from rawkube._client import AsyncClient, Client
+    from rawkube.client._client import AsyncClient, Client
     from rawkube.testing import FakeCluster
 
 

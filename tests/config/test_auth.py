@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import (
     BasicAuth,
     BearerTokenAuth,
@@ -18,6 +16,8 @@ from rawkube.config import (
     TokenFileAuth,
 )
 from rawkube.config.auth import FileStamp, token_file_is_stale
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Capture, rewrite_keeping_stamp
 
 TOKEN = "s3cr3t-token-value"

@@ -18,8 +18,6 @@ import anyio
 import httpx
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import ClientCertificate, ExecAuth, ExecConfig
 from rawkube.config import exec as exec_module
 from rawkube.config.exec import (
@@ -33,6 +31,8 @@ from rawkube.config.exec import (
     parse_exec_credential,
     parse_rfc3339,
 )
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Capture, Pki
 
 PLUGIN = """\

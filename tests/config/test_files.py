@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import TokenFileAuth, _files, incluster_config, load_config
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import WriteYaml, kubeconfig_doc
 
 T = TypeVar("T")

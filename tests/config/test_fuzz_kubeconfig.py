@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rawkube
-from rawkube._exceptions import ConfigError
 from rawkube.config import load_config
+from rawkube.core._exceptions import ConfigError
 
 TOKEN = "Zq9-fuzz-token"
 PASSWORD = "Zq9-fuzz-password"

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import (
     BasicAuth,
     BearerTokenAuth,
@@ -21,6 +19,8 @@ from rawkube.config import (
     load_config,
 )
 from rawkube.config.exec import V1, parse_exec_credential
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Capture, WriteYaml, kubeconfig_doc
 
 SECRET = "Zq9-s3cr3t-value"

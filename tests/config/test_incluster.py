@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import TokenFileAuth, incluster_config
 from rawkube.config.incluster import DEFAULT_SA_DIR, incluster_server
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Capture, rewrite_keeping_stamp
 
 CA = b"-----BEGIN CERTIFICATE-----\nMIIBincluster\n-----END CERTIFICATE-----\n"

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import (
     BasicAuth,
     BearerTokenAuth,
@@ -34,6 +32,8 @@ from rawkube.config.kubeconfig import (
     read_kubeconfig,
     select_context,
 )
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Capture, WriteYaml
 
 MakeDoc = Callable[..., dict[str, Any]]

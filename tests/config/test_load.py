@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from rawkube._clock import FakeClock
-from rawkube._exceptions import ConfigError
 from rawkube.config import load_config
+from rawkube.core._clock import FakeClock
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import WriteYaml
 
 MakeDoc = Callable[..., dict[str, Any]]

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rawkube._clock import FakeClock
 from rawkube.config import ExecAuth, TokenFileAuth, load_config
 from rawkube.config.build import config_from_kubeconfig
 from rawkube.config.exec import V1BETA1, parse_exec_credential
 from rawkube.config.kubeconfig import read_kubeconfig, select_context
+from rawkube.core._clock import FakeClock
 from tests.config.conftest import Pki, WriteYaml, kubeconfig_doc
 
 SECRET = "Zq9-repr-s3cret"

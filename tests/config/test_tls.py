@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from rawkube._exceptions import ConfigError
 from rawkube.config import ClientCertificate, Config, TLSSettings, build_ssl_context
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Pki
 
 

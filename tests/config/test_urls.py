@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 import rawkube
-from rawkube._exceptions import ConfigError
 from rawkube.config import BasicAuth, Config, TLSSettings, load_config
 from rawkube.config.exec import ExecClusterInfo
 from rawkube.config.kubeconfig import read_kubeconfig
+from rawkube.core._exceptions import ConfigError
 from tests.config.conftest import Capture, WriteYaml, kubeconfig_doc
 from tests.config.loopback import Loopback, answer
 

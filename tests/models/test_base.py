@@ -10,8 +10,8 @@ import respx
 from pydantic import Field
 
 import rawkube
-from rawkube._clock import FakeClock
-from rawkube._resource import ResourceInfo
+from rawkube.core._clock import FakeClock
+from rawkube.core._resource import ResourceInfo
 from rawkube.models import Lazy
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
 from tests.conftest import recorded_response

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 import rawkube
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.models import CustomResource, K8sModel, Lazy, model_for
 from rawkube.models.meta_v1 import ObjectMeta
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rawkube._resource import ResourceInfo
+from rawkube.core._resource import ResourceInfo
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
 from rawkube.models._index import INDEX
 from rawkube.models._lazy import build_json

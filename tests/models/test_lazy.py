@@ -15,7 +15,7 @@ import pydantic
 import pytest
 
 from rawkube import DecodeError
-from rawkube._decode import BULK_BYTES, raw_fields
+from rawkube.core._decode import BULK_BYTES, raw_fields
 from rawkube.models import K8sModel, Lazy, core_v1, meta_v1
 from rawkube.models._lazy import (
     BULK_ITEMS,

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import rawkube
-from rawkube.runtime.watcher import Listed, ListThenWatch, RetryWatcher
+from rawkube.client._retry_watch import Listed, ListThenWatch, RetryWatcher
 from rawkube.testing import FakeCluster
 
 

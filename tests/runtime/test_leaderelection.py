@@ -37,7 +37,7 @@ import httpx
 import pytest
 
 import rawkube
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.models._types import parse_time
 from rawkube.runtime.leaderelection import (
     JITTER_FACTOR,

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.runtime.ratelimit import (
     BucketRateLimiter,
     ItemExponentialFailureRateLimiter,

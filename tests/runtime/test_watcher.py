@@ -12,7 +12,7 @@ import respx
 
 import rawkube
 import rawkube.runtime
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.models.core_v1 import ConfigMap
 from rawkube.runtime import AsyncRetryWatcher, RetryWatcher
 from tests.conftest import RECORDED

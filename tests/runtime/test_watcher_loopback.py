@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import rawkube
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.runtime import AsyncRetryWatcher, RetryWatcher
 
 

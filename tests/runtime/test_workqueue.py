@@ -13,7 +13,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from rawkube._clock import FakeClock
+from rawkube.core._clock import FakeClock
 from rawkube.runtime.ratelimit import ItemExponentialFailureRateLimiter, ItemFastSlowRateLimiter
 from rawkube.runtime.workqueue import (
     AsyncDelayingQueue,

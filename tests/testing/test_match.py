@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rawkube._match import FieldSelector, LabelSelector, supported_fields
-from rawkube._selector import field_selector, selector
+from rawkube.core._match import FieldSelector, LabelSelector, supported_fields
+from rawkube.core._selector import field_selector, selector
 
 
 def labels_match(text: str, labels: dict[str, str] | None) -> bool:

@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from rawkube._exceptions import DecodeError
-from rawkube._request import Result
-from rawkube._resource import GroupVersion, ResourceInfo
-from rawkube._restmapper import RESTMapper
+from rawkube.core._exceptions import DecodeError
+from rawkube.core._request import Result
+from rawkube.core._resource import GroupVersion, ResourceInfo
+from rawkube.core._restmapper import RESTMapper
 
 _AGGREGATED_VERSIONS = ("v2", "v2beta1")
 CACHE_FORMAT = "rawkube.discovery/v1"  # the version of DiscoveryData's document form
@@ -55,7 +55,7 @@ class DiscoveryData:
     failed: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def rest_mapper(self) -> RESTMapper:
-        """A :class:`~rawkube._restmapper.RESTMapper` over this data."""
+        """A :class:`~rawkube.core._restmapper.RESTMapper` over this data."""
         return RESTMapper.from_discovery(self.groups, self.resources)
 
     def to_document(self, server: str = "") -> dict[str, Any]:

@@ -14,7 +14,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from rawkube._exceptions import ApiError, api_error_class
+from rawkube.core._exceptions import ApiError, api_error_class
 
 if TYPE_CHECKING:
     from rawkube.models.meta_v1 import Status
@@ -64,7 +64,7 @@ def _without_details(content: bytes) -> Status | None:
     """The Status in ``content`` without its details, or None when it is not one."""
     from pydantic import ValidationError
 
-    from rawkube._decode import loads
+    from rawkube.core._decode import loads
     from rawkube.models.meta_v1 import Status
 
     members = top_level(content)

@@ -28,11 +28,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rawkube._exceptions import RawkubeError
-from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource, ResourceInfo
+from rawkube.core._exceptions import RawkubeError
+from rawkube.core._resource import (
+    GroupVersion,
+    GroupVersionKind,
+    GroupVersionResource,
+    ResourceInfo,
+)
 
 if TYPE_CHECKING:
-    from rawkube._discovery_data import GroupInfo
+    from rawkube.core._discovery_data import GroupInfo
 
 _MAX_SUGGESTIONS = 3
 

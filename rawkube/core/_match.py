@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rawkube._selector import (
+from rawkube.core._selector import (
     _FIELD_OPERATOR,
     _check_field_term,
     _LabelParser,

@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 A single watch ends for many reasons: the server's ``timeoutSeconds``, a proxy cutting an idle
-connection, a dead peer (noticed by the read limit, see :mod:`rawkube._watches`), an API
+connection, a dead peer (noticed by the read limit, see :mod:`rawkube.client._watch_stream`), an API
 server restarting (5xx, 429). :class:`RetryWatcher` follows client-go's RetryWatcher: it opens
 a watch from a resourceVersion, yields its events, and when the watch ends or fails it opens
 another from the last resourceVersion it saw, so no event is skipped or delivered twice.
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rawkube._exceptions import (
+from rawkube.core._exceptions import (
     ApiError,
     DecodeError,
     ForbiddenError,
@@ -44,13 +44,13 @@ from rawkube._exceptions import (
     TransportError,
     UnauthorizedError,
 )
-from rawkube._pager import page_of
-from rawkube._watch import WatchEvent
+from rawkube.core._pager import page_of
+from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
-    from rawkube._api import _AsyncVerbs, _Verbs
-    from rawkube._clock import Clock
-    from rawkube._watches import AsyncWatch, Watch
+    from rawkube.client._api import _AsyncVerbs, _Verbs
+    from rawkube.client._watch_stream import AsyncWatch, Watch
+    from rawkube.core._clock import Clock
 
 __all__ = [
     "MIN_RETRY_DELAY",

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rawkube import _http
-from rawkube._client import Client
-from rawkube._exceptions import ConfigError, RawkubeError
 from rawkube._version import __version__
+from rawkube.client._client import Client
 from rawkube.config import load_config
 from rawkube.config._config import redact_url
+from rawkube.core._exceptions import ConfigError, RawkubeError
 
 
 def _version(args: argparse.Namespace) -> int:
@@ -66,7 +66,7 @@ def _fake_apiserver(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from rawkube import demo
+    from rawkube.cli import demo
 
     real = not args.fake and (args.kubeconfig or args.context)
     try:

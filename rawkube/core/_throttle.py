@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from rawkube._clock import Clock
+from rawkube.core._clock import Clock
 
 
 class TokenBucket:

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from rawkube._discovery_data import DiscoveryData
-from rawkube._exceptions import DecodeError
+from rawkube.core._discovery_data import DiscoveryData
+from rawkube.core._exceptions import DecodeError
 
 logger = logging.getLogger("rawkube.discovery")
 

@@ -22,10 +22,10 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from rawkube._watch import WatchDecoder, WatchEvent
+from rawkube.core._watch_decoder import WatchDecoder, WatchEvent
 
 if TYPE_CHECKING:
-    from rawkube._client import AsyncRequest, Request
+    from rawkube.client._client import AsyncRequest, Request
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from itertools import islice
 from typing import TypeVar
 
-from rawkube import _backoff
-from rawkube._clock import SYSTEM_CLOCK, Clock
-from rawkube._exceptions import ConflictError
+from rawkube.core import _backoff
+from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.core._exceptions import ConflictError
 
 T = TypeVar("T")
 

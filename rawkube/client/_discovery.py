@@ -12,7 +12,7 @@ and ``APIGroupList`` (``/apis``), which name the group-versions only, so each on
 answer's Content-Type, not the body, says which shape came back (:func:`discovery_format`),
 separately for ``/api`` and ``/apis``. Both shapes parse into one :class:`DiscoveryData`: the
 groups in the server's order (core first, then by group priority) with their versions (the
-preferred one first), and per group-version a tuple of :class:`~rawkube._resource.ResourceInfo`
+preferred one first), and per group-version a tuple of :class:`~rawkube.core._resource.ResourceInfo`
 in which subresources (``pods/status``) are folded into their parent's ``subresources``.
 
 *One set of decisions, two drivers.* What to fetch, how to parse it and when the cache serves
@@ -34,9 +34,10 @@ group-version that could not be read (a stale aggregated API, a 503 from an APIS
 kept in memory only, so the next process asks again. :meth:`Discovery.invalidate` drops the
 memory copy and makes the next read skip (and remove) the file.
 
-*Misses.* ``resolve``/``resource_for``/``kind_for`` ask a :class:`~rawkube._restmapper.RESTMapper`
-built from the data; on a miss they refetch once, unless the data was fetched by this very
-call, and ask again (a CRD installed a moment ago then resolves).
+*Misses.* ``resolve``/``resource_for``/``kind_for`` ask a
+:class:`~rawkube.core._restmapper.RESTMapper` built from the data; on a miss they refetch once,
+unless the data was fetched by this very call, and ask again (a CRD installed a moment ago then
+resolves).
 """
 
 from __future__ import annotations
@@ -49,14 +50,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from rawkube._discovery_cache import (
+from rawkube.client._discovery_cache import (
     CACHE_FILE_NAME,
     default_cache_dir,
     read_cache,
     server_cache_key,
     write_cache,
 )
-from rawkube._discovery_data import (
+from rawkube.core._discovery_data import (
     DiscoveryData,
     GroupInfo,
     content_type,
@@ -67,14 +68,19 @@ from rawkube._discovery_data import (
     parse_api_versions,
     preferred_resources,
 )
-from rawkube._exceptions import ApiError
-from rawkube._request import Result
-from rawkube._resource import GroupVersion, GroupVersionKind, GroupVersionResource, ResourceInfo
-from rawkube._restmapper import ResourceNotFoundError, RESTMapper
+from rawkube.core._exceptions import ApiError
+from rawkube.core._request import Result
+from rawkube.core._resource import (
+    GroupVersion,
+    GroupVersionKind,
+    GroupVersionResource,
+    ResourceInfo,
+)
+from rawkube.core._restmapper import ResourceNotFoundError, RESTMapper
 
 if TYPE_CHECKING:
-    from rawkube._client import AsyncClient, Client
-    from rawkube._clock import Clock
+    from rawkube.client._client import AsyncClient, Client
+    from rawkube.core._clock import Clock
     from rawkube.models.version import Info
 
 __all__ = [
@@ -347,14 +353,14 @@ class Discovery:
         return self._run(self._core.preferred_flow())
 
     def rest_mapper(self) -> RESTMapper:
-        """A :class:`~rawkube._restmapper.RESTMapper` over the current data (no refresh)."""
+        """A :class:`~rawkube.core._restmapper.RESTMapper` over the current data (no refresh)."""
         return self._run(self._core.plain_mapper_flow())
 
     def resolve(self, text: str) -> ResourceInfo:
         """:meth:`RESTMapper.resolve` with one refresh on a miss.
 
-        Raises :class:`~rawkube._restmapper.ResourceNotFoundError` when the name is still
-        unknown after the refresh, :class:`~rawkube._restmapper.AmbiguousResourceError` as the
+        Raises :class:`~rawkube.core._restmapper.ResourceNotFoundError` when the name is still
+        unknown after the refresh, :class:`~rawkube.core._restmapper.AmbiguousResourceError` as the
         mapper does, and the errors of reading discovery.
         """
         return self._run(self._core.lookup_flow(lambda mapper: mapper.resolve(text)))

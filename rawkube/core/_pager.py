@@ -13,7 +13,7 @@ resourceVersion. When that snapshot leaves the server's compaction window, the n
   410 is raised (:class:`~rawkube.GoneError`), or, when the caller allows an inconsistent read,
   the paging goes on from the token the 410 carries.
 
-Both are generators of :class:`~rawkube._calls.Call`: the driver sends each call, parses the
+Both are generators of :class:`~rawkube.core._calls.Call`: the driver sends each call, parses the
 answer once, and sends the parsed list (a List model or the server's dict) back in, or throws
 the :class:`~rawkube.GoneError` in. ``Api`` and ``AsyncApi`` drive them the same way.
 """
@@ -24,8 +24,8 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rawkube._calls import Call
-from rawkube._exceptions import GoneError
+from rawkube.core._calls import Call
+from rawkube.core._exceptions import GoneError
 
 __all__ = [
     "Page",

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
-from rawkube._resource import GroupVersion, GroupVersionKind, ResourceInfo
+from rawkube.core._resource import GroupVersion, GroupVersionKind, ResourceInfo
 
 __all__ = ["Manifest", "located", "manifests_of", "namespace_for"]
 
@@ -43,7 +43,7 @@ def manifests_of(source: Source) -> list[Manifest]:
     object that is neither a model nor a mapping, ``ValueError`` for one without apiVersion,
     kind or metadata.name.
     """
-    from rawkube._yaml import load_all_yaml
+    from rawkube.core._yaml import load_all_yaml
 
     if isinstance(source, (str, bytes, os.PathLike)) or hasattr(source, "read"):
         objects: list[Any] = list(load_all_yaml(source))  # type: ignore[arg-type]

@@ -47,10 +47,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from rawkube._decode import MAX_DEPTH, TooDeep, loads
-from rawkube._exceptions import ApiError, DecodeError, RawkubeError, TransportError
-from rawkube._framing import LineFramer
-from rawkube._status import body_snippet, error_from_response, top_level
+from rawkube.core._decode import MAX_DEPTH, TooDeep, loads
+from rawkube.core._exceptions import ApiError, DecodeError, RawkubeError, TransportError
+from rawkube.core._framing import LineFramer
+from rawkube.core._status import body_snippet, error_from_response, top_level
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",

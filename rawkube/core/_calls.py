@@ -2,8 +2,9 @@
 
 :class:`ResourceCore` turns a verb's arguments into a :class:`Call` (method, name,
 subresource, query, body, media types) and a :class:`~rawkube.Result` into the value returned.
-``Api`` and ``AsyncApi`` (``rawkube._api``) only send the calls, so the two cannot drift apart.
-Paging is planned apart, in :mod:`rawkube._pager`, which both drive the same way.
+``Api`` and ``AsyncApi`` (``rawkube.client._api``) only send the calls, so the two cannot drift
+apart.
+Paging is planned apart, in :mod:`rawkube.core._pager`, which both drive the same way.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
-from rawkube._request import RequestBuilder, Result, patch_content_type
-from rawkube._resource import GroupVersionResource, ResourceInfo, check_segment
-from rawkube._watch import WatchDecoder
+from rawkube.core._request import RequestBuilder, Result, patch_content_type
+from rawkube.core._resource import GroupVersionResource, ResourceInfo, check_segment
+from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
     from rawkube.models.autoscaling_v1 import Scale
@@ -192,8 +193,8 @@ class ResourceCore(Generic[T, L]):
         timeout_seconds: int | None,
         accept: str | None = None,
     ) -> Call:
-        from rawkube._selector import field_selector as fields
-        from rawkube._selector import label_selector as labels
+        from rawkube.core._selector import field_selector as fields
+        from rawkube.core._selector import label_selector as labels
 
         if limit is not None and (isinstance(limit, bool) or limit <= 0):
             raise ValueError(f"limit must be a positive number of items, not {limit!r}")
@@ -220,8 +221,8 @@ class ResourceCore(Generic[T, L]):
         send_initial_events: bool | None,
         accept: str | None = None,
     ) -> Call:
-        from rawkube._selector import field_selector as fields
-        from rawkube._selector import label_selector as labels
+        from rawkube.core._selector import field_selector as fields
+        from rawkube.core._selector import label_selector as labels
 
         if isinstance(timeout_seconds, bool) or timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds must be positive, not {timeout_seconds!r}")
@@ -348,7 +349,7 @@ class ResourceCore(Generic[T, L]):
         """
         if self.model is not None or self.namespace is not None or call.method == "GET":
             return None
-        from rawkube._restmapper import qualified_name  # `import rawkube` leaves it for later
+        from rawkube.core._restmapper import qualified_name  # `import rawkube` leaves it for later
 
         return qualified_name(self.info)
 

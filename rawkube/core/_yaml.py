@@ -11,7 +11,7 @@ import struct
 from collections.abc import Callable, Generator, Hashable, Iterator
 from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
-from rawkube._exceptions import DecodeError
+from rawkube.core._exceptions import DecodeError
 
 if TYPE_CHECKING:
     from yaml.nodes import Node

@@ -27,7 +27,7 @@
     ├── ResourceNotFoundError        discovery knows no such resource (also a LookupError)
     └── AmbiguousResourceError       a name matches several resources of one group (LookupError)
 
-The two discovery errors live in ``rawkube._restmapper``, beside the mapper that raises them.
+The two discovery errors live in ``rawkube.core._restmapper``, beside the mapper that raises them.
 
 Misuse of the API (a bad argument, a setter called twice) raises ``ValueError``, ``TypeError``
 or ``RuntimeError``, never one of these. httpx's own exceptions never escape unwrapped.

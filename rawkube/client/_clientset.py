@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from rawkube._api import Api, AsyncApi
-    from rawkube._calls import AllNamespaces
-    from rawkube._clientset_groups import (
+    from rawkube.client._api import Api, AsyncApi
+    from rawkube.client._clientset_groups import (
         AdmissionregistrationV1,
         ApiextensionsV1,
         ApiregistrationV1,
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
         SchedulingV1,
         StorageV1,
     )
+    from rawkube.core._calls import AllNamespaces
     from rawkube.models import Resource
 
 R = TypeVar("R", bound="Resource")
@@ -81,133 +81,133 @@ class Clientset:
 
     def admissionregistration_v1(self) -> AdmissionregistrationV1:
         """The admissionregistration_v1 resources."""
-        from rawkube._clientset_groups import AdmissionregistrationV1
+        from rawkube.client._clientset_groups import AdmissionregistrationV1
 
         return AdmissionregistrationV1(self._client)
 
     def apiextensions_v1(self) -> ApiextensionsV1:
         """The apiextensions_v1 resources."""
-        from rawkube._clientset_groups import ApiextensionsV1
+        from rawkube.client._clientset_groups import ApiextensionsV1
 
         return ApiextensionsV1(self._client)
 
     def apiregistration_v1(self) -> ApiregistrationV1:
         """The apiregistration_v1 resources."""
-        from rawkube._clientset_groups import ApiregistrationV1
+        from rawkube.client._clientset_groups import ApiregistrationV1
 
         return ApiregistrationV1(self._client)
 
     def apps_v1(self) -> AppsV1:
         """The apps_v1 resources."""
-        from rawkube._clientset_groups import AppsV1
+        from rawkube.client._clientset_groups import AppsV1
 
         return AppsV1(self._client)
 
     def authentication_v1(self) -> AuthenticationV1:
         """The authentication_v1 resources."""
-        from rawkube._clientset_groups import AuthenticationV1
+        from rawkube.client._clientset_groups import AuthenticationV1
 
         return AuthenticationV1(self._client)
 
     def authorization_v1(self) -> AuthorizationV1:
         """The authorization_v1 resources."""
-        from rawkube._clientset_groups import AuthorizationV1
+        from rawkube.client._clientset_groups import AuthorizationV1
 
         return AuthorizationV1(self._client)
 
     def autoscaling_v1(self) -> AutoscalingV1:
         """The autoscaling_v1 resources."""
-        from rawkube._clientset_groups import AutoscalingV1
+        from rawkube.client._clientset_groups import AutoscalingV1
 
         return AutoscalingV1(self._client)
 
     def autoscaling_v2(self) -> AutoscalingV2:
         """The autoscaling_v2 resources."""
-        from rawkube._clientset_groups import AutoscalingV2
+        from rawkube.client._clientset_groups import AutoscalingV2
 
         return AutoscalingV2(self._client)
 
     def batch_v1(self) -> BatchV1:
         """The batch_v1 resources."""
-        from rawkube._clientset_groups import BatchV1
+        from rawkube.client._clientset_groups import BatchV1
 
         return BatchV1(self._client)
 
     def certificates_v1(self) -> CertificatesV1:
         """The certificates_v1 resources."""
-        from rawkube._clientset_groups import CertificatesV1
+        from rawkube.client._clientset_groups import CertificatesV1
 
         return CertificatesV1(self._client)
 
     def coordination_v1(self) -> CoordinationV1:
         """The coordination_v1 resources."""
-        from rawkube._clientset_groups import CoordinationV1
+        from rawkube.client._clientset_groups import CoordinationV1
 
         return CoordinationV1(self._client)
 
     def core_v1(self) -> CoreV1:
         """The core_v1 resources."""
-        from rawkube._clientset_groups import CoreV1
+        from rawkube.client._clientset_groups import CoreV1
 
         return CoreV1(self._client)
 
     def discovery_v1(self) -> DiscoveryV1:
         """The discovery_v1 resources."""
-        from rawkube._clientset_groups import DiscoveryV1
+        from rawkube.client._clientset_groups import DiscoveryV1
 
         return DiscoveryV1(self._client)
 
     def events_v1(self) -> EventsV1:
         """The events_v1 resources."""
-        from rawkube._clientset_groups import EventsV1
+        from rawkube.client._clientset_groups import EventsV1
 
         return EventsV1(self._client)
 
     def flowcontrol_v1(self) -> FlowcontrolV1:
         """The flowcontrol_v1 resources."""
-        from rawkube._clientset_groups import FlowcontrolV1
+        from rawkube.client._clientset_groups import FlowcontrolV1
 
         return FlowcontrolV1(self._client)
 
     def networking_v1(self) -> NetworkingV1:
         """The networking_v1 resources."""
-        from rawkube._clientset_groups import NetworkingV1
+        from rawkube.client._clientset_groups import NetworkingV1
 
         return NetworkingV1(self._client)
 
     def node_v1(self) -> NodeV1:
         """The node_v1 resources."""
-        from rawkube._clientset_groups import NodeV1
+        from rawkube.client._clientset_groups import NodeV1
 
         return NodeV1(self._client)
 
     def policy_v1(self) -> PolicyV1:
         """The policy_v1 resources."""
-        from rawkube._clientset_groups import PolicyV1
+        from rawkube.client._clientset_groups import PolicyV1
 
         return PolicyV1(self._client)
 
     def rbac_v1(self) -> RbacV1:
         """The rbac_v1 resources."""
-        from rawkube._clientset_groups import RbacV1
+        from rawkube.client._clientset_groups import RbacV1
 
         return RbacV1(self._client)
 
     def resource_v1(self) -> ResourceV1:
         """The resource_v1 resources."""
-        from rawkube._clientset_groups import ResourceV1
+        from rawkube.client._clientset_groups import ResourceV1
 
         return ResourceV1(self._client)
 
     def scheduling_v1(self) -> SchedulingV1:
         """The scheduling_v1 resources."""
-        from rawkube._clientset_groups import SchedulingV1
+        from rawkube.client._clientset_groups import SchedulingV1
 
         return SchedulingV1(self._client)
 
     def storage_v1(self) -> StorageV1:
         """The storage_v1 resources."""
-        from rawkube._clientset_groups import StorageV1
+        from rawkube.client._clientset_groups import StorageV1
 
         return StorageV1(self._client)
 
@@ -222,132 +222,132 @@ class AsyncClientset:
 
     def admissionregistration_v1(self) -> AsyncAdmissionregistrationV1:
         """The admissionregistration_v1 resources."""
-        from rawkube._clientset_groups import AsyncAdmissionregistrationV1
+        from rawkube.client._clientset_groups import AsyncAdmissionregistrationV1
 
         return AsyncAdmissionregistrationV1(self._client)
 
     def apiextensions_v1(self) -> AsyncApiextensionsV1:
         """The apiextensions_v1 resources."""
-        from rawkube._clientset_groups import AsyncApiextensionsV1
+        from rawkube.client._clientset_groups import AsyncApiextensionsV1
 
         return AsyncApiextensionsV1(self._client)
 
     def apiregistration_v1(self) -> AsyncApiregistrationV1:
         """The apiregistration_v1 resources."""
-        from rawkube._clientset_groups import AsyncApiregistrationV1
+        from rawkube.client._clientset_groups import AsyncApiregistrationV1
 
         return AsyncApiregistrationV1(self._client)
 
     def apps_v1(self) -> AsyncAppsV1:
         """The apps_v1 resources."""
-        from rawkube._clientset_groups import AsyncAppsV1
+        from rawkube.client._clientset_groups import AsyncAppsV1
 
         return AsyncAppsV1(self._client)
 
     def authentication_v1(self) -> AsyncAuthenticationV1:
         """The authentication_v1 resources."""
-        from rawkube._clientset_groups import AsyncAuthenticationV1
+        from rawkube.client._clientset_groups import AsyncAuthenticationV1
 
         return AsyncAuthenticationV1(self._client)
 
     def authorization_v1(self) -> AsyncAuthorizationV1:
         """The authorization_v1 resources."""
-        from rawkube._clientset_groups import AsyncAuthorizationV1
+        from rawkube.client._clientset_groups import AsyncAuthorizationV1
 
         return AsyncAuthorizationV1(self._client)
 
     def autoscaling_v1(self) -> AsyncAutoscalingV1:
         """The autoscaling_v1 resources."""
-        from rawkube._clientset_groups import AsyncAutoscalingV1
+        from rawkube.client._clientset_groups import AsyncAutoscalingV1
 
         return AsyncAutoscalingV1(self._client)
 
     def autoscaling_v2(self) -> AsyncAutoscalingV2:
         """The autoscaling_v2 resources."""
-        from rawkube._clientset_groups import AsyncAutoscalingV2
+        from rawkube.client._clientset_groups import AsyncAutoscalingV2
 
         return AsyncAutoscalingV2(self._client)
 
     def batch_v1(self) -> AsyncBatchV1:
         """The batch_v1 resources."""
-        from rawkube._clientset_groups import AsyncBatchV1
+        from rawkube.client._clientset_groups import AsyncBatchV1
 
         return AsyncBatchV1(self._client)
 
     def certificates_v1(self) -> AsyncCertificatesV1:
         """The certificates_v1 resources."""
-        from rawkube._clientset_groups import AsyncCertificatesV1
+        from rawkube.client._clientset_groups import AsyncCertificatesV1
 
         return AsyncCertificatesV1(self._client)
 
     def coordination_v1(self) -> AsyncCoordinationV1:
         """The coordination_v1 resources."""
-        from rawkube._clientset_groups import AsyncCoordinationV1
+        from rawkube.client._clientset_groups import AsyncCoordinationV1
 
         return AsyncCoordinationV1(self._client)
 
     def core_v1(self) -> AsyncCoreV1:
         """The core_v1 resources."""
-        from rawkube._clientset_groups import AsyncCoreV1
+        from rawkube.client._clientset_groups import AsyncCoreV1
 
         return AsyncCoreV1(self._client)
 
     def discovery_v1(self) -> AsyncDiscoveryV1:
         """The discovery_v1 resources."""
-        from rawkube._clientset_groups import AsyncDiscoveryV1
+        from rawkube.client._clientset_groups import AsyncDiscoveryV1
 
         return AsyncDiscoveryV1(self._client)
 
     def events_v1(self) -> AsyncEventsV1:
         """The events_v1 resources."""
-        from rawkube._clientset_groups import AsyncEventsV1
+        from rawkube.client._clientset_groups import AsyncEventsV1
 
         return AsyncEventsV1(self._client)
 
     def flowcontrol_v1(self) -> AsyncFlowcontrolV1:
         """The flowcontrol_v1 resources."""
-        from rawkube._clientset_groups import AsyncFlowcontrolV1
+        from rawkube.client._clientset_groups import AsyncFlowcontrolV1
 
         return AsyncFlowcontrolV1(self._client)
 
     def networking_v1(self) -> AsyncNetworkingV1:
         """The networking_v1 resources."""
-        from rawkube._clientset_groups import AsyncNetworkingV1
+        from rawkube.client._clientset_groups import AsyncNetworkingV1
 
         return AsyncNetworkingV1(self._client)
 
     def node_v1(self) -> AsyncNodeV1:
         """The node_v1 resources."""
-        from rawkube._clientset_groups import AsyncNodeV1
+        from rawkube.client._clientset_groups import AsyncNodeV1
 
         return AsyncNodeV1(self._client)
 
     def policy_v1(self) -> AsyncPolicyV1:
         """The policy_v1 resources."""
-        from rawkube._clientset_groups import AsyncPolicyV1
+        from rawkube.client._clientset_groups import AsyncPolicyV1
 
         return AsyncPolicyV1(self._client)
 
     def rbac_v1(self) -> AsyncRbacV1:
         """The rbac_v1 resources."""
-        from rawkube._clientset_groups import AsyncRbacV1
+        from rawkube.client._clientset_groups import AsyncRbacV1
 
         return AsyncRbacV1(self._client)
 
     def resource_v1(self) -> AsyncResourceV1:
         """The resource_v1 resources."""
-        from rawkube._clientset_groups import AsyncResourceV1
+        from rawkube.client._clientset_groups import AsyncResourceV1
 
         return AsyncResourceV1(self._client)
 
     def scheduling_v1(self) -> AsyncSchedulingV1:
         """The scheduling_v1 resources."""
-        from rawkube._clientset_groups import AsyncSchedulingV1
+        from rawkube.client._clientset_groups import AsyncSchedulingV1
 
         return AsyncSchedulingV1(self._client)
 
     def storage_v1(self) -> AsyncStorageV1:
         """The storage_v1 resources."""
-        from rawkube._clientset_groups import AsyncStorageV1
+        from rawkube.client._clientset_groups import AsyncStorageV1
 
         return AsyncStorageV1(self._client)

@@ -1,6 +1,6 @@
 """The typed resource interface: ``Api[T]`` and ``AsyncApi[T]``, one request per verb.
 
-Both only send what :class:`~rawkube._calls.ResourceCore` plans and return what it reads, so
+Both only send what :class:`~rawkube.core._calls.ResourceCore` plans and return what it reads, so
 the sync and async flavours share every decision; a test keeps their signatures the same.
 """
 
@@ -10,7 +10,14 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from rawkube._calls import (
+from rawkube.client._watch_stream import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_WATCH_TIMEOUT,
+    AsyncWatch,
+    Watch,
+    read_timeout,
+)
+from rawkube.core._calls import (
     ALL,
     METADATA_ACCEPT,
     TABLE_ACCEPT,
@@ -21,22 +28,16 @@ from rawkube._calls import (
     PatchType,
     ResourceCore,
 )
-from rawkube._exceptions import GoneError
-from rawkube._framing import TextLines
-from rawkube._pager import check_page_size, collect, page_of, pages
-from rawkube._request import Result
-from rawkube._resource import GroupVersionResource
-from rawkube._watch import WatchDecoder
-from rawkube._watches import (
-    DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_WATCH_TIMEOUT,
-    AsyncWatch,
-    Watch,
-    read_timeout,
-)
+from rawkube.core._exceptions import GoneError
+from rawkube.core._framing import TextLines
+from rawkube.core._pager import check_page_size, collect, page_of, pages
+from rawkube.core._request import Result
+from rawkube.core._resource import GroupVersionResource
+from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
-    from rawkube._client import AsyncClient, Client
+    from rawkube.client._client import AsyncClient, Client
+    from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
     from rawkube.config import Config
     from rawkube.models import Resource
     from rawkube.models.autoscaling_v1 import Scale
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
         Status,
         Table,
     )
-    from rawkube.runtime.watcher import AsyncRetryWatcher, RetryWatcher
 
 __all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic", "DynamicApi"]
 
@@ -90,7 +90,7 @@ class _Verbs(Generic[T, L]):
         return self._core.apply_to(builder, call).do()  # type: ignore[attr-defined, no-any-return]
 
     def _collect(self, first: Call, read: Callable[[Result], Any]) -> Any:
-        """Drive :func:`~rawkube._pager.collect`: each page sent, parsed once, handed back."""
+        """Drive :func:`~rawkube.core._pager.collect`: each page sent, parsed once, handed back."""
         flow = collect(first)
         call = next(flow)
         while True:
@@ -536,7 +536,7 @@ class _Verbs(Generic[T, L]):
         ``retry=True`` gives a :class:`~rawkube.RetryWatcher` from ``resource_version`` instead.
         """
         if retry:
-            from rawkube.runtime.watcher import RetryWatcher
+            from rawkube.client._retry_watch import RetryWatcher
 
             return RetryWatcher(
                 self,
@@ -1044,7 +1044,7 @@ class _AsyncVerbs(Generic[T, L]):
     ) -> AsyncWatch[T] | AsyncRetryWatcher[T]:
         """As :meth:`Api.watch`: an :class:`~rawkube.AsyncWatch` (``async for``, ``async with``)."""
         if retry:
-            from rawkube.runtime.watcher import AsyncRetryWatcher
+            from rawkube.client._retry_watch import AsyncRetryWatcher
 
             return AsyncRetryWatcher(
                 self,
@@ -1144,7 +1144,7 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
         question = self._core.scope_question(call)
         if question is None:
             return super()._send(call)
-        from rawkube._exceptions import RawkubeError
+        from rawkube.core._exceptions import RawkubeError
 
         try:
             scope = self._client.discovery.resolve(question)
@@ -1173,7 +1173,7 @@ class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
         question = self._core.scope_question(call)
         if question is None:
             return await super()._send(call)
-        from rawkube._exceptions import RawkubeError
+        from rawkube.core._exceptions import RawkubeError
 
         try:
             scope = await self._client.discovery.resolve(question)

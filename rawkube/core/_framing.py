@@ -8,7 +8,7 @@ refuses to hold a line past its ``max_bytes`` rather than buffer without end.
 
 from __future__ import annotations
 
-from rawkube._exceptions import DecodeError
+from rawkube.core._exceptions import DecodeError
 
 __all__ = ["LineFramer", "LineTooLong", "TextLines"]
 

@@ -51,8 +51,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rawkube import _http
-from rawkube._clock import Deadline
-from rawkube._exceptions import (
+from rawkube._http import httpx
+from rawkube.config import ClientCertificate, Config
+from rawkube.config._config import redact_url, url_problem
+from rawkube.core._clock import Deadline
+from rawkube.core._exceptions import (
     ApiError,
     ConfigError,
     ConnectError,
@@ -61,12 +64,9 @@ from rawkube._exceptions import (
     RequestTimeoutError,
     TransportError,
 )
-from rawkube._http import httpx
-from rawkube._request import ApiRequest, Result, parse_warnings
-from rawkube._status import error_from_response
-from rawkube._throttle import TokenBucket
-from rawkube.config import ClientCertificate, Config
-from rawkube.config._config import redact_url, url_problem
+from rawkube.core._request import ApiRequest, Result, parse_warnings
+from rawkube.core._status import error_from_response
+from rawkube.core._throttle import TokenBucket
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

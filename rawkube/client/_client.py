@@ -8,14 +8,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-from rawkube._api import Api, AsyncApi, AsyncDynamic, AsyncDynamicApi, Dynamic, DynamicApi
-from rawkube._calls import AllNamespaces
-from rawkube._clientset import AsyncClientset, Clientset
-from rawkube._exceptions import RawkubeError
 from rawkube._http import httpx
-from rawkube._request import RequestBuilder, Result, patch_content_type
-from rawkube._resource import GroupVersion
-from rawkube._transport import (
+from rawkube.client._api import Api, AsyncApi, AsyncDynamic, AsyncDynamicApi, Dynamic, DynamicApi
+from rawkube.client._clientset import AsyncClientset, Clientset
+from rawkube.client._transport import (
     DEFAULT_KEEPALIVE_EXPIRY,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONNECTIONS,
@@ -25,13 +21,17 @@ from rawkube._transport import (
     Limits,
     SyncTransport,
 )
-from rawkube._watch import WatchDecoder
-from rawkube._watches import DEFAULT_IDLE_TIMEOUT, AsyncWatch, Watch
+from rawkube.client._watch_stream import DEFAULT_IDLE_TIMEOUT, AsyncWatch, Watch
 from rawkube.config import Config, load_config
+from rawkube.core._calls import AllNamespaces
+from rawkube.core._exceptions import RawkubeError
+from rawkube.core._request import RequestBuilder, Result, patch_content_type
+from rawkube.core._resource import GroupVersion
+from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
-    from rawkube._discovery import AsyncDiscovery, Discovery
-    from rawkube._manifests import Source
+    from rawkube.client._discovery import AsyncDiscovery, Discovery
+    from rawkube.client._manifests import Source
     from rawkube.models import Resource
 
 R = TypeVar("R", bound=RequestBuilder)
@@ -330,7 +330,7 @@ class Client(_VerbStarters[Request]):
         ``rawkube.Discovery(client, ttl=..., disk_cache=False)`` for other settings.
         """
         if self._discovery is None:
-            from rawkube._discovery import Discovery
+            from rawkube.client._discovery import Discovery
 
             self._discovery = Discovery(self)
         return self._discovery
@@ -358,7 +358,7 @@ class Client(_VerbStarters[Request]):
         :class:`~rawkube.DecodeError`, ``ValueError``) with a message that starts with the
         document's index, kind and name.
         """
-        from rawkube._manifests import located, manifests_of, namespace_for  # on first use
+        from rawkube.client._manifests import located, manifests_of, namespace_for  # on first use
 
         applied = []
         for manifest in manifests_of(manifests):
@@ -481,7 +481,7 @@ class AsyncClient(_VerbStarters[AsyncRequest]):
     def discovery(self) -> AsyncDiscovery:
         """What the server serves, awaited; as :attr:`Client.discovery`."""
         if self._discovery is None:
-            from rawkube._discovery import AsyncDiscovery
+            from rawkube.client._discovery import AsyncDiscovery
 
             self._discovery = AsyncDiscovery(self)
         return self._discovery
@@ -500,7 +500,7 @@ class AsyncClient(_VerbStarters[AsyncRequest]):
         namespace: str | None = None,
     ) -> list[Any]:
         """As :meth:`Client.apply_manifests`, awaited."""
-        from rawkube._manifests import located, manifests_of, namespace_for  # on first use
+        from rawkube.client._manifests import located, manifests_of, namespace_for  # on first use
 
         applied = []
         for manifest in manifests_of(manifests):

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from rawkube._decode import BULK_BYTES, MAX_DEPTH, TooDeep, collector_paused, loads
-from rawkube._exceptions import DecodeError
-from rawkube._resource import GroupVersion, check_segment, layout_path
-from rawkube._status import body_snippet, decode_status, error_from_response
-from rawkube.config._headers import header_problem
+from rawkube.core._decode import BULK_BYTES, MAX_DEPTH, TooDeep, collector_paused, loads
+from rawkube.core._exceptions import DecodeError
+from rawkube.core._headers import header_problem
+from rawkube.core._resource import GroupVersion, check_segment, layout_path
+from rawkube.core._status import body_snippet, decode_status, error_from_response
 
 PATCH_CONTENT_TYPES: dict[str, str] = {
     "json": "application/json-patch+json",
@@ -409,7 +409,7 @@ class Result:
         """The body decoded as JSON.
 
         Raises :class:`DecodeError` when it is not JSON or nests objects and arrays deeper than
-        200 levels (``MAX_DEPTH`` in :mod:`rawkube._decode`).
+        200 levels (``MAX_DEPTH`` in :mod:`rawkube.core._decode`).
         """
         return self._parse(into="")
 

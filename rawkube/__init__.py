@@ -23,17 +23,11 @@ from rawkube.config import (
     incluster_config,
     load_config,
 )
-from rawkube.core._calls import ALL
-from rawkube.core._clock import Clock
-from rawkube.core._decode import set_collector_pause
-from rawkube.core._exceptions import (
+from rawkube.core._api_errors import (
     AlreadyExistsError,
     ApiError,
     BadRequestError,
-    ConfigError,
     ConflictError,
-    ConnectError,
-    DecodeError,
     ForbiddenError,
     GatewayTimeoutError,
     GoneError,
@@ -41,14 +35,22 @@ from rawkube.core._exceptions import (
     InvalidError,
     MethodNotAllowedError,
     NotFoundError,
-    RawkubeError,
-    RequestTimeoutError,
     ServerTimeoutError,
     ServiceUnavailableError,
     TooManyRequestsError,
-    TransportError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
+)
+from rawkube.core._calls import ALL
+from rawkube.core._clock import Clock
+from rawkube.core._decode import set_collector_pause
+from rawkube.core._exceptions import (
+    ConfigError,
+    ConnectError,
+    DecodeError,
+    RawkubeError,
+    RequestTimeoutError,
+    TransportError,
 )
 from rawkube.core._request import ApiRequest, RequestBuilder, Result
 from rawkube.core._resource import (
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
     from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
-    from rawkube.core._yaml import load_all_yaml
+    from rawkube.models._yaml import load_all_yaml
     from rawkube.models.meta_v1 import Status, StatusCause, StatusDetails
 
 # Each name here loads its module on first use, so a program pays only for what it touches:
@@ -83,7 +85,7 @@ _LAZY = {
     "Status": "rawkube.models.meta_v1",
     "StatusCause": "rawkube.models.meta_v1",
     "StatusDetails": "rawkube.models.meta_v1",
-    "load_all_yaml": "rawkube.core._yaml",
+    "load_all_yaml": "rawkube.models._yaml",
     "selector": "rawkube.core._selector",
 }
 

@@ -6,7 +6,7 @@ Each takes any exception and answers False for anything that is not the matching
 
 from __future__ import annotations
 
-from rawkube.core._exceptions import (
+from rawkube.core._api_errors import (
     AlreadyExistsError,
     ApiError,
     BadRequestError,

@@ -12,7 +12,8 @@ import yaml
 
 import rawkube
 import rawkube.core._yaml
-from rawkube.core._yaml import _go_float32, load_all_yaml, load_yaml_document
+from rawkube.core._yaml import _go_float32, load_yaml_document
+from rawkube.models._yaml import load_all_yaml
 from rawkube.models.apps_v1 import Deployment
 from rawkube.models.core_v1 import ConfigMap, Secret
 

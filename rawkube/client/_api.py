@@ -17,6 +17,7 @@ from rawkube.client._watch_stream import (
     Watch,
     read_timeout,
 )
+from rawkube.core._api_errors import GoneError
 from rawkube.core._calls import (
     ALL,
     METADATA_ACCEPT,
@@ -28,7 +29,6 @@ from rawkube.core._calls import (
     PatchType,
     ResourceCore,
 )
-from rawkube.core._exceptions import GoneError
 from rawkube.core._framing import TextLines
 from rawkube.core._pager import check_page_size, collect, page_of, pages
 from rawkube.core._request import Result

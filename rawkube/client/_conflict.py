@@ -7,8 +7,8 @@ from itertools import islice
 from typing import TypeVar
 
 from rawkube.core import _backoff
+from rawkube.core._api_errors import ConflictError
 from rawkube.core._clock import SYSTEM_CLOCK, Clock
-from rawkube.core._exceptions import ConflictError
 
 T = TypeVar("T")
 

@@ -57,6 +57,7 @@ from rawkube.client._discovery_cache import (
     server_cache_key,
     write_cache,
 )
+from rawkube.core._api_errors import ApiError
 from rawkube.core._discovery_data import (
     DiscoveryData,
     GroupInfo,
@@ -68,7 +69,6 @@ from rawkube.core._discovery_data import (
     parse_api_versions,
     preferred_resources,
 )
-from rawkube.core._exceptions import ApiError
 from rawkube.core._request import Result
 from rawkube.core._resource import (
     GroupVersion,

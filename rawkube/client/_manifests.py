@@ -43,7 +43,7 @@ def manifests_of(source: Source) -> list[Manifest]:
     object that is neither a model nor a mapping, ``ValueError`` for one without apiVersion,
     kind or metadata.name.
     """
-    from rawkube.core._yaml import load_all_yaml
+    from rawkube.models._yaml import load_all_yaml
 
     if isinstance(source, (str, bytes, os.PathLike)) or hasattr(source, "read"):
         objects: list[Any] = list(load_all_yaml(source))  # type: ignore[arg-type]

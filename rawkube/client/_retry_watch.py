@@ -35,15 +35,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rawkube.core._exceptions import (
+from rawkube.core._api_errors import (
     ApiError,
-    DecodeError,
     ForbiddenError,
     GoneError,
     TooManyRequestsError,
-    TransportError,
     UnauthorizedError,
 )
+from rawkube.core._exceptions import DecodeError, TransportError
 from rawkube.core._pager import page_of
 from rawkube.core._watch_decoder import WatchEvent
 

@@ -54,9 +54,9 @@ from rawkube import _http
 from rawkube._http import httpx
 from rawkube.config import ClientCertificate, Config
 from rawkube.config._config import redact_url, url_problem
+from rawkube.core._api_errors import ApiError
 from rawkube.core._clock import Deadline
 from rawkube.core._exceptions import (
-    ApiError,
     ConfigError,
     ConnectError,
     DecodeError,

@@ -24,8 +24,8 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rawkube.core._api_errors import GoneError
 from rawkube.core._calls import Call
-from rawkube.core._exceptions import GoneError
 
 __all__ = [
     "Page",

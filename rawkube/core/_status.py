@@ -14,7 +14,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from rawkube.core._exceptions import ApiError, api_error_class
+from rawkube.core._api_errors import ApiError, api_error_class
 
 if TYPE_CHECKING:
     from rawkube.models.meta_v1 import Status

@@ -47,8 +47,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+from rawkube.core._api_errors import ApiError
 from rawkube.core._decode import MAX_DEPTH, TooDeep, loads
-from rawkube.core._exceptions import ApiError, DecodeError, RawkubeError, TransportError
+from rawkube.core._exceptions import DecodeError, RawkubeError, TransportError
 from rawkube.core._framing import LineFramer
 from rawkube.core._status import body_snippet, error_from_response, top_level
 

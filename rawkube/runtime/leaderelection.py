@@ -79,9 +79,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rawkube.core._api_errors import NotFoundError
 from rawkube.core._backoff import jitter
 from rawkube.core._clock import Clock
-from rawkube.core._exceptions import NotFoundError, RawkubeError
+from rawkube.core._exceptions import RawkubeError
 
 # This module may load with ``import rawkube`` (through rawkube.runtime), which must stay
 # light: pydantic (the models) and asyncio are imported where first needed.

@@ -181,7 +181,7 @@ class FakeCluster:
 
     def load_yaml(self, text: str | bytes | Path) -> list[dict[str, Any]]:
         """Store every object of a YAML stream (as :func:`rawkube.load_all_yaml` reads it)."""
-        from rawkube.core._yaml import load_all_yaml
+        from rawkube.models._yaml import load_all_yaml
 
         return [self.create(obj) for obj in load_all_yaml(text)]
 

@@ -56,7 +56,7 @@ else:
 
 
 def httpcore() -> ModuleType:
-    """The engine's transport layer (httpcore or httpcore2), imported on first use: it costs
-    ~25 ms, and only a client that builds a connection pool needs it.
+    """The engine's transport layer (httpcore or httpcore2), imported on first use: its import
+    is slow, and only a client that builds a connection pool needs it.
     """
     return _load(_CORE[ENGINE])

@@ -73,8 +73,8 @@ if TYPE_CHECKING:
 
     import httpcore
 
-    # httpcore is imported when a pool is built, not with rawkube (it costs ~25 ms); at run time
-    # the pool only calls the backend's methods.
+    # httpcore is imported when a pool is built, not with rawkube (its import is slow); at run
+    # time the pool only calls the backend's methods.
     _NetworkBackend = httpcore.NetworkBackend
 else:
     _NetworkBackend = object

@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from rawkube._public import publish
 from rawkube._version import __version__
 from rawkube.client._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
 from rawkube.client._client import (
@@ -100,6 +101,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
     value = getattr(import_module(module), name)
     globals()[name] = value  # later lookups find it without calling this again
+    publish(__name__, globals(), [name])
     return value
 
 
@@ -177,3 +179,5 @@ __all__ = [
     "selector",
     "set_collector_pause",
 ]
+
+publish(__name__, globals(), __all__)

@@ -6,6 +6,7 @@ Each takes any exception and answers False for anything that is not the matching
 
 from __future__ import annotations
 
+from rawkube._public import publish
 from rawkube.core._api_errors import (
     AlreadyExistsError,
     ApiError,
@@ -129,3 +130,6 @@ def reason_for(exc: BaseException) -> str:
 def suggests_client_delay(exc: BaseException) -> int | None:
     """Seconds the server asked the client to wait (``Retry-After``), or None."""
     return exc.retry_after if isinstance(exc, ApiError) else None
+
+
+publish(__name__, globals(), __all__)

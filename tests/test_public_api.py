@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
+import sys
+
+import pytest
 
 import rawkube
 from rawkube import errors
@@ -149,3 +153,44 @@ assert rawkube.config.auth.ExecAuth is ExecAuth
 def test_status_models_load_on_first_use():
     assert rawkube.Status.model_validate_json(b'{"kind":"Status","code":404}').code == 404
     assert rawkube.StatusDetails is not None
+
+
+PUBLIC_PACKAGES = [
+    "rawkube",
+    "rawkube.config",
+    "rawkube.runtime",
+    "rawkube.testing",
+    "rawkube.models",
+]
+
+
+@pytest.mark.parametrize("package", PUBLIC_PACKAGES)
+def test_public_classes_and_functions_report_a_public_module(package):
+    # What a repr, a traceback or generated docs show is where a user imports the name from.
+    # Dataclasses and pydantic models keep their defining module (rawkube/_public.py says why).
+    code = f"""
+import dataclasses, importlib, inspect
+module = importlib.import_module({package!r})
+wrong = []
+for name in module.__all__:
+    obj = getattr(module, name)
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        continue
+    if inspect.isclass(obj) and (dataclasses.is_dataclass(obj) or hasattr(obj, "__pydantic_fields__")):
+        continue
+    if obj.__module__ not in {PUBLIC_PACKAGES!r}:
+        wrong.append(f"{{name}}: {{obj.__module__}}")
+assert not wrong, wrong
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_error_reported_as_rawkube_s_survives_pickling():
+    import pickle
+
+    error = rawkube.NotFoundError(404, "NotFound", 'pods "web-0" not found')
+    assert type(error).__module__ == "rawkube"
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is rawkube.NotFoundError
+    assert again.code == 404

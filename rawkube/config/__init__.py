@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rawkube._public import publish
 from rawkube.config._config import (
     ClientCertificate,
     Config,
@@ -42,6 +43,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(f"{__name__}.{module}"), name)
     globals()[name] = value  # later lookups find it without calling this again
+    publish(__name__, globals(), [name])
     return value
 
 
@@ -64,3 +66,5 @@ __all__ = [
     "incluster_config",
     "load_config",
 ]
+
+publish(__name__, globals(), __all__)

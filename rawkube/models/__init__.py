@@ -11,6 +11,7 @@ decoded by ``Result.into()`` builds when it is first read.
 
 from typing import TYPE_CHECKING, Any
 
+from rawkube._public import publish
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
 from rawkube.models._lazy import Lazy
 from rawkube.models._types import (
@@ -63,3 +64,5 @@ __all__ = [
     "parse_time",
     "quantity_equal",
 ]
+
+publish(__name__, globals(), __all__)

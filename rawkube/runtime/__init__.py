@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from rawkube._public import publish
 from rawkube.client._retry_watch import (
     AsyncListThenWatch,
     AsyncRetryWatcher,
@@ -113,4 +114,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'rawkube.runtime' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"rawkube.runtime.{module}"), name)
     globals()[name] = value
+    publish(__name__, globals(), [name])
     return value
+
+
+publish(__name__, globals(), __all__)

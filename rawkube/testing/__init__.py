@@ -1,5 +1,6 @@
 """Testing helpers: :class:`FakeCluster`, an in-memory Kubernetes API server, and its parts."""
 
+from rawkube._public import publish
 from rawkube.core._clock import FakeClock
 from rawkube.testing._cluster import FakeCluster
 from rawkube.testing._http import Action
@@ -9,3 +10,4 @@ __all__ = ["Action", "FakeClock", "FakeCluster", "FakeServer"]
 
 for _name in ("Action", "FakeCluster", "FakeServer"):
     globals()[_name].__module__ = "rawkube.testing"
+publish(__name__, globals(), __all__)

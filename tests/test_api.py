@@ -11,7 +11,9 @@ import pytest
 import respx
 
 import rawkube
-from rawkube.client._api import AsyncApi, AsyncDynamicApi, DynamicApi, _AsyncVerbs, _Verbs
+from rawkube.client._api import AsyncApi, AsyncDynamicApi, DynamicApi
+from rawkube.client._async_verbs import _AsyncVerbs
+from rawkube.client._sync_verbs import _Verbs
 from rawkube.core._clock import FakeClock
 from rawkube.core._framing import TextLines
 from rawkube.models.apps_v1 import Deployment

@@ -47,7 +47,8 @@ from rawkube.core._pager import page_of
 from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
-    from rawkube.client._api import _AsyncVerbs, _Verbs
+    from rawkube.client._async_verbs import _AsyncVerbs
+    from rawkube.client._sync_verbs import _Verbs
     from rawkube.client._watch_stream import AsyncWatch, Watch
     from rawkube.core._clock import Clock
 

@@ -71,7 +71,8 @@ from rawkube.runtime.cache import (
 )
 
 if TYPE_CHECKING:
-    from rawkube.client._api import _AsyncVerbs, _Verbs
+    from rawkube.client._async_verbs import _AsyncVerbs
+    from rawkube.client._sync_verbs import _Verbs
     from rawkube.core._clock import Clock
 
 __all__ = [

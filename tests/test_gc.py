@@ -50,11 +50,16 @@ def application_collector() -> Iterator[None]:
 
 @pytest.fixture
 def collections() -> Iterator[list[int]]:
-    """The generation of each collection that starts during the test."""
+    """The generation of each collection that starts in the test's thread during the test.
+
+    A collection runs in the thread whose allocation (or ``gc.collect()``) set it off; one that
+    a thread left over from an earlier test starts is not this test's decode's doing.
+    """
     started: list[int] = []
+    ours = threading.get_ident()
 
     def record(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
+        if phase == "start" and threading.get_ident() == ours:
             started.append(info["generation"])
 
     gc.callbacks.append(record)

@@ -63,8 +63,10 @@ from rawkube.core._resource import (
 from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
-    from rawkube.client._discovery import AsyncDiscovery, Discovery, GroupInfo
+    from rawkube.client._async_discovery import AsyncDiscovery
+    from rawkube.client._discovery import GroupInfo
     from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
+    from rawkube.client._sync_discovery import Discovery
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
     from rawkube.models._yaml import load_all_yaml
@@ -76,9 +78,9 @@ if TYPE_CHECKING:
 # resuming watches).
 _LAZY = {
     "AmbiguousResourceError": "rawkube.core._restmapper",
-    "AsyncDiscovery": "rawkube.client._discovery",
+    "AsyncDiscovery": "rawkube.client._async_discovery",
     "AsyncRetryWatcher": "rawkube.client._retry_watch",
-    "Discovery": "rawkube.client._discovery",
+    "Discovery": "rawkube.client._sync_discovery",
     "GroupInfo": "rawkube.client._discovery",
     "RESTMapper": "rawkube.core._restmapper",
     "ResourceNotFoundError": "rawkube.core._restmapper",

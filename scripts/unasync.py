@@ -29,6 +29,11 @@ PAIRS = [
         "rawkube/client/_sync_verbs.py",
         "Every verb of one resource, blocking: the methods ``Api`` and ``DynamicApi`` share.",
     ),
+    (
+        "rawkube/client/_async_discovery.py",
+        "rawkube/client/_sync_discovery.py",
+        "What an API server serves, asked by a :class:`~rawkube.Client`: discovery's driver.",
+    ),
 ]
 
 SUBSTITUTIONS = [
@@ -44,6 +49,7 @@ SUBSTITUTIONS = [
     (r"\bAsyncWatch\b", "Watch"),
     (r"\bAsyncRetryWatcher\b", "RetryWatcher"),
     (r"\bAsyncClient\b", "Client"),
+    (r"\bAsyncDiscovery\b", "Discovery"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\b__aiter__\b", "__iter__"),

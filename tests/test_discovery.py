@@ -13,9 +13,8 @@ import pytest
 import respx
 
 from rawkube import AsyncClient, Client, Config, DecodeError, GroupVersionKind, GroupVersionResource
+from rawkube.client._async_discovery import AsyncDiscovery
 from rawkube.client._discovery import (
-    AsyncDiscovery,
-    Discovery,
     DiscoveryData,
     GroupInfo,
     discovery_format,
@@ -26,6 +25,7 @@ from rawkube.client._discovery import (
     preferred_resources,
     server_cache_key,
 )
+from rawkube.client._sync_discovery import Discovery
 from rawkube.config.auth import BearerTokenAuth
 from rawkube.core._clock import FakeClock
 from rawkube.core._resource import ResourceInfo

@@ -60,7 +60,9 @@ LOADED_ON_FIRST_USE = (
     # rawkube's own: each behind a name that loads it (rawkube.RetryWatcher, client.core_v1,
     # apply_manifests, load_config finding a file, a user with an exec stanza...)
     "rawkube.client._clientset_groups",
+    "rawkube.client._async_discovery",
     "rawkube.client._discovery",
+    "rawkube.client._sync_discovery",
     "rawkube.client._manifests",
     "rawkube.core._restmapper",
     "rawkube.core._selector",

@@ -30,8 +30,9 @@ from rawkube.core._resource import GroupVersion
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
-    from rawkube.client._discovery import AsyncDiscovery, Discovery
+    from rawkube.client._async_discovery import AsyncDiscovery
     from rawkube.client._manifests import Source
+    from rawkube.client._sync_discovery import Discovery
     from rawkube.models import Resource
 
 R = TypeVar("R", bound=RequestBuilder)
@@ -330,7 +331,7 @@ class Client(_VerbStarters[Request]):
         ``rawkube.Discovery(client, ttl=..., disk_cache=False)`` for other settings.
         """
         if self._discovery is None:
-            from rawkube.client._discovery import Discovery
+            from rawkube.client._sync_discovery import Discovery
 
             self._discovery = Discovery(self)
         return self._discovery
@@ -481,7 +482,7 @@ class AsyncClient(_VerbStarters[AsyncRequest]):
     def discovery(self) -> AsyncDiscovery:
         """What the server serves, awaited; as :attr:`Client.discovery`."""
         if self._discovery is None:
-            from rawkube.client._discovery import AsyncDiscovery
+            from rawkube.client._async_discovery import AsyncDiscovery
 
             self._discovery = AsyncDiscovery(self)
         return self._discovery

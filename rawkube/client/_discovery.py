@@ -72,21 +72,16 @@ from rawkube.core._discovery_data import (
 from rawkube.core._request import Result
 from rawkube.core._resource import (
     GroupVersion,
-    GroupVersionKind,
-    GroupVersionResource,
     ResourceInfo,
 )
 from rawkube.core._restmapper import ResourceNotFoundError, RESTMapper
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncClient, Client
     from rawkube.core._clock import Clock
     from rawkube.models.version import Info
 
 __all__ = [
     "AGGREGATED_ACCEPT",
-    "AsyncDiscovery",
-    "Discovery",
     "DiscoveryData",
     "GroupInfo",
     "discovery_format",
@@ -286,165 +281,3 @@ class _DiscoveryCore:
         from rawkube.models.version import Info  # pydantic only when asked for
 
         return result.into(Info)
-
-
-# --- the drivers ----------------------------------------------------------------------------
-
-
-class Discovery:
-    """What the server serves, for a blocking :class:`~rawkube.Client`; see the module docstring.
-
-    ``ttl`` is how long fetched data is used (seconds, default 600, on ``client.config.clock``;
-    0 asks the server every time); ``disk_cache=False`` keeps it in memory only; ``cache_dir``
-    replaces the cache root (default ``$XDG_CACHE_HOME/rawkube/discovery``). There is no lock:
-    threads sharing one may at worst fetch at the same time. Raises ``TypeError`` or
-    ``ValueError`` for a bad ``ttl``. Every method that reads discovery raises the request's
-    :class:`~rawkube.ApiError` or :class:`~rawkube.TransportError` when ``/api`` or ``/apis``
-    cannot be read, and :class:`~rawkube.DecodeError` when an answer is not discovery.
-    """
-
-    def __init__(
-        self,
-        client: Client,
-        *,
-        ttl: float = DEFAULT_TTL,
-        disk_cache: bool = True,
-        cache_dir: str | Path | None = None,
-    ) -> None:
-        self._client = client
-        self._core = _DiscoveryCore(
-            client.config.server,
-            client.config.clock,
-            ttl=ttl,
-            disk_cache=disk_cache,
-            cache_dir=cache_dir,
-        )
-
-    def _run(self, flow: Flow[_T]) -> _T:
-        try:
-            step = next(flow)
-            while True:
-                try:
-                    result = (
-                        self._client.get().abs_path(step.path).header("Accept", step.accept).do()
-                    )
-                except ApiError as exc:
-                    step = flow.throw(exc)
-                else:
-                    step = flow.send(result)
-        except StopIteration as stop:
-            value: _T = stop.value
-            return value
-
-    def server_version(self) -> Info:
-        """The server's version (``GET /version``); never cached."""
-        return self._run(self._core.version_flow())
-
-    def server_groups(self) -> list[GroupInfo]:
-        """The API groups in the server's order (core first), each with its versions."""
-        return self._run(self._core.groups_flow())
-
-    def server_resources(self) -> dict[str, tuple[ResourceInfo, ...]]:
-        """Group-version (``v1``, ``apps/v1``) -> its resources; subresources are folded in."""
-        return self._run(self._core.resources_flow())
-
-    def server_preferred_resources(self) -> dict[str, tuple[ResourceInfo, ...]]:
-        """Each resource once, from its group's preferred version (as kubectl lists them)."""
-        return self._run(self._core.preferred_flow())
-
-    def rest_mapper(self) -> RESTMapper:
-        """A :class:`~rawkube.core._restmapper.RESTMapper` over the current data (no refresh)."""
-        return self._run(self._core.plain_mapper_flow())
-
-    def resolve(self, text: str) -> ResourceInfo:
-        """:meth:`RESTMapper.resolve` with one refresh on a miss.
-
-        Raises :class:`~rawkube.core._restmapper.ResourceNotFoundError` when the name is still
-        unknown after the refresh, :class:`~rawkube.core._restmapper.AmbiguousResourceError` as the
-        mapper does, and the errors of reading discovery.
-        """
-        return self._run(self._core.lookup_flow(lambda mapper: mapper.resolve(text)))
-
-    def resource_for(self, kind: GroupVersionKind) -> ResourceInfo:
-        """:meth:`RESTMapper.resource_for` with one refresh on a miss; raises as :meth:`resolve`."""
-        return self._run(self._core.lookup_flow(lambda mapper: mapper.resource_for(kind)))
-
-    def kind_for(self, resource: GroupVersionResource) -> GroupVersionKind:
-        """:meth:`RESTMapper.kind_for` with one refresh on a miss; raises as :meth:`resolve`."""
-        return self._run(self._core.lookup_flow(lambda mapper: mapper.kind_for(resource)))
-
-    def invalidate(self) -> None:
-        """Forget the cached data (memory and file); the next read asks the server."""
-        self._core.invalidate()
-
-
-class AsyncDiscovery:
-    """The :class:`Discovery` of an :class:`~rawkube.AsyncClient`: the same names, awaited."""
-
-    def __init__(
-        self,
-        client: AsyncClient,
-        *,
-        ttl: float = DEFAULT_TTL,
-        disk_cache: bool = True,
-        cache_dir: str | Path | None = None,
-    ) -> None:
-        self._client = client
-        self._core = _DiscoveryCore(
-            client.config.server,
-            client.config.clock,
-            ttl=ttl,
-            disk_cache=disk_cache,
-            cache_dir=cache_dir,
-        )
-
-    async def _run(self, flow: Flow[_T]) -> _T:
-        try:
-            step = next(flow)
-            while True:
-                request = self._client.get().abs_path(step.path).header("Accept", step.accept)
-                try:
-                    result = await request.do()
-                except ApiError as exc:
-                    step = flow.throw(exc)
-                else:
-                    step = flow.send(result)
-        except StopIteration as stop:
-            value: _T = stop.value
-            return value
-
-    async def server_version(self) -> Info:
-        """The server's version (``GET /version``); never cached."""
-        return await self._run(self._core.version_flow())
-
-    async def server_groups(self) -> list[GroupInfo]:
-        """The API groups in the server's order (core first), each with its versions."""
-        return await self._run(self._core.groups_flow())
-
-    async def server_resources(self) -> dict[str, tuple[ResourceInfo, ...]]:
-        """Group-version -> its resources; as :meth:`Discovery.server_resources`."""
-        return await self._run(self._core.resources_flow())
-
-    async def server_preferred_resources(self) -> dict[str, tuple[ResourceInfo, ...]]:
-        """Each resource once, from its group's preferred version."""
-        return await self._run(self._core.preferred_flow())
-
-    async def rest_mapper(self) -> RESTMapper:
-        """A RESTMapper over the current data (no refresh)."""
-        return await self._run(self._core.plain_mapper_flow())
-
-    async def resolve(self, text: str) -> ResourceInfo:
-        """:meth:`RESTMapper.resolve` with one refresh on a miss; raises as Discovery.resolve."""
-        return await self._run(self._core.lookup_flow(lambda mapper: mapper.resolve(text)))
-
-    async def resource_for(self, kind: GroupVersionKind) -> ResourceInfo:
-        """:meth:`RESTMapper.resource_for` with one refresh on a miss."""
-        return await self._run(self._core.lookup_flow(lambda mapper: mapper.resource_for(kind)))
-
-    async def kind_for(self, resource: GroupVersionResource) -> GroupVersionKind:
-        """:meth:`RESTMapper.kind_for` with one refresh on a miss."""
-        return await self._run(self._core.lookup_flow(lambda mapper: mapper.kind_for(resource)))
-
-    def invalidate(self) -> None:
-        """Forget the cached data (memory and file); the next read asks the server."""
-        self._core.invalidate()

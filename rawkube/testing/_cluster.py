@@ -108,7 +108,7 @@ class FakeCluster:
         Its discovery is kept in memory only: nothing is cached on disk between clusters.
         """
         from rawkube.client._client import Client
-        from rawkube.client._discovery import Discovery
+        from rawkube.client._sync_discovery import Discovery
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
@@ -120,8 +120,8 @@ class FakeCluster:
 
     def async_client(self, namespace: str = "default") -> AsyncClient:
         """A real :class:`rawkube.AsyncClient` talking to this cluster, with no sockets."""
+        from rawkube.client._async_discovery import AsyncDiscovery
         from rawkube.client._client import AsyncClient
-        from rawkube.client._discovery import AsyncDiscovery
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")

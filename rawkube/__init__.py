@@ -15,6 +15,15 @@ from rawkube.client._client import (
 )
 from rawkube.client._conflict import aretry_on_conflict, retry_on_conflict
 from rawkube.client._watch_stream import AsyncWatch, Watch
+from rawkube.client._websocket import (
+    CopyError,
+    ExecResult,
+    PortForwardError,
+    UnsafeArchiveError,
+    WebSocketClosedError,
+    WebSocketError,
+    WebSocketHandshakeError,
+)
 from rawkube.config import (
     ClientCertificate,
     Config,
@@ -134,10 +143,12 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ConnectError",
+    "CopyError",
     "Credentials",
     "DecodeError",
     "Discovery",
     "DynamicApi",
+    "ExecResult",
     "ForbiddenError",
     "GatewayTimeoutError",
     "GoneError",
@@ -150,6 +161,7 @@ __all__ = [
     "InvalidError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "PortForwardError",
     "RESTClient",
     "RESTMapper",
     "RawkubeError",
@@ -169,9 +181,13 @@ __all__ = [
     "TooManyRequestsError",
     "TransportError",
     "UnauthorizedError",
+    "UnsafeArchiveError",
     "UnsupportedMediaTypeError",
     "Watch",
     "WatchEvent",
+    "WebSocketClosedError",
+    "WebSocketError",
+    "WebSocketHandshakeError",
     "__version__",
     "aretry_on_conflict",
     "incluster_config",

@@ -34,6 +34,11 @@ PAIRS = [
         "rawkube/client/_sync_discovery.py",
         "What an API server serves, asked by a :class:`~rawkube.Client`: discovery's driver.",
     ),
+    (
+        "rawkube/client/_async_websocket.py",
+        "rawkube/client/_sync_websocket.py",
+        "One WebSocket session, blocking: RFC 6455's client side over an upgraded connection.",
+    ),
 ]
 
 SUBSTITUTIONS = [
@@ -50,6 +55,18 @@ SUBSTITUTIONS = [
     (r"\bAsyncRetryWatcher\b", "RetryWatcher"),
     (r"\bAsyncClient\b", "Client"),
     (r"\bAsyncDiscovery\b", "Discovery"),
+    (r"\bAsyncTransport\b", "SyncTransport"),
+    (r"\bAsyncWebSocket\b", "WebSocket"),
+    (r"\bAsyncExecProcess\b", "ExecProcess"),
+    (r"\bAsyncPortForwardStream\b", "PortForwardStream"),
+    (r"\bAsyncPortForward\b", "PortForward"),
+    # The listeners cannot be one text: asyncio's server, and threads with sockets.
+    (r"\b_forward_asyncio\b", "_forward_threads"),
+    (r"\bAsyncLock\b", "Lock"),
+    (r"\bablocking\b", "blocking"),
+    # A generated module's siblings are generated too: _async_exec's twin is _sync_exec.
+    (r"\brawkube\.client\._async_(\w+)", r"rawkube.client._sync_\1"),
+    (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\b__aiter__\b", "__iter__"),

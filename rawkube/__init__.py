@@ -73,9 +73,12 @@ from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
     from rawkube.client._async_discovery import AsyncDiscovery
+    from rawkube.client._async_exec import AsyncExecProcess
     from rawkube.client._discovery import GroupInfo
     from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
     from rawkube.client._sync_discovery import Discovery
+    from rawkube.client._sync_exec import ExecProcess
+    from rawkube.core._channel import Output
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
     from rawkube.models._yaml import load_all_yaml
@@ -84,13 +87,16 @@ if TYPE_CHECKING:
 # Each name here loads its module on first use, so a program pays only for what it touches:
 # the Status models need pydantic, the slowest import; discovery needs datetime, logging and
 # more; the rest are modules that many programs never need (YAML, selectors, the REST mapper,
-# resuming watches).
+# resuming watches, WebSocket sessions).
 _LAZY = {
     "AmbiguousResourceError": "rawkube.core._restmapper",
     "AsyncDiscovery": "rawkube.client._async_discovery",
+    "AsyncExecProcess": "rawkube.client._async_exec",
     "AsyncRetryWatcher": "rawkube.client._retry_watch",
     "Discovery": "rawkube.client._sync_discovery",
+    "ExecProcess": "rawkube.client._sync_exec",
     "GroupInfo": "rawkube.client._discovery",
+    "Output": "rawkube.core._channel",
     "RESTMapper": "rawkube.core._restmapper",
     "ResourceNotFoundError": "rawkube.core._restmapper",
     "RetryWatcher": "rawkube.client._retry_watch",
@@ -131,6 +137,7 @@ __all__ = [
     "AsyncClient",
     "AsyncDiscovery",
     "AsyncDynamicApi",
+    "AsyncExecProcess",
     "AsyncRESTClient",
     "AsyncRequest",
     "AsyncRetryWatcher",
@@ -148,6 +155,7 @@ __all__ = [
     "DecodeError",
     "Discovery",
     "DynamicApi",
+    "ExecProcess",
     "ExecResult",
     "ForbiddenError",
     "GatewayTimeoutError",
@@ -161,6 +169,7 @@ __all__ = [
     "InvalidError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "Output",
     "PortForwardError",
     "RESTClient",
     "RESTMapper",

@@ -39,6 +39,11 @@ PAIRS = [
         "rawkube/client/_sync_websocket.py",
         "One WebSocket session, blocking: RFC 6455's client side over an upgraded connection.",
     ),
+    (
+        "rawkube/client/_async_exec.py",
+        "rawkube/client/_sync_exec.py",
+        "A process in a container, blocking: exec and attach over one WebSocket.",
+    ),
 ]
 
 SUBSTITUTIONS = [
@@ -58,10 +63,6 @@ SUBSTITUTIONS = [
     (r"\bAsyncTransport\b", "SyncTransport"),
     (r"\bAsyncWebSocket\b", "WebSocket"),
     (r"\bAsyncExecProcess\b", "ExecProcess"),
-    (r"\bAsyncPortForwardStream\b", "PortForwardStream"),
-    (r"\bAsyncPortForward\b", "PortForward"),
-    # The listeners cannot be one text: asyncio's server, and threads with sockets.
-    (r"\b_forward_asyncio\b", "_forward_threads"),
     (r"\bAsyncLock\b", "Lock"),
     (r"\bablocking\b", "blocking"),
     # A generated module's siblings are generated too: _async_exec's twin is _sync_exec.

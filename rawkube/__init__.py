@@ -74,10 +74,14 @@ from rawkube.core._watch_decoder import WatchEvent
 if TYPE_CHECKING:
     from rawkube.client._async_discovery import AsyncDiscovery
     from rawkube.client._async_exec import AsyncExecProcess
+    from rawkube.client._async_port_forward import AsyncPortForwardStream
     from rawkube.client._discovery import GroupInfo
+    from rawkube.client._forward_asyncio import AsyncPortForward
+    from rawkube.client._forward_threads import PortForward
     from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
     from rawkube.client._sync_discovery import Discovery
     from rawkube.client._sync_exec import ExecProcess
+    from rawkube.client._sync_port_forward import PortForwardStream
     from rawkube.core._channel import Output
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
@@ -92,11 +96,15 @@ _LAZY = {
     "AmbiguousResourceError": "rawkube.core._restmapper",
     "AsyncDiscovery": "rawkube.client._async_discovery",
     "AsyncExecProcess": "rawkube.client._async_exec",
+    "AsyncPortForward": "rawkube.client._forward_asyncio",
+    "AsyncPortForwardStream": "rawkube.client._async_port_forward",
     "AsyncRetryWatcher": "rawkube.client._retry_watch",
     "Discovery": "rawkube.client._sync_discovery",
     "ExecProcess": "rawkube.client._sync_exec",
     "GroupInfo": "rawkube.client._discovery",
     "Output": "rawkube.core._channel",
+    "PortForward": "rawkube.client._forward_threads",
+    "PortForwardStream": "rawkube.client._sync_port_forward",
     "RESTMapper": "rawkube.core._restmapper",
     "ResourceNotFoundError": "rawkube.core._restmapper",
     "RetryWatcher": "rawkube.client._retry_watch",
@@ -138,6 +146,8 @@ __all__ = [
     "AsyncDiscovery",
     "AsyncDynamicApi",
     "AsyncExecProcess",
+    "AsyncPortForward",
+    "AsyncPortForwardStream",
     "AsyncRESTClient",
     "AsyncRequest",
     "AsyncRetryWatcher",
@@ -170,7 +180,9 @@ __all__ = [
     "MethodNotAllowedError",
     "NotFoundError",
     "Output",
+    "PortForward",
     "PortForwardError",
+    "PortForwardStream",
     "RESTClient",
     "RESTMapper",
     "RawkubeError",

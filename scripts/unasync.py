@@ -44,6 +44,11 @@ PAIRS = [
         "rawkube/client/_sync_exec.py",
         "A process in a container, blocking: exec and attach over one WebSocket.",
     ),
+    (
+        "rawkube/client/_async_port_forward.py",
+        "rawkube/client/_sync_port_forward.py",
+        "One forwarded connection to a pod's port, blocking: a WebSocket of its own.",
+    ),
 ]
 
 SUBSTITUTIONS = [
@@ -63,6 +68,10 @@ SUBSTITUTIONS = [
     (r"\bAsyncTransport\b", "SyncTransport"),
     (r"\bAsyncWebSocket\b", "WebSocket"),
     (r"\bAsyncExecProcess\b", "ExecProcess"),
+    (r"\bAsyncPortForwardStream\b", "PortForwardStream"),
+    (r"\bAsyncPortForward\b", "PortForward"),
+    # The listeners cannot be one text: asyncio's server, and threads with sockets.
+    (r"\b_forward_asyncio\b", "_forward_threads"),
     (r"\bAsyncLock\b", "Lock"),
     (r"\bablocking\b", "blocking"),
     # A generated module's siblings are generated too: _async_exec's twin is _sync_exec.

@@ -15,9 +15,11 @@ from rawkube.client._watch_stream import (
 )
 from rawkube.client._websocket import (
     ExecResult,
+    PortSpec,
     as_bytes,
     attach_params,
     exec_params,
+    parse_ports,
 )
 from rawkube.core._api_errors import GoneError
 from rawkube.core._calls import (
@@ -37,8 +39,10 @@ from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
     from rawkube.client._client import Client
+    from rawkube.client._forward_threads import PortForward
     from rawkube.client._retry_watch import RetryWatcher
     from rawkube.client._sync_exec import ExecProcess
+    from rawkube.client._sync_port_forward import PortForwardStream
     from rawkube.config import Config
     from rawkube.core._request import ApiRequest
     from rawkube.models.autoscaling_v1 import Scale
@@ -562,6 +566,35 @@ class _Verbs(Generic[T, L]):
         return ExecProcess(
             self._client._transport, self._upgrade(name, "attach", params), stdin=stdin
         )
+
+    def port_forward(
+        self, name: str, ports: Sequence[PortSpec] | PortSpec, *, address: str = "127.0.0.1"
+    ) -> PortForward:
+        """Forward local ports to the pod's while the ``with`` block runs, as ``kubectl
+        port-forward`` does: each connection accepted on a local port reaches the pod's port
+        over a WebSocket of its own.
+
+        ``ports`` as kubectl takes them: ``8080`` (the same port here and there),
+        ``"5000:8080"`` or ``(5000, 8080)`` (local 5000 to the pod's 8080), ``":8080"`` or
+        ``(0, 8080)`` (a free local port); the ports bound are the block's ``ports``
+        (``(local, remote)`` pairs) and ``local_port(remote)``. Entering it raises OSError when
+        a local port cannot be listened on.
+        """
+        from rawkube.client._forward_threads import PortForward
+
+        pairs = parse_ports(ports)
+        self._core.subresource(name, "portforward")  # a resource without it is refused now
+        return PortForward(partial(self.forward, name), pairs, address=address, where=f"pod {name}")
+
+    def forward(self, name: str, port: int) -> PortForwardStream:
+        """One connection to the pod's ``port``, as a stream: ``with`` gives an
+        :class:`~rawkube.PortForwardStream` to ``send`` to and ``receive`` from.
+        """
+        from rawkube.client._sync_port_forward import PortForwardStream
+
+        [(_, remote)] = parse_ports([(0, port)])
+        request = self._upgrade(name, "portforward", (("ports", remote),))
+        return PortForwardStream(self._client._transport, request, remote)
 
     def _upgrade(
         self, name: str, subresource: str, params: tuple[tuple[str, str | int | bool], ...]

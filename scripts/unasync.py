@@ -49,6 +49,11 @@ PAIRS = [
         "rawkube/client/_sync_port_forward.py",
         "One forwarded connection to a pod's port, blocking: a WebSocket of its own.",
     ),
+    (
+        "rawkube/client/_async_copy.py",
+        "rawkube/client/_sync_copy.py",
+        "Files into and out of a container through tar, blocking: kubectl cp's way.",
+    ),
 ]
 
 SUBSTITUTIONS = [

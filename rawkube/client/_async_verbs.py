@@ -8,6 +8,7 @@ return what it reads.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
@@ -605,6 +606,45 @@ class _AsyncVerbs(Generic[T, L]):
         [(_, remote)] = parse_ports([(0, port)])
         request = self._upgrade(name, "portforward", (("ports", remote),))
         return AsyncPortForwardStream(self._client._transport, request, remote)
+
+    async def copy_to(
+        self,
+        name: str,
+        local: str | os.PathLike[str],
+        remote: str,
+        *,
+        container: str | None = None,
+    ) -> None:
+        """Copy the local file or folder ``local`` to ``remote`` in the pod, as ``kubectl cp``
+        does: through ``tar`` in the container, which must have it. An existing folder at
+        ``remote`` receives ``local`` inside it.
+
+        Raises :class:`~rawkube.CopyError` with tar's message when it fails in the container,
+        FileNotFoundError when ``local`` does not exist.
+        """
+        from rawkube.client._async_copy import copy_to
+
+        await copy_to(self, name, local, remote, container)
+
+    async def copy_from(
+        self,
+        name: str,
+        remote: str,
+        local: str | os.PathLike[str],
+        *,
+        container: str | None = None,
+    ) -> None:
+        """Copy ``remote`` in the pod (a file or a folder) to the local path ``local``, as
+        ``kubectl cp`` does: ``tar cf -`` in the container, unpacked here; a folder's content
+        goes into ``local``.
+
+        Raises :class:`~rawkube.CopyError` with tar's message when it fails in the container,
+        :class:`~rawkube.UnsafeArchiveError` (before writing anything) when an entry of the
+        archive would land outside ``local``: an absolute path, ``..``, a link pointing out.
+        """
+        from rawkube.client._async_copy import copy_from
+
+        await copy_from(self, name, remote, local, container)
 
     def _upgrade(
         self, name: str, subresource: str, params: tuple[tuple[str, str | int | bool], ...]

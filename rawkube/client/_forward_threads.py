@@ -13,6 +13,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
@@ -130,9 +131,11 @@ class PortForward:
             listener.close()
         with self._lock:
             threads = list(self._threads)
+        # One wait for them all: a thread still connecting after it is a daemon, left to end.
+        end = time.monotonic() + JOIN_TIMEOUT
         for thread in threads:
             if thread is not threading.current_thread():
-                thread.join(JOIN_TIMEOUT)
+                thread.join(max(end - time.monotonic(), 0.0))
 
     def _start(self, target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=self._run, args=(target, *args), daemon=True)

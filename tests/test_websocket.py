@@ -202,9 +202,12 @@ def test_the_servers_close_ends_the_messages_with_its_code_and_reason():
         assert (ws.close_code, ws.close_reason) == (1001, "going away")
         with pytest.raises(rawkube.WebSocketClosedError, match="1001") as caught:
             ws.send(b"too late")
+        deadline = time.monotonic() + 5
+        while server.peers[0].close_code is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.peers[0].close_code == 1001  # the client answered the close
     assert caught.value.code == 1001
     assert caught.value.reason == "going away"
-    assert server.peers[0].close_code == 1001  # the client answered the close
 
 
 def test_a_connection_cut_mid_stream_is_a_clear_error_not_a_hang():

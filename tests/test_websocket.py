@@ -176,8 +176,8 @@ def test_a_message_over_the_limit_is_refused_and_the_session_closed():
             ws.receive(5)
         with pytest.raises(rawkube.WebSocketError):  # the failure stays
             ws.receive(5)
-        ws.close()
-    assert server.peers[0].close_code == 1009
+        ws.close()  # the closing handshake: the server has answered when it returns
+        assert server.peers[0].close_code == 1009
 
 
 def test_a_read_timeout_leaves_the_session_usable(echo_server):

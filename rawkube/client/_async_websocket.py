@@ -10,9 +10,11 @@ an in-process stand-in with the same ``read``/``write``/``aclose``).
 One task (thread) may receive while another sends: reads and writes each have their own lock,
 and wsproto's state is touched under a third, held for no I/O. A send first reads whatever has
 already arrived, so a blocking caller that writes a large input to a command writing a large
-output never waits on a server that waits on it. Reads and writes always carry a timeout, if
-only a long one: httpcore's blocking stream sets the socket's timeout on each call, and a read
-without one in one thread would switch the socket to blocking under a write with one.
+output never waits on a server that waits on it. A read or write the caller gives no limit
+is given none on the stream either (TCP keepalive notices a dead peer), so a stream that gives
+up on its own (the fake cluster's, rather than hang a test) is heard. httpcore's blocking stream
+sets the socket's timeout at each call: two threads sharing a session should both give limits,
+or neither, or one may find the socket switched under it and fail.
 """
 
 from __future__ import annotations
@@ -52,8 +54,6 @@ if TYPE_CHECKING:
     from rawkube.core._request import ApiRequest
 
 READ_BYTES = 64 * 1024
-LONG_WAIT = 600.0
-"""The timeout of a read or write that has none: the read is simply made again (see above)."""
 DRAIN_WAIT = 1.0  # a read of bytes already there, which TLS may need a moment to complete
 
 
@@ -130,6 +130,7 @@ class AsyncWebSocket:
         self._close_sent = False
         self._peer_close: tuple[int, str] | None = None
         self._eof = False
+        self._broken = False  # the connection itself failed: no closing handshake on it
         self._failure: RawkubeError | None = None
         self._closed = False
 
@@ -249,8 +250,8 @@ class AsyncWebSocket:
     async def _read(self, end: float | None, timeout: float | None) -> bytes:
         """The next bytes from the connection (b"" at its end), before ``end`` if given."""
         while True:
-            wait = LONG_WAIT if end is None else min(end - time.monotonic(), LONG_WAIT)
-            if wait <= 0:
+            wait = None if end is None else end - time.monotonic()
+            if wait is not None and wait <= 0:
                 raise RequestTimeoutError(
                     f"{self.where}: no WebSocket message came within {timeout:g} s"
                 )
@@ -258,8 +259,12 @@ class AsyncWebSocket:
                 return bytes(await self._stream.read(READ_BYTES, timeout=wait))
             except Exception as exc:
                 kind = _failure_kind(exc)
+                if kind == "timeout" and end is None:  # the stream gave up of its own accord
+                    raise RequestTimeoutError(f"{self.where}: {exc}") from None
                 if kind == "timeout":
-                    continue  # the loop says whether the caller's time is up
+                    continue  # a socket's timer is coarse: the loop says whether time is up
+                if kind == "broken":
+                    self._broken = True
                 if kind == "broken" and not self._closed:
                     error = WebSocketClosedError(
                         f"{self.where}: the connection broke ({type(exc).__name__}: {exc})", 1006
@@ -292,6 +297,8 @@ class AsyncWebSocket:
 
     def _take(self, event: Message[Any]) -> None:
         """Add a message's frame to the one arriving; queue the message once whole."""
+        if self._failure is not None:
+            return  # the session failed (a message too large): what follows is dropped
         data = event.data
         part = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self._size += len(part)
@@ -351,12 +358,13 @@ class AsyncWebSocket:
         if not out:
             return
         try:
-            await self._stream.write(out, timeout=LONG_WAIT if timeout is None else timeout)
+            await self._stream.write(out, timeout=timeout)
         except Exception as exc:
+            self._broken = True  # part of a frame may have gone: nothing more can follow it
             kind = _failure_kind(exc)
             if kind == "timeout":
                 error: RawkubeError = RequestTimeoutError(
-                    f"{self.where}: the server took no data for {timeout or LONG_WAIT:g} s"
+                    f"{self.where}: the server did not take what was sent in time ({exc})"
                 )
             elif kind == "broken":
                 error = self.closed_error("everything was sent")
@@ -371,7 +379,7 @@ class AsyncWebSocket:
 
     async def _close_handshake(self, code: int, reason: str) -> None:
         with self._state:
-            if self._failure is None and not self._eof and not self._close_sent:
+            if not self._broken and not self._eof and not self._close_sent:
                 close = CloseConnection(code=code, reason=reason or None)
                 self._control += self._ws.send(close)
                 self._close_sent = True
@@ -386,7 +394,7 @@ class AsyncWebSocket:
         if self._read_lock.try_acquire():
             try:
                 end = time.monotonic() + CLOSE_TIMEOUT
-                while self._peer_close is None and not self._eof and self._failure is None:
+                while self._peer_close is None and not self._eof and not self._broken:
                     self._feed(await self._read(end, CLOSE_TIMEOUT))
             finally:
                 self._read_lock.release()

@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from rawkube.core._request import ApiRequest
 
 READ_BYTES = 64 * 1024
-LONG_WAIT = 600.0
-"""The timeout of a read or write that has none: the read is simply made again (see above)."""
 DRAIN_WAIT = 1.0  # a read of bytes already there, which TLS may need a moment to complete
 
 
@@ -114,6 +112,7 @@ class WebSocket:
         self._close_sent = False
         self._peer_close: tuple[int, str] | None = None
         self._eof = False
+        self._broken = False  # the connection itself failed: no closing handshake on it
         self._failure: RawkubeError | None = None
         self._closed = False
 
@@ -233,8 +232,8 @@ class WebSocket:
     def _read(self, end: float | None, timeout: float | None) -> bytes:
         """The next bytes from the connection (b"" at its end), before ``end`` if given."""
         while True:
-            wait = LONG_WAIT if end is None else min(end - time.monotonic(), LONG_WAIT)
-            if wait <= 0:
+            wait = None if end is None else end - time.monotonic()
+            if wait is not None and wait <= 0:
                 raise RequestTimeoutError(
                     f"{self.where}: no WebSocket message came within {timeout:g} s"
                 )
@@ -242,8 +241,12 @@ class WebSocket:
                 return bytes(self._stream.read(READ_BYTES, timeout=wait))
             except Exception as exc:
                 kind = _failure_kind(exc)
+                if kind == "timeout" and end is None:  # the stream gave up of its own accord
+                    raise RequestTimeoutError(f"{self.where}: {exc}") from None
                 if kind == "timeout":
-                    continue  # the loop says whether the caller's time is up
+                    continue  # a socket's timer is coarse: the loop says whether time is up
+                if kind == "broken":
+                    self._broken = True
                 if kind == "broken" and not self._closed:
                     error = WebSocketClosedError(
                         f"{self.where}: the connection broke ({type(exc).__name__}: {exc})", 1006
@@ -276,6 +279,8 @@ class WebSocket:
 
     def _take(self, event: Message[Any]) -> None:
         """Add a message's frame to the one arriving; queue the message once whole."""
+        if self._failure is not None:
+            return  # the session failed (a message too large): what follows is dropped
         data = event.data
         part = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self._size += len(part)
@@ -335,12 +340,13 @@ class WebSocket:
         if not out:
             return
         try:
-            self._stream.write(out, timeout=LONG_WAIT if timeout is None else timeout)
+            self._stream.write(out, timeout=timeout)
         except Exception as exc:
+            self._broken = True  # part of a frame may have gone: nothing more can follow it
             kind = _failure_kind(exc)
             if kind == "timeout":
                 error: RawkubeError = RequestTimeoutError(
-                    f"{self.where}: the server took no data for {timeout or LONG_WAIT:g} s"
+                    f"{self.where}: the server did not take what was sent in time ({exc})"
                 )
             elif kind == "broken":
                 error = self.closed_error("everything was sent")
@@ -355,7 +361,7 @@ class WebSocket:
 
     def _close_handshake(self, code: int, reason: str) -> None:
         with self._state:
-            if self._failure is None and not self._eof and not self._close_sent:
+            if not self._broken and not self._eof and not self._close_sent:
                 close = CloseConnection(code=code, reason=reason or None)
                 self._control += self._ws.send(close)
                 self._close_sent = True
@@ -370,7 +376,7 @@ class WebSocket:
         if self._read_lock.try_acquire():
             try:
                 end = time.monotonic() + CLOSE_TIMEOUT
-                while self._peer_close is None and not self._eof and self._failure is None:
+                while self._peer_close is None and not self._eof and not self._broken:
                     self._feed(self._read(end, CLOSE_TIMEOUT))
             finally:
                 self._read_lock.release()

@@ -253,6 +253,30 @@ def handshake(make: object) -> ScriptedServer:
     return ScriptedServer(echo, answer=make)  # type: ignore[arg-type]
 
 
+def test_threads_with_and_without_limits_share_a_session(echo_server):
+    # A read with a limit beside a write without one: on a blocking httpcore stream each call
+    # sets the socket's timeout, and one call's setting must not make the other fail (EAGAIN).
+    failures = []
+    with rawkube.Client(config(echo_server.url)) as client:
+        for _ in range(20):
+            with connect(*upgrade(client)) as ws:
+                got: list[bytes | None] = []
+
+                def read(ws: WebSocket = ws, got: list[bytes | None] = got) -> None:
+                    try:
+                        got.extend(ws.receive(10) for _ in range(100))
+                    except rawkube.RawkubeError as exc:
+                        failures.append(exc)
+
+                reader = threading.Thread(target=read)
+                reader.start()
+                for index in range(100):
+                    ws.send(index.to_bytes(2, "big") * 500)
+                reader.join(10)
+                assert len(got) == 100 or failures
+    assert failures == []
+
+
 @pytest.mark.parametrize(
     ("answer", "match"),
     [

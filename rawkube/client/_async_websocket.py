@@ -10,11 +10,14 @@ an in-process stand-in with the same ``read``/``write``/``aclose``).
 One task (thread) may receive while another sends: reads and writes each have their own lock,
 and wsproto's state is touched under a third, held for no I/O. A send first reads whatever has
 already arrived, so a blocking caller that writes a large input to a command writing a large
-output never waits on a server that waits on it. A read or write the caller gives no limit
-is given none on the stream either (TCP keepalive notices a dead peer), so a stream that gives
-up on its own (the fake cluster's, rather than hang a test) is heard. httpcore's blocking stream
-sets the socket's timeout at each call: two threads sharing a session should both give limits,
-or neither, or one may find the socket switched under it and fail.
+output never waits on a server that waits on it.
+
+On a socket, every read and write carries a timeout, a long one (:data:`IDLE_WAIT`, made again)
+when the caller gives none: httpcore's blocking stream sets the socket's timeout at each call,
+and a call with none switches the socket to blocking under a call with one in another thread,
+which then fails with EAGAIN. A stream with no socket (the fake cluster's in-process one) is
+given no timeout when the caller gives none, so that one giving up on its own (rather than hang
+a test) is heard: that is raised.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
     from rawkube.core._request import ApiRequest
 
 READ_BYTES = 64 * 1024
+IDLE_WAIT = 600.0
+"""On a socket, the timeout of a read or write the caller gave none (a read is made again)."""
 DRAIN_WAIT = 1.0  # a read of bytes already there, which TLS may need a moment to complete
 
 
@@ -118,6 +123,10 @@ class AsyncWebSocket:
         self.where = where
         self._response = response
         self._stream = stream
+        extra = getattr(stream, "get_extra_info", None)
+        self._socket = extra("socket") if extra is not None else None
+        # The wait of a call the caller gave no limit (see the module's docstring).
+        self._idle = IDLE_WAIT if isinstance(self._socket, socket.socket) else None
         self._max_message_bytes = max_message_bytes
         self._ws = Connection(ConnectionType.CLIENT)
         self._state = threading.Lock()  # wsproto and the fields below; held for no I/O
@@ -250,7 +259,7 @@ class AsyncWebSocket:
     async def _read(self, end: float | None, timeout: float | None) -> bytes:
         """The next bytes from the connection (b"" at its end), before ``end`` if given."""
         while True:
-            wait = None if end is None else end - time.monotonic()
+            wait = self._idle if end is None else end - time.monotonic()
             if wait is not None and wait <= 0:
                 raise RequestTimeoutError(
                     f"{self.where}: no WebSocket message came within {timeout:g} s"
@@ -259,10 +268,10 @@ class AsyncWebSocket:
                 return bytes(await self._stream.read(READ_BYTES, timeout=wait))
             except Exception as exc:
                 kind = _failure_kind(exc)
-                if kind == "timeout" and end is None:  # the stream gave up of its own accord
+                if kind == "timeout" and wait is None:  # the stream gave up of its own accord
                     raise RequestTimeoutError(f"{self.where}: {exc}") from None
                 if kind == "timeout":
-                    continue  # a socket's timer is coarse: the loop says whether time is up
+                    continue  # idle, or a coarse timer: the loop says whether time is up
                 if kind == "broken":
                     self._broken = True
                 if kind == "broken" and not self._closed:
@@ -358,7 +367,7 @@ class AsyncWebSocket:
         if not out:
             return
         try:
-            await self._stream.write(out, timeout=timeout)
+            await self._stream.write(out, timeout=self._idle if timeout is None else timeout)
         except Exception as exc:
             self._broken = True  # part of a frame may have gone: nothing more can follow it
             kind = _failure_kind(exc)
@@ -403,8 +412,6 @@ class AsyncWebSocket:
         """Make a read blocked in another thread return: closing a socket does not, shutting
         it down does. A stream with no socket (the fake cluster's) ends its reads when closed.
         """
-        extra = getattr(self._stream, "get_extra_info", None)
-        sock = extra("socket") if extra is not None else None
-        if isinstance(sock, socket.socket):
+        if isinstance(self._socket, socket.socket):
             with contextlib.suppress(OSError):  # already shut or closed
-                sock.shutdown(socket.SHUT_RDWR)
+                self._socket.shutdown(socket.SHUT_RDWR)

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from rawkube.core._request import ApiRequest
 
 READ_BYTES = 64 * 1024
+IDLE_WAIT = 600.0
+"""On a socket, the timeout of a read or write the caller gave none (a read is made again)."""
 DRAIN_WAIT = 1.0  # a read of bytes already there, which TLS may need a moment to complete
 
 
@@ -100,6 +102,10 @@ class WebSocket:
         self.where = where
         self._response = response
         self._stream = stream
+        extra = getattr(stream, "get_extra_info", None)
+        self._socket = extra("socket") if extra is not None else None
+        # The wait of a call the caller gave no limit (see the module's docstring).
+        self._idle = IDLE_WAIT if isinstance(self._socket, socket.socket) else None
         self._max_message_bytes = max_message_bytes
         self._ws = Connection(ConnectionType.CLIENT)
         self._state = threading.Lock()  # wsproto and the fields below; held for no I/O
@@ -232,7 +238,7 @@ class WebSocket:
     def _read(self, end: float | None, timeout: float | None) -> bytes:
         """The next bytes from the connection (b"" at its end), before ``end`` if given."""
         while True:
-            wait = None if end is None else end - time.monotonic()
+            wait = self._idle if end is None else end - time.monotonic()
             if wait is not None and wait <= 0:
                 raise RequestTimeoutError(
                     f"{self.where}: no WebSocket message came within {timeout:g} s"
@@ -241,10 +247,10 @@ class WebSocket:
                 return bytes(self._stream.read(READ_BYTES, timeout=wait))
             except Exception as exc:
                 kind = _failure_kind(exc)
-                if kind == "timeout" and end is None:  # the stream gave up of its own accord
+                if kind == "timeout" and wait is None:  # the stream gave up of its own accord
                     raise RequestTimeoutError(f"{self.where}: {exc}") from None
                 if kind == "timeout":
-                    continue  # a socket's timer is coarse: the loop says whether time is up
+                    continue  # idle, or a coarse timer: the loop says whether time is up
                 if kind == "broken":
                     self._broken = True
                 if kind == "broken" and not self._closed:
@@ -340,7 +346,7 @@ class WebSocket:
         if not out:
             return
         try:
-            self._stream.write(out, timeout=timeout)
+            self._stream.write(out, timeout=self._idle if timeout is None else timeout)
         except Exception as exc:
             self._broken = True  # part of a frame may have gone: nothing more can follow it
             kind = _failure_kind(exc)
@@ -385,8 +391,6 @@ class WebSocket:
         """Make a read blocked in another thread return: closing a socket does not, shutting
         it down does. A stream with no socket (the fake cluster's) ends its reads when closed.
         """
-        extra = getattr(self._stream, "get_extra_info", None)
-        sock = extra("socket") if extra is not None else None
-        if isinstance(sock, socket.socket):
+        if isinstance(self._socket, socket.socket):
             with contextlib.suppress(OSError):  # already shut or closed
-                sock.shutdown(socket.SHUT_RDWR)
+                self._socket.shutdown(socket.SHUT_RDWR)

@@ -629,8 +629,9 @@ class _Verbs(Generic[T, L]):
         goes into ``local``.
 
         Raises :class:`~rawkube.CopyError` with tar's message when it fails in the container,
-        :class:`~rawkube.UnsafeArchiveError` (before writing anything) when an entry of the
-        archive would land outside ``local``: an absolute path, ``..``, a link pointing out.
+        :class:`~rawkube.UnsafeArchiveError` when an entry of the archive would land outside
+        ``local`` (an absolute path, ``..``, a link pointing out): every entry is checked before
+        any is written, and again through the links made before it as it is written.
         """
         from rawkube.client._sync_copy import copy_from
 

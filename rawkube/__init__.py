@@ -53,7 +53,7 @@ from rawkube.core._exceptions import (
     RequestTimeoutError,
     TransportError,
 )
-from rawkube.core._request import ApiRequest, RequestBuilder, Result
+from rawkube.core._request import Result
 from rawkube.core._resource import (
     GroupVersion,
     GroupVersionKind,
@@ -93,9 +93,24 @@ _LAZY = {
 }
 
 
+# The request builder's internals, exported here in 0.1: still found, with a warning, for
+# one release. What a user types is Request or AsyncRequest (what ``client.get()`` returns).
+_INTERNAL = {"ApiRequest", "RequestBuilder"}
+
+
 def __getattr__(name: str) -> Any:
     from importlib import import_module
 
+    if name in _INTERNAL:
+        import warnings
+
+        warnings.warn(
+            f"rawkube.{name} is the request builder's internal and leaves the top level; "
+            "annotate with rawkube.Request or rawkube.AsyncRequest",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(import_module("rawkube.core._request"), name)
     if name == "runtime":  # loaded with rawkube before its watchers were lazy: still an attribute
         return import_module("rawkube.runtime")
     module = _LAZY.get(name)
@@ -117,7 +132,6 @@ __all__ = [
     "AmbiguousResourceError",
     "Api",
     "ApiError",
-    "ApiRequest",
     "AsyncApi",
     "AsyncClient",
     "AsyncDiscovery",
@@ -154,7 +168,6 @@ __all__ = [
     "RESTMapper",
     "RawkubeError",
     "Request",
-    "RequestBuilder",
     "RequestTimeoutError",
     "ResourceInfo",
     "ResourceNotFoundError",

@@ -64,9 +64,10 @@ from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
     from rawkube.client._async_discovery import AsyncDiscovery
+    from rawkube.client._async_retry_watch import AsyncRetryWatcher
     from rawkube.client._discovery import GroupInfo
-    from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
     from rawkube.client._sync_discovery import Discovery
+    from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
     from rawkube.models._yaml import load_all_yaml
@@ -79,12 +80,12 @@ if TYPE_CHECKING:
 _LAZY = {
     "AmbiguousResourceError": "rawkube.core._restmapper",
     "AsyncDiscovery": "rawkube.client._async_discovery",
-    "AsyncRetryWatcher": "rawkube.client._retry_watch",
+    "AsyncRetryWatcher": "rawkube.client._async_retry_watch",
     "Discovery": "rawkube.client._sync_discovery",
     "GroupInfo": "rawkube.client._discovery",
     "RESTMapper": "rawkube.core._restmapper",
     "ResourceNotFoundError": "rawkube.core._restmapper",
-    "RetryWatcher": "rawkube.client._retry_watch",
+    "RetryWatcher": "rawkube.client._sync_retry_watch",
     "Status": "rawkube.models.meta_v1",
     "StatusCause": "rawkube.models.meta_v1",
     "StatusDetails": "rawkube.models.meta_v1",

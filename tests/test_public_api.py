@@ -138,8 +138,8 @@ for package in (rawkube, rawkube.config):
         assert getattr(package, name) is getattr(importlib.import_module(module), name), name
 from rawkube import RetryWatcher, load_all_yaml, selector
 from rawkube.config import ExecAuth, ExecConfig
-import rawkube.client._retry_watch, rawkube.config.exec
-assert RetryWatcher is rawkube.client._retry_watch.RetryWatcher
+import rawkube.client._sync_retry_watch, rawkube.config.exec
+assert RetryWatcher is rawkube.client._sync_retry_watch.RetryWatcher
 assert ExecConfig is rawkube.config.exec.ExecConfig
 assert rawkube.config.auth.ExecAuth is ExecAuth
 """

@@ -34,8 +34,8 @@ from rawkube.core._resource import GroupVersionResource
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
+    from rawkube.client._async_retry_watch import AsyncRetryWatcher
     from rawkube.client._client import AsyncClient
-    from rawkube.client._retry_watch import AsyncRetryWatcher
     from rawkube.config import Config
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (
@@ -535,7 +535,7 @@ class _AsyncVerbs(Generic[T, L]):
         ``resource_version`` instead.
         """
         if retry:
-            from rawkube.client._retry_watch import AsyncRetryWatcher
+            from rawkube.client._async_retry_watch import AsyncRetryWatcher
 
             return AsyncRetryWatcher(
                 self,

@@ -30,7 +30,7 @@ from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
     from rawkube.client._client import Client
-    from rawkube.client._retry_watch import RetryWatcher
+    from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.config import Config
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (
@@ -527,7 +527,7 @@ class _Verbs(Generic[T, L]):
         ``resource_version`` instead.
         """
         if retry:
-            from rawkube.client._retry_watch import RetryWatcher
+            from rawkube.client._sync_retry_watch import RetryWatcher
 
             return RetryWatcher(
                 self,

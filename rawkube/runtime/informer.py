@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-The reflector is :class:`~rawkube.client._retry_watch.ListThenWatch`'s state machine (list in
+The reflector is :class:`~rawkube.client._sync_retry_watch.ListThenWatch`'s state machine (list in
 pages, watch from the list's resourceVersion with bookmarks, resume after drops, relist on
 410), consumed through ``changes()``. Each (re)list replaces the cache in one step; each
 watch event updates it. :class:`InformerCore` (no I/O, no threads) turns both into handler
@@ -57,7 +57,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rawkube.client._retry_watch import AsyncListThenWatch, Listed, ListThenWatch
+from rawkube.client._async_retry_watch import AsyncListThenWatch
+from rawkube.client._retry_watch import Listed
+from rawkube.client._sync_retry_watch import ListThenWatch
 from rawkube.client._watch_stream import DEFAULT_IDLE_TIMEOUT
 from rawkube.core import _backoff
 from rawkube.core._watch_decoder import WatchEvent

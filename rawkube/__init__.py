@@ -5,15 +5,9 @@ from typing import TYPE_CHECKING, Any
 from rawkube._public import publish
 from rawkube._version import __version__
 from rawkube.client._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
-from rawkube.client._client import (
-    AsyncClient,
-    AsyncRequest,
-    AsyncRESTClient,
-    Client,
-    Request,
-    RESTClient,
-)
+from rawkube.client._async_client import AsyncClient, AsyncRequest, AsyncRESTClient
 from rawkube.client._conflict import aretry_on_conflict, retry_on_conflict
+from rawkube.client._sync_client import Client, Request, RESTClient
 from rawkube.client._watch_stream import AsyncWatch, Watch
 from rawkube.config import (
     ClientCertificate,

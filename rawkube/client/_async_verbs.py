@@ -34,8 +34,8 @@ from rawkube.core._resource import GroupVersionResource
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
+    from rawkube.client._async_client import AsyncClient
     from rawkube.client._async_retry_watch import AsyncRetryWatcher
-    from rawkube.client._client import AsyncClient
     from rawkube.config import Config
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (

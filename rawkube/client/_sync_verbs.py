@@ -29,7 +29,7 @@ from rawkube.core._resource import GroupVersionResource
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
-    from rawkube.client._client import Client
+    from rawkube.client._sync_client import Client
     from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.config import Config
     from rawkube.models.autoscaling_v1 import Scale

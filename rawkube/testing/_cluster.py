@@ -14,7 +14,8 @@ from rawkube.testing._http import ACTIONS_KEPT, Action, Router
 from rawkube.testing._store import Store
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncClient, Client
+    from rawkube.client._async_client import AsyncClient
+    from rawkube.client._sync_client import Client
     from rawkube.testing._openapi import CustomResourceSchema
     from rawkube.testing._server import FakeServer
     from rawkube.testing._transport import FakeAsyncTransport, FakeTransport
@@ -107,7 +108,7 @@ class FakeCluster:
 
         Its discovery is kept in memory only: nothing is cached on disk between clusters.
         """
-        from rawkube.client._client import Client
+        from rawkube.client._sync_client import Client
         from rawkube.client._sync_discovery import Discovery
         from rawkube.config import Config
 
@@ -120,8 +121,8 @@ class FakeCluster:
 
     def async_client(self, namespace: str = "default") -> AsyncClient:
         """A real :class:`rawkube.AsyncClient` talking to this cluster, with no sockets."""
+        from rawkube.client._async_client import AsyncClient
         from rawkube.client._async_discovery import AsyncDiscovery
-        from rawkube.client._client import AsyncClient
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")

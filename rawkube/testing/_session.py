@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from rawkube.testing._channel_tmp import (
+from rawkube.core._channel import (
     CLOSE,
     ERROR,
     RESIZE,
@@ -45,6 +45,7 @@ from rawkube.testing._channel_tmp import (
     read_resize,
     success_status,
 )
+from rawkube.core._exceptions import DecodeError
 from rawkube.testing._errors import bad_request
 from rawkube.testing._exec import ExecCall, HangUp, Outcome, PodRuntime, chunks
 
@@ -425,7 +426,7 @@ class ExecSession(Session):
         elif channel == RESIZE and self._call.tty:
             try:
                 self._resizes.append(read_resize(data))
-            except ValueError:
+            except DecodeError:
                 _LOG.debug("a malformed resize message was ignored")  # as the kubelet does
         elif channel == CLOSE and self._v5 and data[:1] == bytes([STDIN]) and self._stdin:
             self._run()
@@ -473,9 +474,10 @@ class ExecSession(Session):
     def _status(self, outcome: Outcome) -> bytes:
         if outcome.failure is not None:
             return failure_status(outcome.failure)
-        if self._call.attach or outcome.exit_code == 0:
+        code = outcome.exit_code % 256  # what a process can exit with, as a shell reads it
+        if self._call.attach or code == 0:
             return success_status()  # the kubelet reports no exit code for an attach
-        return exit_code_status(outcome.exit_code)
+        return exit_code_status(code, self._call.command)
 
 
 class PortForwardSession(Session):

@@ -298,8 +298,9 @@ class FakeCluster:
         bytes), or None to leave the command to the built-ins (``tar``, ``test``, ``cat``,
         ``echo``, ``true``, ``false``); a command nobody runs fails as containerd fails one
         that is not in the image. Raising :class:`~rawkube.testing.HangUp` drops the
-        connection mid-stream. The registration naming the most of namespace, pod and
-        container wins, the latest among equals; the same three again replace the handler.
+        connection mid-stream. The most specific registration wins: one naming the pod over
+        one that does not, then one naming the container, then the namespace; the latest among
+        equals. Registering the same namespace, pod and container again replaces the handler.
 
         ``pods/attach`` calls the same handler with ``call.attach`` true and ``call.command``
         the container's own (its spec's ``command`` and ``args``); an attach ends with a

@@ -16,6 +16,8 @@ import tarfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rawkube.testing._exec import Outcome
+
 if TYPE_CHECKING:
     from rawkube.testing._exec import PodRuntime
 
@@ -33,8 +35,8 @@ Result = tuple[bytes, bytes, int]
 
 def run_builtin(
     command: list[str], stdin: bytes, files: dict[str, bytes], runtime: PodRuntime
-) -> Result | None:
-    """A built-in command's (stdout, stderr, exit code); None when there is none by that name."""
+) -> Outcome | None:
+    """A built-in command's outcome; None when there is none by that name."""
     if not command:
         return None
     name = command[0]
@@ -46,7 +48,10 @@ def run_builtin(
         return None
     mtime = int(runtime.clock.now().timestamp())
     with runtime.lock:  # a command sees the files whole, and changes them whole
-        return builtin(command[1:], stdin, _Files(files, mtime))
+        stdout, stderr, code = builtin(command[1:], stdin, _Files(files, mtime))
+    # tar warns before it writes the archive, and kubectl cp stops reading at the archive's
+    # end: its warnings must come first to be seen, as from a real tar.
+    return Outcome(stdout, stderr, code, stderr_first=name in ("tar", "sh"))
 
 
 class _Files:
@@ -243,16 +248,16 @@ def _tar_create(archive: str, cwd: str, paths: list[str], files: _Files) -> Resu
                 add(f"{name.rstrip('/')}/{inner}" if name else inner, _absolute(inner, path))
 
         for given in paths:
+            name = given
+            if name.startswith("/"):  # GNU tar says so before it looks at the file
+                name = name.lstrip("/")
+                if not stripped:
+                    errors.append("tar: Removing leading `/' from member names\n")
+                    stripped = True
             path = _absolute(given, cwd)
             if not files.exists(path):
                 errors.append(f"tar: {given}: Cannot stat: No such file or directory\n")
                 continue
-            name = given
-            if name.startswith("/"):
-                name = name.lstrip("/")
-                if not stripped:
-                    errors.insert(0, "tar: Removing leading `/' from member names\n")
-                    stripped = True
             add(name.rstrip("/"), path)
     code = 0
     if any("Cannot" in error for error in errors):

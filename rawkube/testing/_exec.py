@@ -104,8 +104,9 @@ def as_bytes(data: bytes | str) -> bytes:
 class Outcome:
     """How a command ended, for the session to send.
 
-    ``failure`` is the error channel's Status when the command could not run (then
-    ``exit_code`` is unused); ``hang_up`` drops the connection after the output.
+    ``failure`` is the error channel's Status message when the command could not run (then
+    ``exit_code`` is unused); ``hang_up`` drops the connection after the output;
+    ``stderr_first`` sends stderr before stdout (a handler's stdout goes first).
     """
 
     stdout: bytes = b""
@@ -113,6 +114,7 @@ class Outcome:
     exit_code: int = 0
     failure: str | None = None
     hang_up: bool = False
+    stderr_first: bool = False
 
 
 @dataclass
@@ -130,9 +132,10 @@ class _Registration:
             and self.container in (None, container)
         )
 
-    def rank(self) -> tuple[int, int]:
-        named = sum(value is not None for value in (self.namespace, self.pod, self.container))
-        return named, self.order
+    def rank(self) -> tuple[bool, bool, bool, int]:
+        # A named pod says most, then a named container, then a namespace; the latest wins ties.
+        named = (self.pod is not None, self.container is not None, self.namespace is not None)
+        return (*named, self.order)
 
 
 @dataclass
@@ -275,9 +278,7 @@ class PodRuntime:
 
         files = self.files_of(call.namespace, call.pod, call.container)
         builtin = run_builtin(call.command, call.stdin, files, self)
-        if builtin is not None:
-            return Outcome(*builtin)
-        return Outcome(failure=not_found(call.command))
+        return builtin if builtin is not None else Outcome(failure=not_found(call.command))
 
 
 def _outcome(reply: object) -> Outcome:

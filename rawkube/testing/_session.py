@@ -464,12 +464,11 @@ class ExecSession(Session):
         stdout, stderr = outcome.stdout, outcome.stderr
         if self._call.tty:
             stdout, stderr = stdout + stderr, b""
-        if self._stdout:
-            for piece in chunks(stdout, OUTPUT_MESSAGE_BYTES):
-                self.send(frame(STDOUT, piece))
-        if self._stderr:
-            for piece in chunks(stderr, OUTPUT_MESSAGE_BYTES):
-                self.send(frame(STDERR, piece))
+        streams = [(STDOUT, stdout, self._stdout), (STDERR, stderr, self._stderr)]
+        for channel, data, wanted in streams[::-1] if outcome.stderr_first else streams:
+            if wanted:
+                for piece in chunks(data, OUTPUT_MESSAGE_BYTES):
+                    self.send(frame(channel, piece))
 
     def _status(self, outcome: Outcome) -> bytes:
         if outcome.failure is not None:

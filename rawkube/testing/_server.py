@@ -440,17 +440,23 @@ class FakeServer:
     ) -> None:
         """Carry an upgraded connection: the client's bytes to the session, its answers back."""
         loop = asyncio.get_running_loop()
-        out = await loop.run_in_executor(self._workers, session.start)
-        while True:
-            if out:
-                writer.write(out)
-                await writer.drain()
-            if session.done:
-                break
-            data = await reader.read(_STREAM_READ)
-            out = await loop.run_in_executor(self._workers, session.receive, data or None)
-            if not data:
-                break
+        try:
+            out = await loop.run_in_executor(self._workers, session.start)
+            while True:
+                if out:
+                    writer.write(out)
+                    await writer.drain()
+                if session.done:
+                    break
+                data = await reader.read(_STREAM_READ)
+                out = await loop.run_in_executor(self._workers, session.receive, data or None)
+                if not data:
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception:  # a failure of the fake itself: this connection drops, not the server
+            _LOG.exception("the fake API server's stream session failed")
+            return
         # Half-close, then wait for the client to close: closing with its bytes unread would
         # reset the connection and could destroy the last answer (the exit status) in flight.
         await _linger(reader, writer)

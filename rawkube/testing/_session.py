@@ -16,10 +16,10 @@ the Kubernetes channel protocol of ``rawkube.core._channel``.
 
 Exec and attach: the command runs once its stdin is closed (v5's close message), or at once when
 no stdin was asked for; its output goes out in messages of at most 32 KiB (the kubelet copies
-with 32 KiB buffers), then its status on the error channel, then a WebSocket close. With v4,
-which cannot close stdin alone, a command that reads stdin runs when the client ends the
-connection, and what it prints has nobody to go to: v4 clients cannot learn the result of such
-a command from a real kubelet either.
+with 32 KiB buffers), then its status on the error channel, then a WebSocket close. A command
+whose stdin ends with the connection instead runs then, and what it prints has nobody to go to:
+so it always goes with v4, which cannot close stdin alone (v4 clients cannot learn the result
+of such a command from a real kubelet either).
 """
 
 from __future__ import annotations
@@ -120,55 +120,48 @@ def connect(
         container = _container(spec, name, (query.get("container") or [""])[0])
     if not spec.get("nodeName"):
         raise bad_request(f"pod {name} does not have a host assigned")
+    spoken = PORT_FORWARD_SUBPROTOCOLS if subresource == "portforward" else EXEC_SUBPROTOCOLS
     if not _is_websocket(request.headers):
         if request.headers.get("upgrade"):
             # The real server would hand a SPDY upgrade to the kubelet; the fake has no SPDY.
             raise bad_request(
-                f"the fake API server speaks WebSocket only ({', '.join(EXEC_SUBPROTOCOLS)}), "
+                f"the fake API server speaks WebSocket only ({', '.join(spoken)}), "
                 f"not {request.headers['upgrade']}"
             )
         raise bad_request("Upgrade request required")
+    # The kubelet's checks of the options, before it upgrades.
+    options = _ports(query) if subresource == "portforward" else _exec_options(query)
+    if isinstance(options, FakeResponse):
+        return options
     offered = [
         token.strip()
         for token in request.headers.get("sec-websocket-protocol", "").split(",")
         if token.strip()
     ]
+    chosen = _handshake(request, offered, spoken)
+    if isinstance(chosen, FakeResponse):
+        return chosen
     session: Session
-    if subresource == "portforward":
-        ports = _ports(query)
-        if isinstance(ports, FakeResponse):
-            return ports
-        refusal = _handshake(request, offered, PORT_FORWARD_SUBPROTOCOLS)
-        if isinstance(refusal, FakeResponse):
-            return refusal
+    if isinstance(options, list):
         uid = str((pod.get("metadata") or {}).get("uid") or "")
-        session = PortForwardSession(runtime, namespace, name, uid, ports)
+        session = PortForwardSession(runtime, namespace, name, uid, options)
     else:
-        options = {key: _flag(query.get(key)) for key in ("stdin", "stdout", "stderr", "tty")}
-        if not (options["stdin"] or options["stdout"] or options["stderr"]):
-            return _plain(400, "you must specify at least 1 of stdin, stdout, stderr")
-        refusal = _handshake(request, offered, EXEC_SUBPROTOCOLS)
-        if isinstance(refusal, FakeResponse):
-            return refusal
         attach = subresource == "attach"
-        if attach:
-            command = _container_command(spec, container)
-        else:
-            command = list(query.get("command") or [])
+        command = _container_command(spec, container) if attach else query.get("command") or []
+        call = ExecCall(namespace, name, container, command, tty=options["tty"], attach=attach)
         session = ExecSession(
             runtime,
-            ExecCall(namespace, name, container, command, tty=options["tty"], attach=attach),
-            refusal,
+            call,
+            chosen,
             stdin=options["stdin"],
             stdout=options["stdout"],
             stderr=options["stderr"],
         )
-    protocol = refusal
     headers = {
         "Upgrade": "websocket",
         "Connection": "Upgrade",
-        "Sec-WebSocket-Accept": accept_token(request.headers["sec-websocket-key"]),
-        "Sec-WebSocket-Protocol": protocol,
+        "Sec-WebSocket-Accept": accept_token(request.headers["sec-websocket-key"].strip()),
+        "Sec-WebSocket-Protocol": chosen,
     }
     return FakeResponse(101, headers, session=session)
 
@@ -216,6 +209,14 @@ def _flag(values: list[str] | None) -> bool:
     if not values:
         return False
     return values[0] != "0" and values[0].lower() != "false"
+
+
+def _exec_options(query: Mapping[str, list[str]]) -> dict[str, bool] | FakeResponse:
+    """The streams an exec or attach asks for, refused as the kubelet refuses none at all."""
+    options = {key: _flag(query.get(key)) for key in ("stdin", "stdout", "stderr", "tty")}
+    if not (options["stdin"] or options["stdout"] or options["stderr"]):
+        return _plain(400, "you must specify at least 1 of stdin, stdout, stderr")
+    return options
 
 
 def _ports(query: Mapping[str, list[str]]) -> list[int] | FakeResponse:
@@ -433,7 +434,7 @@ class ExecSession(Session):
         # Anything else goes to a channel nobody reads, as on the kubelet.
 
     def ended(self) -> None:
-        if not self._ran and self._stdin and not self._v5:
+        if not self._ran and self._stdin:
             self._ran = True
             self._runtime.run(self._called())  # stdin ended with the connection; nobody hears
 

@@ -685,7 +685,9 @@ def in_process(cluster: FakeCluster, path: str) -> Any:
 
 def test_an_in_process_read_that_would_wait_forever_fails_clearly(cluster):
     stream = in_process(cluster, f"{EXEC}?command=cat&stdin=true&stdout=true")
+    assert stream.get_extra_info("is_readable")
     assert stream.read(65536) == b"\x82\x01\x01"  # the empty stdout message: binary, unmasked
+    assert not stream.get_extra_info("is_readable")
     started = time.monotonic()
     with pytest.raises(httpcore().ReadTimeout, match="stdin to be closed"):
         stream.read(65536, timeout=0.05)

@@ -2,9 +2,10 @@
 
 The in-process transports answer a WebSocket upgrade with ``101`` and one of these in
 ``response.extensions["network_stream"]``, with the methods of httpcore's network streams
-(``read``/``write``/``close``, or their async twins). A write hands the client's bytes to the
-connection's :class:`~rawkube.testing._session.Session` at once, which computes its answer
-there and then; a read takes that answer. There is no socket and no thread.
+(``read``/``write``/``close``, or their async twins, and ``get_extra_info("is_readable")``). A
+write hands the client's bytes to the connection's :class:`~rawkube.testing._session.Session`
+at once, which computes its answer there and then; a read takes that answer. There is no socket
+and no thread.
 
 The session sends only in answer to the client, so a read with nothing to take can only be
 answered by a write from another thread or task. It waits for one up to its ``timeout`` (or
@@ -114,7 +115,10 @@ class SessionStream:
         raise NotImplementedError("the fake cluster's streams carry no TLS")
 
     def get_extra_info(self, info: str) -> Any:
-        """No socket, no address, no TLS object."""
+        """``is_readable`` as httpcore's: whether a read would not wait (data, or the end).
+        No socket, no address, no TLS object."""
+        if info == "is_readable":
+            return bool(self._out) or self._session.done or self._closed
         return None
 
 
@@ -179,5 +183,8 @@ class AsyncSessionStream:
         raise NotImplementedError("the fake cluster's streams carry no TLS")
 
     def get_extra_info(self, info: str) -> Any:
-        """No socket, no address, no TLS object."""
+        """``is_readable`` as httpcore's: whether a read would not wait (data, or the end).
+        No socket, no address, no TLS object."""
+        if info == "is_readable":
+            return bool(self._out) or self._session.done or self._closed
         return None

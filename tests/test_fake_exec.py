@@ -559,6 +559,18 @@ def test_a_port_handler_can_hang_up(cluster, carrier):
     assert peer.close_code is None
 
 
+def test_the_exec_record_keeps_the_latest_within_its_bounds():
+    from rawkube.testing._exec import _CallLog
+
+    log = _CallLog(limit=3, byte_limit=10)
+    for number in range(5):
+        log.append(ExecCall("ns", "p", "c", [str(number)]))
+    assert [call.command for call in log.entries] == [["2"], ["3"], ["4"]]
+    log.append(ExecCall("ns", "p", "c", ["big"], stdin=b"x" * 8))
+    log.append(ExecCall("ns", "p", "c", ["bigger"], stdin=b"y" * 5))
+    assert [call.command for call in log.entries] == [["bigger"]]
+
+
 def test_echo_echoes():
     assert echo(b"abc") == b"abc"
 

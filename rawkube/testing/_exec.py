@@ -16,6 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from rawkube.core._clock import Clock
 
@@ -117,12 +118,15 @@ class Outcome:
     stderr_first: bool = False
 
 
+_H = TypeVar("_H")
+
+
 @dataclass
-class _Registration:
+class _Registration(Generic[_H]):
     namespace: str | None
     pod: str | None
     container: str | None
-    handler: Callable[..., object]
+    handler: _H
     order: int
 
     def matches(self, namespace: str, pod: str, container: str | None) -> bool:
@@ -160,8 +164,8 @@ class PodRuntime:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._execs: list[_Registration] = []
-        self._ports: dict[int, list[_Registration]] = {}
+        self._execs: list[_Registration[ExecHandler]] = []
+        self._ports: dict[int, list[_Registration[PortHandler]]] = {}
         self._files: dict[tuple[str, str, str | None], dict[str, bytes]] = {}
         self._calls = _CallLog()
         self._order = 0
@@ -211,8 +215,7 @@ class PodRuntime:
             found = [r for r in self._execs if r.matches(namespace, pod, container)]
         if not found:
             return None
-        handler: ExecHandler = max(found, key=_Registration.rank).handler  # type: ignore[assignment]
-        return handler
+        return max(found, key=_Registration.rank).handler
 
     def port_handler(self, namespace: str, pod: str, port: int) -> PortHandler | None:
         """The most specific handler registered for a pod's port, the latest among equals."""
@@ -220,8 +223,7 @@ class PodRuntime:
             found = [r for r in self._ports.get(port, []) if r.matches(namespace, pod, None)]
         if not found:
             return None
-        handler: PortHandler = max(found, key=_Registration.rank).handler  # type: ignore[assignment]
-        return handler
+        return max(found, key=_Registration.rank).handler
 
     # --- files and calls ----------------------------------------------------------------------
 
@@ -242,11 +244,6 @@ class PodRuntime:
         """The calls seen, oldest first (a copy)."""
         with self._lock:
             return list(self._calls.entries)
-
-    def clear_calls(self) -> None:
-        """Forget the calls seen so far."""
-        with self._lock:
-            self._calls = _CallLog()
 
     @property
     def lock(self) -> threading.Lock:

@@ -180,3 +180,17 @@ def test_cp_from_a_missing_path_copies_nothing(served, tmp_path):
         b"tar: Exiting with failure status due to previous errors\n",
     )
     assert not (tmp_path / "x").exists()
+
+
+def test_port_forward_is_refused_clearly_not_hung(served):
+    # kubectl tunnels SPDY through its port-forward WebSocket, then falls back to SPDY: the fake
+    # speaks neither, and says so at once.
+    cluster, kubeconfig = served
+    cluster.on_port(8080)
+    started = time.monotonic()
+    done = kubectl(kubeconfig, "port-forward", "web", "0:8080")
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    assert b"the fake API server speaks WebSocket only (v4.channel.k8s.io), not SPDY/3.1" in (
+        done.stderr
+    )

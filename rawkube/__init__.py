@@ -5,15 +5,9 @@ from typing import TYPE_CHECKING, Any
 from rawkube._public import publish
 from rawkube._version import __version__
 from rawkube.client._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
-from rawkube.client._client import (
-    AsyncClient,
-    AsyncRequest,
-    AsyncRESTClient,
-    Client,
-    Request,
-    RESTClient,
-)
+from rawkube.client._async_client import AsyncClient, AsyncRequest, AsyncRESTClient
 from rawkube.client._conflict import aretry_on_conflict, retry_on_conflict
+from rawkube.client._sync_client import Client, Request, RESTClient
 from rawkube.client._watch_stream import AsyncWatch, Watch
 from rawkube.client._websocket import (
     CopyError,
@@ -62,7 +56,7 @@ from rawkube.core._exceptions import (
     RequestTimeoutError,
     TransportError,
 )
-from rawkube.core._request import ApiRequest, RequestBuilder, Result
+from rawkube.core._request import Result
 from rawkube.core._resource import (
     GroupVersion,
     GroupVersionKind,
@@ -75,13 +69,14 @@ if TYPE_CHECKING:
     from rawkube.client._async_discovery import AsyncDiscovery
     from rawkube.client._async_exec import AsyncExecProcess
     from rawkube.client._async_port_forward import AsyncPortForwardStream
+    from rawkube.client._async_retry_watch import AsyncRetryWatcher
     from rawkube.client._discovery import GroupInfo
     from rawkube.client._forward_asyncio import AsyncPortForward
     from rawkube.client._forward_threads import PortForward
-    from rawkube.client._retry_watch import AsyncRetryWatcher, RetryWatcher
     from rawkube.client._sync_discovery import Discovery
     from rawkube.client._sync_exec import ExecProcess
     from rawkube.client._sync_port_forward import PortForwardStream
+    from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.core._channel import Output
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
@@ -98,7 +93,7 @@ _LAZY = {
     "AsyncExecProcess": "rawkube.client._async_exec",
     "AsyncPortForward": "rawkube.client._forward_asyncio",
     "AsyncPortForwardStream": "rawkube.client._async_port_forward",
-    "AsyncRetryWatcher": "rawkube.client._retry_watch",
+    "AsyncRetryWatcher": "rawkube.client._async_retry_watch",
     "Discovery": "rawkube.client._sync_discovery",
     "ExecProcess": "rawkube.client._sync_exec",
     "GroupInfo": "rawkube.client._discovery",
@@ -107,7 +102,7 @@ _LAZY = {
     "PortForwardStream": "rawkube.client._sync_port_forward",
     "RESTMapper": "rawkube.core._restmapper",
     "ResourceNotFoundError": "rawkube.core._restmapper",
-    "RetryWatcher": "rawkube.client._retry_watch",
+    "RetryWatcher": "rawkube.client._sync_retry_watch",
     "Status": "rawkube.models.meta_v1",
     "StatusCause": "rawkube.models.meta_v1",
     "StatusDetails": "rawkube.models.meta_v1",
@@ -116,9 +111,24 @@ _LAZY = {
 }
 
 
+# The request builder's internals, exported here in 0.1: still found, with a warning, for
+# one release. What a user types is Request or AsyncRequest (what ``client.get()`` returns).
+_INTERNAL = {"ApiRequest", "RequestBuilder"}
+
+
 def __getattr__(name: str) -> Any:
     from importlib import import_module
 
+    if name in _INTERNAL:
+        import warnings
+
+        warnings.warn(
+            f"rawkube.{name} is the request builder's internal and leaves the top level; "
+            "annotate with rawkube.Request or rawkube.AsyncRequest",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(import_module("rawkube.core._request"), name)
     if name == "runtime":  # loaded with rawkube before its watchers were lazy: still an attribute
         return import_module("rawkube.runtime")
     module = _LAZY.get(name)
@@ -140,7 +150,6 @@ __all__ = [
     "AmbiguousResourceError",
     "Api",
     "ApiError",
-    "ApiRequest",
     "AsyncApi",
     "AsyncClient",
     "AsyncDiscovery",
@@ -187,7 +196,6 @@ __all__ = [
     "RESTMapper",
     "RawkubeError",
     "Request",
-    "RequestBuilder",
     "RequestTimeoutError",
     "ResourceInfo",
     "ResourceNotFoundError",

@@ -16,9 +16,9 @@ And ``rawkube/client/_clientset.py`` (``--out``; the classes go next to it): ``C
 class), with one method per group-version (``core_v1``, ``apps_v1``, ...) making its accessor
 class over the client. Each method imports its class when first called, so ``import rawkube``
 does not load them all. The accessors see the client only through the ``ApiFactory`` protocols
-defined there, so the generated modules never import ``rawkube.client._client``. ``Client``
-names each group-version as an attribute reading its clientset; a new group-version needs a line
-there, and ``tests/test_clientset.py`` says which.
+defined there, so the generated modules never import the clients. ``AsyncClient`` (and the
+``Client`` generated from it) names each group-version as an attribute reading its clientset;
+a new group-version needs a line there, and ``tests/test_clientset.py`` says which.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def render(modules: dict[str, list[Accessor]]) -> tuple[str, str]:
     ]
     for flavour, api, client in (("", "Api", "Client"), ("Async", "AsyncApi", "AsyncClient")):
         # What the accessors use of a client, as a protocol: this module and the accessors'
-        # then need nothing from rawkube.client._client, which imports this one.
+        # then need nothing from the client modules, which import this one.
         clientsets += [
             "",
             "",

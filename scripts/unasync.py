@@ -8,6 +8,19 @@ Each asyncio module is written by hand; its blocking twin is the same text with 
 ``close`` and the like, and ``for x in it: yield x`` (all an async generator can write) as
 ``yield from it``. The result is sorted and formatted by ruff with the project's settings,
 and starts with a line saying it is generated, then the docstring given below.
+
+Where the two flavours really differ (a blocking wait another thread can cut short, a method
+only threads need), the source says so with one of two markers, as psycopg's generator does;
+type checkers skip the branch a constant condition rules out, so each flavour is checked as
+the code it runs:
+
+    if True:  # ASYNC            the blocking module keeps the ``else:`` body, if any
+        await clock.asleep(delay)
+    else:
+        clock.wait(stopped, delay)
+
+    if False:  # BLOCKING        the blocking module keeps the body; asyncio never runs it
+        def interrupt(self) -> None: ...
 """
 
 from __future__ import annotations
@@ -33,6 +46,16 @@ PAIRS = [
         "rawkube/client/_async_discovery.py",
         "rawkube/client/_sync_discovery.py",
         "What an API server serves, asked by a :class:`~rawkube.Client`: discovery's driver.",
+    ),
+    (
+        "rawkube/client/_async_client.py",
+        "rawkube/client/_sync_client.py",
+        "Client: one connection pool, the verbs that start a request, and what they build.",
+    ),
+    (
+        "rawkube/client/_async_retry_watch.py",
+        "rawkube/client/_sync_retry_watch.py",
+        "Watches that resume by themselves, and list-then-watch, blocking: the drivers.",
     ),
     (
         "rawkube/client/_async_websocket.py",
@@ -63,24 +86,15 @@ SUBSTITUTIONS = [
     # `(await x.y(...)).z` becomes `x.y(...).z`; a call's own parentheses are left alone.
     (r"(?<![\w)\]])\(await ([\w.]+\([^()]*\))\)", r"\1"),
     (r"\bawait ", ""),
+    (r"\brawkube\.client\._async_", "rawkube.client._sync_"),
     (r"\b_AsyncVerbs\b", "_Verbs"),
-    (r"\bAsyncIterator\b", "Iterator"),
-    (r"\bAsyncIterable\b", "Iterable"),
-    (r"\bAsyncWatch\b", "Watch"),
-    (r"\bAsyncRetryWatcher\b", "RetryWatcher"),
-    (r"\bAsyncClient\b", "Client"),
-    (r"\bAsyncDiscovery\b", "Discovery"),
     (r"\bAsyncTransport\b", "SyncTransport"),
-    (r"\bAsyncWebSocket\b", "WebSocket"),
-    (r"\bAsyncExecProcess\b", "ExecProcess"),
-    (r"\bAsyncPortForwardStream\b", "PortForwardStream"),
-    (r"\bAsyncPortForward\b", "PortForward"),
-    # The listeners cannot be one text: asyncio's server, and threads with sockets.
+    (r"\bAbstractAsyncContextManager\b", "AbstractContextManager"),
+    # Every other asyncio name loses its prefix: AsyncClient, AsyncWatch, AsyncIterator, ...
+    (r"\bAsync([A-Z]\w*)", r"\1"),
+    # The port-forward listeners cannot be one text: asyncio's server, and threads with sockets.
     (r"\b_forward_asyncio\b", "_forward_threads"),
-    (r"\bAsyncLock\b", "Lock"),
     (r"\bablocking\b", "blocking"),
-    # A generated module's siblings are generated too: _async_exec's twin is _sync_exec.
-    (r"\brawkube\.client\._async_(\w+)", r"rawkube.client._sync_\1"),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
@@ -94,10 +108,51 @@ _YIELD_EACH = re.compile(
     r"^(?P<i>[ ]*)for (?P<v>\w+) in (?P<e>[^\n]+):\n(?P=i)    yield (?P=v)\n", re.M
 )
 _DOCSTRING = re.compile(r'\A"""(?:.|\n)*?"""\n')
+_ASYNC_ONLY = re.compile(r"(?P<i>[ ]*)if True:  # ASYNC\n")
+_BLOCKING_ONLY = re.compile(r"(?P<i>[ ]*)if False:  # BLOCKING\n")
+
+
+def _block(lines: list[str], start: int, indent: str) -> int:
+    """The index after the block whose lines from ``start`` are indented deeper than ``indent``."""
+    end = start
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith(indent + " ")):
+        end += 1
+    while end > start and not lines[end - 1].strip():  # trailing blank lines are not the block's
+        end -= 1
+    return end
+
+
+def _dedented(lines: list[str]) -> list[str]:
+    return [line[4:] if line.strip() else line for line in lines]
+
+
+def choose_blocking(text: str) -> str:
+    """``text`` with each marked branch resolved to what the blocking flavour runs."""
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        marker = _ASYNC_ONLY.fullmatch(line) or _BLOCKING_ONLY.fullmatch(line)
+        if marker is None:
+            kept.append(line)
+            index += 1
+            continue
+        indent = marker["i"]
+        end = _block(lines, index + 1, indent)
+        if marker.re is _BLOCKING_ONLY:
+            kept += _dedented(lines[index + 1 : end])
+        elif end < len(lines) and lines[end] == f"{indent}else:\n":
+            index = end
+            end = _block(lines, index + 1, indent)
+            kept += _dedented(lines[index + 1 : end])
+        index = end
+    return "".join(kept)
 
 
 def unasync(text: str) -> str:
     """The blocking text of an asyncio module's body."""
+    text = choose_blocking(text)
     for pattern, replacement in SUBSTITUTIONS:
         text = re.sub(pattern, replacement, text)
     return _YIELD_EACH.sub(lambda m: f"{m['i']}yield from {m['e']}\n", text)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import rawkube
-from rawkube.client._client import _GroupVersion
+from rawkube.client._client import GroupVersionAttribute
 from rawkube.client._clientset import AsyncClientset, Clientset
 from rawkube.core._clock import FakeClock
 from rawkube.models._names import module_name
@@ -111,9 +111,9 @@ async def test_the_async_client_has_the_same_accessors() -> None:
 )
 def test_each_client_names_every_group_version_of_its_clientset(client, clientset) -> None:
     # The clientset is generated, the client's one-line attributes are not: a group-version
-    # the generator adds shows up here until _client.py names it.
+    # the generator adds shows up here until _async_client.py names it.
     generated = {n for n in vars(clientset) if not n.startswith("_")}
-    named = {n for n, v in vars(client).items() if isinstance(v, _GroupVersion)}
+    named = {n for n, v in vars(client).items() if isinstance(v, GroupVersionAttribute)}
     assert named == generated
     served_modules = {m for m, _, _ in served()}
     assert generated == served_modules
@@ -124,7 +124,7 @@ def test_the_clientset_serves_each_read_with_a_fresh_accessor() -> None:
     assert isinstance(client._clientset, Clientset)
     assert type(client.core_v1).__name__ == "CoreV1"
     assert client.core_v1 is not client.core_v1  # as before: accessors are cheap views
-    assert isinstance(rawkube.Client.core_v1, _GroupVersion)
+    assert isinstance(rawkube.Client.core_v1, GroupVersionAttribute)
 
 
 def test_a_dropped_client_is_freed_at_once_without_the_collector() -> None:

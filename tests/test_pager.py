@@ -13,7 +13,8 @@ import pytest
 import respx
 
 import rawkube
-from rawkube.client._retry_watch import Listed, ListThenWatch
+from rawkube.client._retry_watch import Listed
+from rawkube.client._sync_retry_watch import ListThenWatch
 from rawkube.core._clock import FakeClock
 from rawkube.core._request import Result
 from rawkube.models.core_v1 import ConfigMap, ConfigMapList

@@ -50,3 +50,51 @@ def test_async_names_and_statements_become_blocking_ones():
 def test_yielding_each_item_becomes_yield_from():
     source = "        for line in lines.feed(chunk):\n            yield line\n"
     assert unasync(source) == "        yield from lines.feed(chunk)\n"
+
+
+def test_an_async_only_branch_gives_way_to_its_else():
+    source = (
+        "async def wait(self):\n"
+        "    if True:  # ASYNC\n"
+        "        await self.clock.asleep(1)\n"
+        "    else:\n"
+        "        if self.clock.wait(self.stopped, 1):\n"
+        "            return\n"
+        "    done()\n"
+    )
+    assert unasync(source) == (
+        "def wait(self):\n    if self.clock.wait(self.stopped, 1):\n        return\n    done()\n"
+    )
+
+
+def test_an_async_only_branch_without_else_is_left_out():
+    source = "if True:  # ASYNC\n    import asyncio\n\nx = 1\n"
+    assert unasync(source) == "\nx = 1\n"
+
+
+def test_a_blocking_only_branch_is_kept_unindented_and_asyncio_code_around_it_stays():
+    source = (
+        "class W:\n"
+        "    async def aclose(self):\n"
+        "        pass\n"
+        "\n"
+        "    if False:  # BLOCKING\n"
+        "\n"
+        "        def interrupt(self):\n"
+        "            self.stopped.set()\n"
+        "\n"
+        "    async def __aenter__(self):\n"
+        "        return self\n"
+    )
+    assert unasync(source) == (
+        "class W:\n"
+        "    def close(self):\n"
+        "        pass\n"
+        "\n"
+        "\n"
+        "    def interrupt(self):\n"
+        "        self.stopped.set()\n"
+        "\n"
+        "    def __enter__(self):\n"
+        "        return self\n"
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rawkube import _http
 from rawkube._version import __version__
-from rawkube.client._client import Client
+from rawkube.client._sync_client import Client
 from rawkube.config import load_config
 from rawkube.config._config import redact_url
 from rawkube.core._exceptions import ConfigError, RawkubeError

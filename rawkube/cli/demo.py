@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from rawkube.client._client import Client
+from rawkube.client._sync_client import Client
 from rawkube.models.apps_v1 import Deployment, DeploymentSpec
 from rawkube.models.core_v1 import (
     Container,

@@ -23,7 +23,8 @@ from rawkube.core._request import Result
 from rawkube.core._resource import GroupVersionResource
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncClient, Client
+    from rawkube.client._async_client import AsyncClient
+    from rawkube.client._sync_client import Client
     from rawkube.models import Resource
 
 __all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic", "DynamicApi"]

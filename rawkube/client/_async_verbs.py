@@ -44,11 +44,11 @@ from rawkube.core._resource import GroupVersionResource
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
+    from rawkube.client._async_client import AsyncClient
     from rawkube.client._async_exec import AsyncExecProcess
     from rawkube.client._async_port_forward import AsyncPortForwardStream
-    from rawkube.client._client import AsyncClient
+    from rawkube.client._async_retry_watch import AsyncRetryWatcher
     from rawkube.client._forward_asyncio import AsyncPortForward
-    from rawkube.client._retry_watch import AsyncRetryWatcher
     from rawkube.config import Config
     from rawkube.core._request import ApiRequest
     from rawkube.models.autoscaling_v1 import Scale
@@ -706,7 +706,7 @@ class _AsyncVerbs(Generic[T, L]):
         ``resource_version`` instead.
         """
         if retry:
-            from rawkube.client._retry_watch import AsyncRetryWatcher
+            from rawkube.client._async_retry_watch import AsyncRetryWatcher
 
             return AsyncRetryWatcher(
                 self,

@@ -11,7 +11,7 @@ from rawkube.core._api_errors import ApiError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from rawkube.client._client import Client
+    from rawkube.client._sync_client import Client
     from rawkube.core._discovery_data import GroupInfo
     from rawkube.core._resource import GroupVersionKind, GroupVersionResource, ResourceInfo
     from rawkube.core._restmapper import RESTMapper

@@ -39,11 +39,11 @@ from rawkube.core._resource import GroupVersionResource
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
-    from rawkube.client._client import Client
     from rawkube.client._forward_threads import PortForward
-    from rawkube.client._retry_watch import RetryWatcher
+    from rawkube.client._sync_client import Client
     from rawkube.client._sync_exec import ExecProcess
     from rawkube.client._sync_port_forward import PortForwardStream
+    from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.config import Config
     from rawkube.core._request import ApiRequest
     from rawkube.models.autoscaling_v1 import Scale
@@ -696,7 +696,7 @@ class _Verbs(Generic[T, L]):
         ``resource_version`` instead.
         """
         if retry:
-            from rawkube.client._retry_watch import RetryWatcher
+            from rawkube.client._sync_retry_watch import RetryWatcher
 
             return RetryWatcher(
                 self,

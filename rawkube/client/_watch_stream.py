@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from rawkube.core._watch_decoder import WatchDecoder, WatchEvent
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncRequest, Request
+    from rawkube.client._async_client import AsyncRequest
+    from rawkube.client._sync_client import Request
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",

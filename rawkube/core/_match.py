@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rawkube.core._selector import (
-    _FIELD_OPERATOR,
-    _check_field_term,
-    _LabelParser,
-    _Requirement,
-    _split_terms,
+    FIELD_OPERATOR,
+    LabelParser,
+    Requirement,
+    check_field_term,
+    split_terms,
 )
 
 __all__ = ["FieldSelector", "LabelSelector", "supported_fields"]
@@ -29,7 +29,7 @@ class LabelSelector:
 
     __slots__ = ("_requirements", "_text")
 
-    def __init__(self, text: str, requirements: Iterable[_Requirement]) -> None:
+    def __init__(self, text: str, requirements: Iterable[Requirement]) -> None:
         self._text = text
         self._requirements = tuple(requirements)
 
@@ -40,7 +40,7 @@ class LabelSelector:
         Raises ``ValueError`` for a selector the server rejects, naming the problem and
         its position (the checks a client's ``label_selector=`` argument gets).
         """
-        return cls(text, _LabelParser(text).parse())
+        return cls(text, LabelParser(text).parse())
 
     def matches(self, labels: Mapping[str, str] | None) -> bool:
         """Whether an object with these labels (``None``: none at all) is selected."""
@@ -51,7 +51,7 @@ class LabelSelector:
         return f"LabelSelector.parse({self._text!r})"
 
 
-def _label_requirement_holds(requirement: _Requirement, labels: Mapping[str, str]) -> bool:
+def _label_requirement_holds(requirement: Requirement, labels: Mapping[str, str]) -> bool:
     operator, values = requirement.operator, requirement.values
     if operator == "exists":
         return requirement.key in labels
@@ -112,12 +112,12 @@ class FieldSelector:
         terms = []
         # The server sorts the terms before it parses them and then converts their fields
         # in that order, which decides the error that a selector with two problems reports.
-        for term in sorted(_split_terms(text)):
+        for term in sorted(split_terms(text)):
             if not term:
                 continue
-            _check_field_term(text, term)
-            operator = _FIELD_OPERATOR.search(term)
-            if operator is None:  # _check_field_term has already rejected such a term
+            check_field_term(text, term)
+            operator = FIELD_OPERATOR.search(term)
+            if operator is None:  # check_field_term has already rejected such a term
                 raise AssertionError(term)
             value = _ESCAPE.sub(lambda escape: escape.group(1), term[operator.end() :])
             terms.append(_FieldTerm(term[: operator.start()], operator.group() != "!=", value))

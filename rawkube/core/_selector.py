@@ -6,7 +6,18 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["field_selector", "label_selector", "selector"]
+# field_selector, label_selector and selector are what users call (through rawkube); the
+# parsed forms are shared with the client-side matcher, rawkube.core._match.
+__all__ = [
+    "FIELD_OPERATOR",
+    "LabelParser",
+    "Requirement",
+    "check_field_term",
+    "field_selector",
+    "label_selector",
+    "selector",
+    "split_terms",
+]
 
 # The rules of apimachinery's validation.IsQualifiedName and IsValidLabelValue, which the API
 # server applies to every requirement of a label selector.
@@ -20,7 +31,7 @@ _FIELD_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 _FIELD_VALUE_PREFIX = re.compile(r"(?:\\[\\,=]|[^\\,=])*")
 # The first operator in a term splits it, "!=" and "==" winning over "=" at the same place,
 # as in fields.splitTerm.
-_FIELD_OPERATOR = re.compile(r"!=|==|=")
+FIELD_OPERATOR = re.compile(r"!=|==|=")
 
 _WHITESPACE = " \t\r\n"  # labels.Parse's whitespace; other blanks are part of a token
 _SYMBOLS = "=!(),<>"
@@ -63,7 +74,7 @@ def label_selector(value: str | Mapping[str, str] | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        _LabelParser(value).parse()
+        LabelParser(value).parse()
         return value.strip(_WHITESPACE)
     if isinstance(value, Mapping):
         return ",".join(_equalities(value))
@@ -86,10 +97,10 @@ def field_selector(value: str | Mapping[str, str] | None) -> str | None:
         return None
     if isinstance(value, str):
         text = value.strip(_WHITESPACE)
-        for term in _split_terms(text):
+        for term in split_terms(text):
             # The server skips empty terms, so "a=b," and "" are valid.
             if term:
-                _check_field_term(value, term)
+                check_field_term(value, term)
         return text
     if isinstance(value, Mapping):
         terms = []
@@ -212,7 +223,7 @@ def _check_label_value(value: str) -> None:
 
 
 @dataclass(frozen=True)
-class _Requirement:
+class Requirement:
     """One requirement of a parsed label selector, as labels.Parse builds it.
 
     ``operator`` is the operator as written (``=``, ``==``, ``!=``, ``in``, ``notin``, ``>``,
@@ -259,7 +270,7 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
-class _LabelParser:
+class LabelParser:
     """labels.Parse's grammar and checks, with errors that say where the selector went wrong.
 
     "in" and "notin" are operators only right after a key; elsewhere they are plain words, so
@@ -283,8 +294,8 @@ class _LabelParser:
     def error(self, token: _Token, problem: str) -> ValueError:
         return ValueError(f"label selector {self.text!r}, position {token.pos}: {problem}")
 
-    def parse(self) -> list[_Requirement]:
-        requirements: list[_Requirement] = []
+    def parse(self) -> list[Requirement]:
+        requirements: list[Requirement] = []
         if self.peek().kind == "end":
             return requirements
         while True:
@@ -295,7 +306,7 @@ class _LabelParser:
             if token.kind != ",":
                 raise self.error(token, f"expected ',' or end of string, found {token}")
 
-    def requirement(self) -> _Requirement:
+    def requirement(self) -> Requirement:
         token = self.take()
         negated = token.kind == "!"
         if negated:
@@ -305,14 +316,14 @@ class _LabelParser:
             raise self.error(token, f"expected a label key {after}, found {token}")
         self.check(token, _check_label_key)
         if negated:
-            return _Requirement(token.text, "!exists", frozenset())
+            return Requirement(token.text, "!exists", frozenset())
         if self.peek().kind in ("end", ","):
-            return _Requirement(token.text, "exists", frozenset())
+            return Requirement(token.text, "exists", frozenset())
         operator = self.take()
         if operator.kind == "word" and operator.text in ("in", "notin"):
-            return _Requirement(token.text, operator.text, self.value_set(operator))
+            return Requirement(token.text, operator.text, self.value_set(operator))
         if operator.kind in _OPERATORS:
-            return _Requirement(token.text, operator.kind, frozenset({self.exact_value(operator)}))
+            return Requirement(token.text, operator.kind, frozenset({self.exact_value(operator)}))
         raise self.error(
             operator,
             f"expected an operator ({', '.join(_OPERATORS)}) after key {token.text!r}, "
@@ -386,7 +397,7 @@ class _LabelParser:
 # --- checking field selector strings --------------------------------------------------------
 
 
-def _split_terms(text: str) -> list[str]:
+def split_terms(text: str) -> list[str]:
     """Split at each ',' that no backslash escapes, as fields.splitTerms does."""
     terms = []
     start = 0
@@ -403,9 +414,9 @@ def _split_terms(text: str) -> list[str]:
     return terms
 
 
-def _check_field_term(text: str, term: str) -> None:
+def check_field_term(text: str, term: str) -> None:
     where = f"field selector {text!r}, term {term!r}"
-    operator = _FIELD_OPERATOR.search(term)
+    operator = FIELD_OPERATOR.search(term)
     if operator is None:
         raise ValueError(f"{where}: expected '=', '==' or '!=' between a field and a value")
     try:

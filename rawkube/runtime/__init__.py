@@ -9,13 +9,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from rawkube._public import publish
-from rawkube.client._retry_watch import (
-    AsyncListThenWatch,
-    AsyncRetryWatcher,
-    ListThenWatch,
-    RetryWatcher,
-    list_then_watch,
-)
+from rawkube.client._async_retry_watch import AsyncListThenWatch, AsyncRetryWatcher
+from rawkube.client._sync_retry_watch import ListThenWatch, RetryWatcher, list_then_watch
 
 if TYPE_CHECKING:
     from rawkube.runtime.cache import (

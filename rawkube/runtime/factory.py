@@ -23,7 +23,8 @@ from rawkube.runtime.cache import IndexFunc
 from rawkube.runtime.informer import AsyncSharedInformer, SharedInformer
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncClient, Client
+    from rawkube.client._async_client import AsyncClient
+    from rawkube.client._sync_client import Client
 
 __all__ = ["AsyncSharedInformerFactory", "SharedInformerFactory"]
 

@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-The reflector is :class:`~rawkube.client._retry_watch.ListThenWatch`'s state machine (list in
+The reflector is :class:`~rawkube.client._sync_retry_watch.ListThenWatch`'s state machine (list in
 pages, watch from the list's resourceVersion with bookmarks, resume after drops, relist on
 410), consumed through ``changes()``. Each (re)list replaces the cache in one step; each
 watch event updates it. :class:`InformerCore` (no I/O, no threads) turns both into handler
@@ -55,9 +55,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from rawkube.client._retry_watch import AsyncListThenWatch, Listed, ListThenWatch
+from rawkube.client._async_retry_watch import AsyncListThenWatch
+from rawkube.client._async_verbs import _AsyncVerbs
+from rawkube.client._retry_watch import Listed
+from rawkube.client._sync_retry_watch import ListThenWatch
+from rawkube.client._sync_verbs import _Verbs
 from rawkube.client._watch_stream import DEFAULT_IDLE_TIMEOUT
 from rawkube.core import _backoff
 from rawkube.core._watch_decoder import WatchEvent
@@ -71,8 +75,7 @@ from rawkube.runtime.cache import (
 )
 
 if TYPE_CHECKING:
-    from rawkube.client._async_verbs import _AsyncVerbs
-    from rawkube.client._sync_verbs import _Verbs
+    from rawkube.config import Config
     from rawkube.core._clock import Clock
 
 __all__ = [
@@ -86,6 +89,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class _Configured(Protocol):
+    @property
+    def config(self) -> Config: ...
+
+
+A = TypeVar("A", bound=_Configured)  # the verbs the informer reads through: blocking or asyncio
 logger = logging.getLogger("rawkube.runtime.informer")
 
 MIN_WATCH_TIMEOUT = 300
@@ -266,23 +277,23 @@ class _Listener:
             _call(self.handler, note)
 
 
-class _InformerBase(Generic[T]):
+class _InformerBase(Generic[T, A]):
     """What both flavours hold: the options, the cache and its core, the clock."""
 
     _synced: threading.Event | asyncio.Event  # set once the first list is cached
 
     def __init__(
         self,
-        api: Any,
+        api: A,
         *,
-        label_selector: Any,
-        field_selector: Any,
-        metadata_only: bool,
-        indexers: Mapping[str, IndexFunc] | None,
-        resync_period: float,
-        page_size: int,
-        idle_timeout: float,
-        watch_error_handler: WatchErrorHandler | None,
+        label_selector: Any = None,
+        field_selector: Any = None,
+        metadata_only: bool = False,
+        indexers: Mapping[str, IndexFunc] | None = None,
+        resync_period: float = 0.0,
+        page_size: int = 500,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        watch_error_handler: WatchErrorHandler | None = None,
     ) -> None:
         self._api = api
         self._options = {
@@ -298,6 +309,11 @@ class _InformerBase(Generic[T]):
         self._started = False
         self._backoff = ReflectorBackoff(self._clock)
         self._watch_error_handler = watch_error_handler
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Make what the flavour runs on: threads and their locks, or tasks."""
+        raise NotImplementedError
 
     @property
     def indexer(self) -> Indexer[T]:
@@ -366,7 +382,7 @@ class _InformerBase(Generic[T]):
         return EventHandler(on_add, on_update, on_delete, period)
 
 
-class SharedInformer(_InformerBase[T]):
+class SharedInformer(_InformerBase[T, _Verbs[T, Any]]):
     """A cached, watched resource on a thread; see the module docstring.
 
     ``SharedInformer(client.core_v1.pods("web"))``: ``label_selector``/``field_selector``
@@ -377,30 +393,7 @@ class SharedInformer(_InformerBase[T]):
     failure of a list or watch (on the reflector's thread).
     """
 
-    def __init__(
-        self,
-        api: _Verbs[T, Any],
-        *,
-        label_selector: Any = None,
-        field_selector: Any = None,
-        metadata_only: bool = False,
-        indexers: Mapping[str, IndexFunc] | None = None,
-        resync_period: float = 0.0,
-        page_size: int = 500,
-        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        watch_error_handler: WatchErrorHandler | None = None,
-    ) -> None:
-        super().__init__(
-            api,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            metadata_only=metadata_only,
-            indexers=indexers,
-            resync_period=resync_period,
-            page_size=page_size,
-            idle_timeout=idle_timeout,
-            watch_error_handler=watch_error_handler,
-        )
+    def _prepare(self) -> None:
         self._lock = threading.Lock()
         self._listeners: list[_Listener] = []
         self._stop = threading.Event()
@@ -559,37 +552,14 @@ class _AsyncListener:
                     logger.exception("informer handler failed on %s", note.kind)
 
 
-class AsyncSharedInformer(_InformerBase[T]):
-    """The asyncio twin of :class:`SharedInformer`: tasks instead of threads.
+class AsyncSharedInformer(_InformerBase[T, _AsyncVerbs[T, Any]]):
+    """The asyncio twin of :class:`SharedInformer`: the same options, tasks instead of threads.
 
     Handlers, and the watch error handler, may be plain functions or coroutine functions
     (awaited on the handler's task, the reflector's task).
     """
 
-    def __init__(
-        self,
-        api: _AsyncVerbs[T, Any],
-        *,
-        label_selector: Any = None,
-        field_selector: Any = None,
-        metadata_only: bool = False,
-        indexers: Mapping[str, IndexFunc] | None = None,
-        resync_period: float = 0.0,
-        page_size: int = 500,
-        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        watch_error_handler: WatchErrorHandler | None = None,
-    ) -> None:
-        super().__init__(
-            api,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            metadata_only=metadata_only,
-            indexers=indexers,
-            resync_period=resync_period,
-            page_size=page_size,
-            idle_timeout=idle_timeout,
-            watch_error_handler=watch_error_handler,
-        )
+    def _prepare(self) -> None:
         self._listeners: list[_AsyncListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._synced: asyncio.Event = asyncio.Event()

@@ -77,7 +77,7 @@ import random as _random
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from rawkube.core._api_errors import NotFoundError
 from rawkube.core._backoff import jitter
@@ -89,7 +89,10 @@ from rawkube.core._exceptions import RawkubeError
 if TYPE_CHECKING:
     import asyncio
 
-    from rawkube.client._api import Api, AsyncApi
+    # Api, AsyncApi and Lease are named (quoted) in the electors' bases, which ruff does not
+    # read as annotations.
+    from rawkube.client._api import Api, AsyncApi  # noqa: F401
+    from rawkube.config import Config
     from rawkube.models.coordination_v1 import Lease, LeaseSpec
 
 __all__ = [
@@ -295,19 +298,32 @@ class LeaseDecision:
         )
 
 
-class _Elector:
+class _Configured(Protocol):
+    @property
+    def config(self) -> Config: ...
+
+
+L = TypeVar("L", bound=_Configured)  # the Leases API: blocking or asyncio
+W = TypeVar("W")  # what runs while leading: a function of the stop event, or a coroutine function
+
+
+class _Elector(Generic[L, W]):
     """What the two electors share: settings, their checks, the decision and the Lease built."""
 
     def __init__(
         self,
-        clock: Clock,
+        leases: L,
         name: str,
         identity: str,
-        lease_duration: float,
-        renew_deadline: float,
-        retry_period: float,
-        release_on_cancel: bool,
-        rand: Callable[[], float] | None,
+        *,
+        lease_duration: float = 15.0,
+        renew_deadline: float = 10.0,
+        retry_period: float = 2.0,
+        on_started_leading: W | None = None,
+        on_stopped_leading: Callable[[], object] | None = None,
+        on_new_leader: Callable[[str], object] | None = None,
+        release_on_cancel: bool = False,
+        rand: Callable[[], float] | None = None,
     ) -> None:
         if not name:
             raise ValueError("a leader election needs the name of its Lease")
@@ -331,12 +347,22 @@ class _Elector:
         self.renew_deadline = renew_deadline
         self.retry_period = retry_period
         self.release_on_cancel = release_on_cancel
-        self._clock = clock
+        self._clock: Clock = leases.config.clock
         self._rand = rand if rand is not None else _random.random
         self._lease: Lease | None = None  # the last read or written: its resourceVersion
         self._ran = False
         self._over = False  # run() has ended leading, or never will again
         self._run_lock = threading.Lock()
+        self._leases = leases
+        self._on_started_leading = on_started_leading
+        self._on_stopped_leading = on_stopped_leading
+        self._on_new_leader = on_new_leader
+        self._work_error: BaseException | None = None
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Make what the flavour waits with: threading events, or asyncio's."""
+        raise NotImplementedError
 
     @property
     def identity(self) -> str:
@@ -401,7 +427,7 @@ def _real_time(clock: Clock, method: str) -> bool:
     return getattr(type(clock), method) is getattr(Clock, method)
 
 
-class LeaderElector(_Elector):
+class LeaderElector(_Elector["Api[Lease]", Callable[[threading.Event], object]]):
     """Leader election on a Lease, with threads; see the module docstring.
 
     ``LeaderElector(client.coordination_v1.leases("ns"), "my-controller", identity=pod_name,
@@ -414,39 +440,10 @@ class LeaderElector(_Elector):
     ``lease_duration <= renew_deadline`` or ``renew_deadline <= 1.2 * retry_period``.
     """
 
-    def __init__(
-        self,
-        leases: Api[Lease],
-        name: str,
-        identity: str,
-        *,
-        lease_duration: float = 15.0,
-        renew_deadline: float = 10.0,
-        retry_period: float = 2.0,
-        on_started_leading: Callable[[threading.Event], object] | None = None,
-        on_stopped_leading: Callable[[], object] | None = None,
-        on_new_leader: Callable[[str], object] | None = None,
-        release_on_cancel: bool = False,
-        rand: Callable[[], float] | None = None,
-    ) -> None:
-        super().__init__(
-            leases.config.clock,
-            name,
-            identity,
-            lease_duration,
-            renew_deadline,
-            retry_period,
-            release_on_cancel,
-            rand,
-        )
-        self._leases = leases
-        self._on_started_leading = on_started_leading
-        self._on_stopped_leading = on_stopped_leading
-        self._on_new_leader = on_new_leader
+    def _prepare(self) -> None:
         self._stopping = threading.Event()
         self._work_stop = threading.Event()
         self._work: threading.Thread | None = None
-        self._work_error: BaseException | None = None
 
     def stop(self) -> None:
         """Ask :meth:`run` to end, from any thread (releasing if ``release_on_cancel``)."""
@@ -590,7 +587,7 @@ class LeaderElector(_Elector):
             self._work.join()
 
 
-class AsyncLeaderElector(_Elector):
+class AsyncLeaderElector(_Elector["AsyncApi[Lease]", Callable[[], Awaitable[object]]]):
     """The asyncio twin of :class:`LeaderElector`.
 
     ``on_started_leading()`` is a coroutine function, run as a task while this candidate
@@ -601,40 +598,11 @@ class AsyncLeaderElector(_Elector):
     a stop (releasing if ``release_on_cancel``) and then raises ``CancelledError``.
     """
 
-    def __init__(
-        self,
-        leases: AsyncApi[Lease],
-        name: str,
-        identity: str,
-        *,
-        lease_duration: float = 15.0,
-        renew_deadline: float = 10.0,
-        retry_period: float = 2.0,
-        on_started_leading: Callable[[], Awaitable[object]] | None = None,
-        on_stopped_leading: Callable[[], object] | None = None,
-        on_new_leader: Callable[[str], object] | None = None,
-        release_on_cancel: bool = False,
-        rand: Callable[[], float] | None = None,
-    ) -> None:
-        super().__init__(
-            leases.config.clock,
-            name,
-            identity,
-            lease_duration,
-            renew_deadline,
-            retry_period,
-            release_on_cancel,
-            rand,
-        )
-        self._leases = leases
-        self._on_started_leading = on_started_leading
-        self._on_stopped_leading = on_stopped_leading
-        self._on_new_leader = on_new_leader
+    def _prepare(self) -> None:
         self._stop_requested = False
         # Made in run(): an asyncio.Event belongs to the loop it is first used in.
         self._stopping: asyncio.Event | None = None
         self._work: asyncio.Task[object] | None = None
-        self._work_error: BaseException | None = None
 
     def stop(self) -> None:
         """Ask :meth:`run` to end (call it in the event loop's thread)."""

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 from rawkube.core._clock import SYSTEM_CLOCK, Clock
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
+from rawkube.testing._exec import ExecCall, ExecHandler, PodRuntime, PortHandler, echo
 from rawkube.testing._http import ACTIONS_KEPT, Action, Router
 from rawkube.testing._store import Store
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncClient, Client
+    from rawkube.client._async_client import AsyncClient
+    from rawkube.client._sync_client import Client
     from rawkube.testing._openapi import CustomResourceSchema
     from rawkube.testing._server import FakeServer
     from rawkube.testing._transport import FakeAsyncTransport, FakeTransport
@@ -50,7 +52,13 @@ class FakeCluster:
       fields refused with Go's decode errors (400) and metadata validated as the server
       does (422: names, labels, annotations, owner references, finalizers), so that nothing
       the server would refuse is stored;
-    * the last ``actions_kept`` requests recorded for :meth:`actions` (10,000 by default).
+    * the last ``actions_kept`` requests recorded for :meth:`actions` (10,000 by default);
+    * exec, attach and port-forward over WebSocket (``v5.channel.k8s.io`` and
+      ``v4.channel.k8s.io``), in process and on loopback (``kubectl exec``, ``attach`` and
+      ``cp`` work): what a command does is a function of the test's (:meth:`on_exec`), what a
+      port answers too (:meth:`on_port`), and each container has in-memory files
+      (:meth:`files`) that built-in ``tar``, ``test``, ``cat`` and ``echo`` use. A pod needs
+      ``spec.nodeName`` for these, as on a real cluster (400 otherwise).
 
     What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
     admission, no authorization, no conversion between versions of a CRD (each version
@@ -79,6 +87,8 @@ class FakeCluster:
         self.watch_timeout = watch_timeout
         """``timeoutSeconds`` of a watch that names none (the server's default is 30-60 min)."""
         self.router = Router(self, actions_kept)
+        self.pod_runtime = PodRuntime(self.clock)
+        """The exec and port handlers, container files and exec calls (see :meth:`on_exec`)."""
         self._logs: dict[tuple[str, str, str | None], str] = {}
         self._lock = threading.Lock()
         self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
@@ -107,7 +117,7 @@ class FakeCluster:
 
         Its discovery is kept in memory only: nothing is cached on disk between clusters.
         """
-        from rawkube.client._client import Client
+        from rawkube.client._sync_client import Client
         from rawkube.client._sync_discovery import Discovery
         from rawkube.config import Config
 
@@ -120,8 +130,8 @@ class FakeCluster:
 
     def async_client(self, namespace: str = "default") -> AsyncClient:
         """A real :class:`rawkube.AsyncClient` talking to this cluster, with no sockets."""
+        from rawkube.client._async_client import AsyncClient
         from rawkube.client._async_discovery import AsyncDiscovery
-        from rawkube.client._client import AsyncClient
         from rawkube.config import Config
 
         config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
@@ -270,6 +280,67 @@ class FakeCluster:
         with self._lock:
             text = self._logs.get((namespace, pod, container))
             return text if text is not None else self._logs.get((namespace, pod, None), "")
+
+    # --- inside the pods ----------------------------------------------------------------------
+
+    def on_exec(
+        self,
+        handler: ExecHandler,
+        *,
+        namespace: str | None = None,
+        pod: str | None = None,
+        container: str | None = None,
+    ) -> None:
+        """Say what a command does in the matching containers (None matches any).
+
+        ``handler(call)`` gets an :class:`~rawkube.testing.ExecCall` once the client has
+        closed stdin (at once when it sent none) and returns an
+        :class:`~rawkube.testing.ExecReply`, a ``(stdout, stderr, exit_code)`` tuple (text or
+        bytes), or None to leave the command to the built-ins (``tar``, ``test``, ``cat``,
+        ``echo``, ``true``, ``false``); a command nobody runs fails as containerd fails one
+        that is not in the image. Raising :class:`~rawkube.testing.HangUp` drops the
+        connection mid-stream. The most specific registration wins: one naming the pod over
+        one that does not, then one naming the container, then the namespace; the latest among
+        equals. Registering the same namespace, pod and container again replaces the handler.
+
+        ``pods/attach`` calls the same handler with ``call.attach`` true and ``call.command``
+        the container's own (its spec's ``command`` and ``args``); an attach ends with a
+        success status whatever the exit code, as the kubelet's does, and with no handler it
+        ends at once with no output. Handlers run in the thread serving the connection (on
+        loopback, a worker thread of the server): keep them quick.
+        """
+        self.pod_runtime.on_exec(handler, namespace, pod, container)
+
+    def on_port(
+        self,
+        port: int,
+        handler: PortHandler = echo,
+        *,
+        namespace: str | None = None,
+        pod: str | None = None,
+    ) -> None:
+        """Say what a pod's ``port`` answers through port-forward: ``handler(data)`` is called
+        with each piece of data a client sends and its return is sent back (:func:`echo` by
+        default). A port with no handler is refused as containerd refuses a port nothing
+        listens on; matching works as in :meth:`on_exec`.
+        """
+        self.pod_runtime.on_port(port, handler, namespace, pod)
+
+    def files(self, namespace: str, pod: str, container: str | None = None) -> dict[str, bytes]:
+        """A container's files: a live ``dict`` of absolute paths to contents, to fill or read.
+
+        ``container=None`` gives the files shared by every container of the pod that has none
+        of its own. A key ending in ``/`` is an empty folder; folders are otherwise implied by
+        the files in them, and ``/`` and ``/tmp`` always exist. ``kubectl cp`` reads and writes
+        them through the built-in ``tar``.
+        """
+        return self.pod_runtime.files(namespace, pod, container)
+
+    @property
+    def exec_calls(self) -> list[ExecCall]:
+        """The exec and attach calls seen, oldest first (a copy): the last 1,000 of them, fewer
+        when their stdin adds up to over 64 MiB."""
+        return self.pod_runtime.calls()
 
     def custom_schemas(self) -> list[CustomResourceSchema]:
         """The served versions of every CRD, for the OpenAPI documents."""

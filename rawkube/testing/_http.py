@@ -39,6 +39,7 @@ from rawkube.testing._watchstream import WatchSession
 
 if TYPE_CHECKING:
     from rawkube.testing._cluster import FakeCluster
+    from rawkube.testing._session import Session
 
 __all__ = ["ACTIONS_KEPT", "Action", "ActionLog", "FakeRequest", "FakeResponse", "Router"]
 
@@ -60,6 +61,7 @@ _NOT_FOUND = FakeApiError(404, "NotFound", "the server could not find the reques
 _NOT_ALLOWED = FakeApiError(
     405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
 )
+_CONNECT = ("exec", "attach", "portforward")  # a pod's streaming subresources (connect verbs)
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,14 @@ class FakeRequest:
 
 @dataclass
 class FakeResponse:
-    """The answer: status, headers, and a body or a watch session to stream."""
+    """The answer: status, headers, and a body, a watch session to stream, or (on a 101) the
+    session the upgraded connection carries."""
 
     status: int
     headers: dict[str, str]
     body: bytes = b""
     watch: WatchSession | None = None
+    session: Session | None = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +288,9 @@ class Router:
         params = request.params()
         method = request.method.upper()
         resource = target.resource
+        pod = (resource.group, resource.plural) == ("", "pods")
+        if pod and target.subresource in _CONNECT and target.name and target.namespace:
+            return self._connect(request, target, params, method)
         watching = params.get("watch") in ("1", "true")
         if method == "GET":
             verb = "get" if target.name else ("watch" if watching else "list")
@@ -308,6 +315,29 @@ class Router:
             self, f"_{verb}"
         )
         return handler(request, target, params, body)
+
+    def _connect(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], method: str
+    ) -> FakeResponse:
+        """exec, attach and port-forward: served by ``_session`` (the connect verbs GET, POST)."""
+        from rawkube.testing._session import connect
+
+        verb = {"GET": "get", "POST": "create"}.get(method)
+        self._record(verb or method.lower(), target, None, params, request)
+        if verb is None:
+            raise _NOT_ALLOWED
+        assert target.name is not None
+        assert target.namespace is not None
+        assert target.subresource is not None
+        return connect(
+            self._cluster.pod_runtime,
+            self._store,
+            target.resource,
+            request,
+            target.namespace,
+            target.name,
+            target.subresource,
+        )
 
     def _record(
         self,

@@ -9,6 +9,11 @@ then name a loopback host (else 403, so that no web page can reach the server th
 it rebinds to 127.0.0.1) and carry the server's bearer token (else 401, as a server run with
 ``--anonymous-auth=false`` answers) before the cluster's router sees it. Each answer goes out
 in one write.
+
+An exec, attach or port-forward the router upgrades (``101 Switching Protocols``) keeps its
+connection: WebSocket bytes go to the session (``_session``) and its answers back, until it ends.
+Each step of a session runs in one of the server's few worker threads, since it may call a
+test's handler, which may take its time or call the server itself.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
@@ -42,6 +48,7 @@ from rawkube.testing._watchstream import WatchSession, async_lines
 
 if TYPE_CHECKING:
     from rawkube.testing._cluster import FakeCluster
+    from rawkube.testing._session import Session
 
 __all__ = ["MAX_HEADER_BYTES", "FakeServer"]
 
@@ -55,6 +62,8 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 _PLAIN = b"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 _WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 - names of wildcards, bound to nothing here
+_STREAM_READ = 256 * 1024  # bytes an upgraded connection reads at a time
+_STREAM_WORKERS = 8  # threads running session steps (test handlers) at once
 
 
 class _Refused(Exception):
@@ -82,6 +91,7 @@ class _Connection:
 
     task: asyncio.Task[None] | None
     watching: bool = False
+    upgraded: bool = False  # carries an exec or port-forward: never evicted, cut when stopping
     unread: bool = False  # the last request's body was not read: close as Go does
     since: float = field(default_factory=time.monotonic)  # when it began to wait
 
@@ -132,6 +142,10 @@ class FakeServer:
         # The address the server was given is a name a client may use too, unless a wildcard.
         self._own_host = "" if host in _WILDCARDS else host.lower()
         self._connections: dict[_Connection, None] = {}  # in arrival order
+        # Session steps run here: a test's handler must not stall every other connection.
+        self._workers = ThreadPoolExecutor(
+            _STREAM_WORKERS, thread_name_prefix="rawkube-fake-stream"
+        )
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._stopping: asyncio.Event | None = None
@@ -200,6 +214,8 @@ class FakeServer:
         asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
+        # A handler still running ends in its own time; nothing waits for it here.
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> FakeServer:
         return self
@@ -278,7 +294,7 @@ class FakeServer:
     def _admit(self, connection: _Connection) -> bool:
         """Track a new connection; at the limit, make room by closing the longest-waiting one."""
         if len(self._connections) >= self.max_connections:
-            idle = [c for c in self._connections if not c.watching]
+            idle = [c for c in self._connections if not c.watching and not c.upgraded]
             if not idle:
                 return False
             victim = min(idle, key=lambda c: c.since)
@@ -337,6 +353,11 @@ class FakeServer:
         answer = self._answer(FakeRequest(head.method, path, query, head.headers, body, oversized))
         keep = not oversized and _keeps_alive(head)
         connection.unread = oversized
+        if answer.session is not None:
+            writer.write(_upgrade(answer))
+            connection.upgraded = True
+            await self._relay(answer.session, reader, writer)
+            return False
         if answer.watch is not None:
             writer.write(_response(answer, keep=False, chunked=True))
             connection.watching = True
@@ -413,6 +434,32 @@ class FakeServer:
             writer.write(b"0\r\n\r\n")  # the stream's last chunk: a clean end for the client
             with contextlib.suppress(ConnectionError):
                 await writer.drain()
+
+    async def _relay(
+        self, session: Session, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Carry an upgraded connection: the client's bytes to the session, its answers back."""
+        loop = asyncio.get_running_loop()
+        try:
+            out = await loop.run_in_executor(self._workers, session.start)
+            while True:
+                if out:
+                    writer.write(out)
+                    await writer.drain()
+                if session.done:
+                    break
+                data = await reader.read(_STREAM_READ)
+                out = await loop.run_in_executor(self._workers, session.receive, data or None)
+                if not data:
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception:  # a failure of the fake itself: this connection drops, not the server
+            _LOG.exception("the fake API server's stream session failed")
+            return
+        # Half-close, then wait for the client to close: closing with its bytes unread would
+        # reset the connection and could destroy the last answer (the exit status) in flight.
+        await _linger(reader, writer)
 
 
 async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -602,6 +649,13 @@ def _response(
         lines.append("Connection: close")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "replace")
     return head + answer.body if send_body and not chunked else head
+
+
+def _upgrade(answer: FakeResponse) -> bytes:
+    """A ``101 Switching Protocols`` head, as golang.org/x/net/websocket writes it."""
+    lines = ["HTTP/1.1 101 Switching Protocols"]
+    lines += [f"{key}: {value}" for key, value in answer.headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def _headers(headers: Mapping[str, str]) -> list[str]:

@@ -1,4 +1,8 @@
-"""httpx transports that hand requests to the fake cluster in process: no sockets, no threads."""
+"""httpx transports that hand requests to the fake cluster in process: no sockets, no threads.
+
+A WebSocket upgrade (exec, attach, port-forward) is answered ``101`` with an in-memory network
+stream in ``response.extensions["network_stream"]``, as httpcore hands back a socket's.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +78,13 @@ class FakeTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         answer = self._cluster.router.handle(_request(request, request.read()))
+        if answer.session is not None:
+            from rawkube.testing._netstream import SessionStream
+
+            upgraded = SessionStream(answer.session)
+            return httpx.Response(
+                101, headers=answer.headers, extensions={"network_stream": upgraded}
+            )
         if answer.watch is not None:
             stream = _WatchBytes(answer.watch, self._cluster.store)
             return httpx.Response(answer.status, headers=_headers(answer), stream=stream)
@@ -89,6 +100,13 @@ class FakeAsyncTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         answer = self._cluster.router.handle(_request(request, body))
+        if answer.session is not None:
+            from rawkube.testing._netstream import AsyncSessionStream
+
+            upgraded = AsyncSessionStream(answer.session)
+            return httpx.Response(
+                101, headers=answer.headers, extensions={"network_stream": upgraded}
+            )
         if answer.watch is not None:
             stream = _AsyncWatchBytes(async_lines(answer.watch, self._cluster.store))
             return httpx.Response(answer.status, headers=_headers(answer), stream=stream)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from rawkube.client._client import AsyncClient, Client
+    from rawkube.client._async_client import AsyncClient
+    from rawkube.client._sync_client import Client
     from rawkube.testing import FakeCluster
 
 

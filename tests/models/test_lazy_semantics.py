@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import rawkube
-from rawkube import ApiRequest, Result
+from rawkube import Result
+from rawkube.core._request import ApiRequest
 from rawkube.models._base import K8sModel
 from rawkube.models._lazy import build_json
 from rawkube.models.core_v1 import Container, Pod, PodList

@@ -8,7 +8,8 @@ import time
 import pytest
 
 import rawkube
-from rawkube.client._retry_watch import Listed, ListThenWatch, RetryWatcher
+from rawkube.client._retry_watch import Listed
+from rawkube.client._sync_retry_watch import ListThenWatch, RetryWatcher
 from rawkube.testing import FakeCluster
 
 

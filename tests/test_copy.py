@@ -351,3 +351,36 @@ def test_links_inside_the_destination_are_made(tmp_path):
 def test_a_garbled_archive_is_a_copy_error(tmp_path):
     with pytest.raises(rawkube.CopyError, match="cannot be read"):
         extract(io.BytesIO(b"not a tar" * 100), "tmp", tmp_path / "d")
+
+
+# --- against rawkube's fake cluster, whose tar reads and writes its files ----------------------
+
+
+@pytest.fixture(params=["in-process", "loopback"])
+def fake(request, tmp_path) -> Iterator[tuple[object, rawkube.Api]]:  # type: ignore[type-arg]
+    from rawkube.models.core_v1 import Pod
+    from rawkube.testing import FakeCluster
+
+    cluster = FakeCluster()
+    spec = {"containers": [{"name": "app", "image": "busybox"}], "nodeName": "node-1"}
+    cluster.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": spec})
+    if request.param == "in-process":
+        with cluster.client("default") as client:
+            yield cluster, client.api(Pod)
+        return
+    with cluster.serve() as server:
+        kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
+        with rawkube.Client.from_kubeconfig(str(kubeconfig)) as client:
+            yield cluster, client.api(Pod)
+
+
+def test_copying_into_and_out_of_the_fakes_files(fake, local):
+    cluster, api = fake
+    (local / "site").mkdir()
+    (local / "site" / "index.html").write_text("<h1>fake</h1>")
+    api.copy_to("web", local / "site", "/srv")
+    files = cluster.files("default", "web")  # type: ignore[attr-defined]
+    assert files["/srv/index.html"] == b"<h1>fake</h1>"
+    files["/var/log/app.log"] = b"line one\n"
+    api.copy_from("web", "/var/log/app.log", local / "app.log")
+    assert (local / "app.log").read_bytes() == b"line one\n"

@@ -24,6 +24,7 @@ from rawkube.core._channel import (
     success_status,
     unframe,
 )
+from rawkube.testing import ExecCall, ExecReply, FakeCluster, HangUp
 from tests.websocket_server import Peer, ScriptedServer, Upgrade, status_answer
 
 TOKEN = "exec-bearer-token-never-shown"
@@ -534,3 +535,86 @@ async def test_async_reading_while_another_task_writes():
                     received.append(chunk.data)
         await api._client.aclose()
     assert b"".join(received) == b"".join(lines)
+
+
+# --- against rawkube's fake cluster, in process and on loopback --------------------------------
+
+
+def fake_pod(name: str, node: str | None = "node-1") -> dict[str, object]:
+    spec: dict[str, object] = {"containers": [{"name": "app", "image": "busybox"}]}
+    if node is not None:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+
+
+def fake_handler(call: ExecCall) -> ExecReply | None:
+    if call.command == ["cat"]:
+        return ExecReply(stdout=call.stdin)
+    if call.command == ["fail"]:
+        return ExecReply(stderr="bad input", exit_code=4)
+    if call.command == ["yes"]:
+        return ExecReply(stdout=bytes(range(256)) * (40 * 1024))
+    if call.command == ["die"]:
+        raise HangUp("half")
+    if call.command == ["sizes"]:
+        return ExecReply(stdout=repr(call.resizes))
+    return None
+
+
+@pytest.fixture
+def fake() -> FakeCluster:
+    cluster = FakeCluster()
+    cluster.create(fake_pod("web"))
+    cluster.create(fake_pod("pending", node=None))
+    cluster.on_exec(fake_handler, pod="web")
+    return cluster
+
+
+@pytest.fixture(params=["in-process", "loopback"])
+def fake_pods(request, fake, tmp_path) -> Iterator[rawkube.Api]:  # type: ignore[type-arg]
+    from rawkube.models.core_v1 import Pod
+
+    if request.param == "in-process":
+        with fake.client("default") as client:
+            yield client.api(Pod)
+        return
+    with fake.serve() as server:
+        kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
+        with rawkube.Client.from_kubeconfig(str(kubeconfig)) as client:
+            yield client.api(Pod)
+
+
+def test_the_fake_runs_what_a_test_registers(fake, fake_pods):
+    assert fake_pods.exec("web", ["cat"], stdin=b"to the fake") == rawkube.ExecResult(
+        b"to the fake", b"", 0
+    )
+    assert fake_pods.exec("web", ["fail"]) == rawkube.ExecResult(b"", b"bad input", 4)
+    assert fake_pods.exec("web", ["yes"]).stdout == bytes(range(256)) * (40 * 1024)
+    assert fake.exec_calls[0].stdin == b"to the fake"
+
+
+def test_the_fake_refuses_and_hangs_up_as_a_cluster_would(fake_pods):
+    with pytest.raises(rawkube.BadRequestError, match="does not have a host assigned"):
+        fake_pods.exec("pending", ["ls"])
+    with pytest.raises(rawkube.WebSocketClosedError, match="exit status"):
+        fake_pods.exec("web", ["die"])
+
+
+def test_the_fake_hears_a_terminals_resizes(fake_pods):
+    with fake_pods.stream_exec("web", ["sizes"], stdin=True, tty=True) as proc:
+        proc.resize(100, 30)
+        proc.close_stdin()
+        assert b"".join(chunk.data for chunk in proc) == b"((100, 30),)"
+        assert proc.exit_code == 0
+
+
+@pytest.mark.anyio
+async def test_the_fake_in_process_async(fake):
+    from rawkube.models.core_v1 import Pod
+
+    async with fake.async_client("default") as client:
+        pods = client.api(Pod)
+        result = await pods.exec("web", ["cat"], stdin="async stdin")
+        assert result.stdout == b"async stdin"
+        with pytest.raises(rawkube.WebSocketClosedError):
+            await pods.exec("web", ["die"])

@@ -404,3 +404,38 @@ async def test_async_a_refused_connection_is_reported():
             while not forward.errors and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
     assert isinstance(forward.errors[0], rawkube.PortForwardError)
+
+
+# --- against rawkube's fake cluster, in process and on loopback --------------------------------
+
+
+@pytest.fixture(params=["in-process", "loopback"])
+def fake_pods(request, tmp_path) -> Iterator[rawkube.Api]:  # type: ignore[type-arg]
+    from rawkube.models.core_v1 import Pod
+    from rawkube.testing import FakeCluster
+
+    cluster = FakeCluster()
+    spec = {"containers": [{"name": "app", "image": "nginx"}], "nodeName": "node-1"}
+    cluster.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": spec})
+    cluster.on_port(8080)  # echo
+    if request.param == "in-process":
+        with cluster.client("default") as client:
+            yield client.api(Pod)
+        return
+    with cluster.serve() as server:
+        kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
+        with rawkube.Client.from_kubeconfig(str(kubeconfig)) as client:
+            yield client.api(Pod)
+
+
+def test_the_fakes_port_carries_ten_megabytes_each_way(fake_pods):
+    with fake_pods.port_forward("web", ":8080") as forward:
+        assert exchange(forward.local_port(8080), DATA) == DATA
+    with fake_pods.forward("web", 8080) as conn:
+        conn.send(b"hello fake")
+        assert conn.receive(5) == b"hello fake"
+
+
+def test_a_port_the_fake_has_nothing_on_is_refused(fake_pods):
+    with fake_pods.forward("web", 9999) as conn, pytest.raises(rawkube.PortForwardError):
+        conn.receive(5)

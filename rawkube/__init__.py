@@ -9,6 +9,15 @@ from rawkube.client._async_client import AsyncClient, AsyncRequest, AsyncRESTCli
 from rawkube.client._conflict import aretry_on_conflict, retry_on_conflict
 from rawkube.client._sync_client import Client, Request, RESTClient
 from rawkube.client._watch_stream import AsyncWatch, Watch
+from rawkube.client._websocket import (
+    CopyError,
+    ExecResult,
+    PortForwardError,
+    UnsafeArchiveError,
+    WebSocketClosedError,
+    WebSocketError,
+    WebSocketHandshakeError,
+)
 from rawkube.config import (
     ClientCertificate,
     Config,
@@ -58,10 +67,17 @@ from rawkube.core._watch_decoder import WatchEvent
 
 if TYPE_CHECKING:
     from rawkube.client._async_discovery import AsyncDiscovery
+    from rawkube.client._async_exec import AsyncExecProcess
+    from rawkube.client._async_port_forward import AsyncPortForwardStream
     from rawkube.client._async_retry_watch import AsyncRetryWatcher
     from rawkube.client._discovery import GroupInfo
+    from rawkube.client._forward_asyncio import AsyncPortForward
+    from rawkube.client._forward_threads import PortForward
     from rawkube.client._sync_discovery import Discovery
+    from rawkube.client._sync_exec import ExecProcess
+    from rawkube.client._sync_port_forward import PortForwardStream
     from rawkube.client._sync_retry_watch import RetryWatcher
+    from rawkube.core._channel import Output
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
     from rawkube.models._yaml import load_all_yaml
@@ -70,13 +86,20 @@ if TYPE_CHECKING:
 # Each name here loads its module on first use, so a program pays only for what it touches:
 # the Status models need pydantic, the slowest import; discovery needs datetime, logging and
 # more; the rest are modules that many programs never need (YAML, selectors, the REST mapper,
-# resuming watches).
+# resuming watches, WebSocket sessions).
 _LAZY = {
     "AmbiguousResourceError": "rawkube.core._restmapper",
     "AsyncDiscovery": "rawkube.client._async_discovery",
+    "AsyncExecProcess": "rawkube.client._async_exec",
+    "AsyncPortForward": "rawkube.client._forward_asyncio",
+    "AsyncPortForwardStream": "rawkube.client._async_port_forward",
     "AsyncRetryWatcher": "rawkube.client._async_retry_watch",
     "Discovery": "rawkube.client._sync_discovery",
+    "ExecProcess": "rawkube.client._sync_exec",
     "GroupInfo": "rawkube.client._discovery",
+    "Output": "rawkube.core._channel",
+    "PortForward": "rawkube.client._forward_threads",
+    "PortForwardStream": "rawkube.client._sync_port_forward",
     "RESTMapper": "rawkube.core._restmapper",
     "ResourceNotFoundError": "rawkube.core._restmapper",
     "RetryWatcher": "rawkube.client._sync_retry_watch",
@@ -131,6 +154,9 @@ __all__ = [
     "AsyncClient",
     "AsyncDiscovery",
     "AsyncDynamicApi",
+    "AsyncExecProcess",
+    "AsyncPortForward",
+    "AsyncPortForwardStream",
     "AsyncRESTClient",
     "AsyncRequest",
     "AsyncRetryWatcher",
@@ -143,10 +169,13 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ConnectError",
+    "CopyError",
     "Credentials",
     "DecodeError",
     "Discovery",
     "DynamicApi",
+    "ExecProcess",
+    "ExecResult",
     "ForbiddenError",
     "GatewayTimeoutError",
     "GoneError",
@@ -159,6 +188,10 @@ __all__ = [
     "InvalidError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "Output",
+    "PortForward",
+    "PortForwardError",
+    "PortForwardStream",
     "RESTClient",
     "RESTMapper",
     "RawkubeError",
@@ -177,9 +210,13 @@ __all__ = [
     "TooManyRequestsError",
     "TransportError",
     "UnauthorizedError",
+    "UnsafeArchiveError",
     "UnsupportedMediaTypeError",
     "Watch",
     "WatchEvent",
+    "WebSocketClosedError",
+    "WebSocketError",
+    "WebSocketHandshakeError",
     "__version__",
     "aretry_on_conflict",
     "incluster_config",

@@ -57,6 +57,26 @@ PAIRS = [
         "rawkube/client/_sync_retry_watch.py",
         "Watches that resume by themselves, and list-then-watch, blocking: the drivers.",
     ),
+    (
+        "rawkube/client/_async_websocket.py",
+        "rawkube/client/_sync_websocket.py",
+        "One WebSocket session, blocking: RFC 6455's client side over an upgraded connection.",
+    ),
+    (
+        "rawkube/client/_async_exec.py",
+        "rawkube/client/_sync_exec.py",
+        "A process in a container, blocking: exec and attach over one WebSocket.",
+    ),
+    (
+        "rawkube/client/_async_port_forward.py",
+        "rawkube/client/_sync_port_forward.py",
+        "One forwarded connection to a pod's port, blocking: a WebSocket of its own.",
+    ),
+    (
+        "rawkube/client/_async_copy.py",
+        "rawkube/client/_sync_copy.py",
+        "Files into and out of a container through tar, blocking: kubectl cp's way.",
+    ),
 ]
 
 SUBSTITUTIONS = [
@@ -72,6 +92,10 @@ SUBSTITUTIONS = [
     (r"\bAbstractAsyncContextManager\b", "AbstractContextManager"),
     # Every other asyncio name loses its prefix: AsyncClient, AsyncWatch, AsyncIterator, ...
     (r"\bAsync([A-Z]\w*)", r"\1"),
+    # The port-forward listeners cannot be one text: asyncio's server, and threads with sockets.
+    (r"\b_forward_asyncio\b", "_forward_threads"),
+    (r"\bablocking\b", "blocking"),
+    (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\b__aiter__\b", "__iter__"),

@@ -468,8 +468,17 @@ def test_async_api_has_the_same_methods_and_signatures():
     for name, signature in sync.items():
         other = async_[name]
         assert list(signature.parameters) == list(other.parameters), name
-        # iter is an async generator; the watches are returned at once and iterated with async for
-        exempt = {"iter", "watch", "watch_metadata"}
+        # iter is an async generator; the watches are returned at once and iterated with async
+        # for, and the WebSocket sessions returned at once and opened with async with
+        exempt = {
+            "iter",
+            "watch",
+            "watch_metadata",
+            "stream_exec",
+            "attach",
+            "port_forward",
+            "forward",
+        }
         assert inspect.iscoroutinefunction(vars(_AsyncVerbs)[name]) or name in exempt, name
     assert inspect.isasyncgenfunction(AsyncApi.iter)
     assert public(DynamicApi).keys() == public(AsyncDynamicApi).keys() == {"namespace"}

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
@@ -12,6 +13,14 @@ from rawkube.client._watch_stream import (
     DEFAULT_WATCH_TIMEOUT,
     Watch,
     read_timeout,
+)
+from rawkube.client._websocket import (
+    ExecResult,
+    PortSpec,
+    as_bytes,
+    attach_params,
+    exec_params,
+    parse_ports,
 )
 from rawkube.core._api_errors import GoneError
 from rawkube.core._calls import (
@@ -22,16 +31,21 @@ from rawkube.core._calls import (
     PatchType,
     ResourceCore,
 )
+from rawkube.core._clock import Deadline
 from rawkube.core._framing import TextLines
 from rawkube.core._pager import check_page_size, collect, page_of, pages
-from rawkube.core._request import Result
+from rawkube.core._request import Result, _positive_seconds
 from rawkube.core._resource import GroupVersionResource
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
+    from rawkube.client._forward_threads import PortForward
     from rawkube.client._sync_client import Client
+    from rawkube.client._sync_exec import ExecProcess
+    from rawkube.client._sync_port_forward import PortForwardStream
     from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.config import Config
+    from rawkube.core._request import ApiRequest
     from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (
         PartialObjectMetadata,
@@ -474,6 +488,161 @@ class _Verbs(Generic[T, L]):
             for chunk in chunks:
                 yield from lines.feed(chunk)
         yield from lines.close()
+
+    def exec(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        container: str | None = None,
+        stdin: bytes | str | None = None,
+        tty: bool = False,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        """Run ``command`` (the argument list: ``["sh", "-c", "ls -l"]``) in the pod to its end,
+        as ``kubectl exec`` does, and return its stdout, stderr and exit code.
+
+        A non-zero exit is a result, not an error. ``stdin`` (text as UTF-8) is sent, then
+        closed (on a server speaking only the v4 protocol, older than Kubernetes 1.30, it
+        cannot be closed: a command reading to its end then runs into ``timeout``). With
+        ``tty``, stderr comes merged into stdout. ``timeout`` bounds the whole run, connecting
+        included; past it, :class:`~rawkube.RequestTimeoutError` (the command may go on in
+        the container). A command that cannot start raises the server's
+        :class:`~rawkube.ApiError` (a pod with no node: :class:`~rawkube.BadRequestError`; a
+        program not found: :class:`~rawkube.InternalServerError`); a connection ending before
+        the exit status, :class:`~rawkube.WebSocketClosedError`.
+        """
+        from rawkube.client._sync_exec import ExecProcess, run
+
+        data = None if stdin is None else as_bytes("stdin", stdin)
+        params = exec_params(
+            command, container=container, stdin=data is not None, stdout=True, stderr=True, tty=tty
+        )
+        deadline = None if timeout is None else Deadline(_positive_seconds("timeout", timeout))
+        process = ExecProcess(
+            self._client._transport,
+            self._upgrade(name, "exec", params),
+            stdin=data is not None,
+            deadline=deadline,
+        )
+        return run(process, data)
+
+    def stream_exec(
+        self,
+        name: str,
+        command: Sequence[str],
+        *,
+        container: str | None = None,
+        stdin: bool = False,
+        stdout: bool = True,
+        stderr: bool = True,
+        tty: bool = False,
+    ) -> ExecProcess:
+        """Start ``command`` in the pod and talk to it as it runs: ``with`` gives an
+        :class:`~rawkube.ExecProcess` (stdin to write with ``stdin=True``, stdout and
+        stderr to read as they come, a terminal to resize with ``tty=True``, the exit code).
+
+        Nothing is sent until the ``with``; entering it raises the server's ApiError
+        when the command cannot start.
+        """
+        from rawkube.client._sync_exec import ExecProcess
+
+        params = exec_params(
+            command, container=container, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
+        )
+        return ExecProcess(
+            self._client._transport, self._upgrade(name, "exec", params), stdin=stdin
+        )
+
+    def attach(
+        self, name: str, *, container: str | None = None, stdin: bool = False, tty: bool = False
+    ) -> ExecProcess:
+        """Join the running container's own process, as ``kubectl attach`` does: the same
+        :class:`~rawkube.ExecProcess` as :meth:`stream_exec` gives (with ``tty``, stderr
+        comes merged into stdout). Leaving the ``with`` detaches; the process goes on.
+        """
+        from rawkube.client._sync_exec import ExecProcess
+
+        params = attach_params(container, stdin, True, not tty, tty)
+        return ExecProcess(
+            self._client._transport, self._upgrade(name, "attach", params), stdin=stdin
+        )
+
+    def port_forward(
+        self, name: str, ports: Sequence[PortSpec] | PortSpec, *, address: str = "127.0.0.1"
+    ) -> PortForward:
+        """Forward local ports to the pod's while the ``with`` block runs, as ``kubectl
+        port-forward`` does: each connection accepted on a local port reaches the pod's port
+        over a WebSocket of its own.
+
+        ``ports`` as kubectl takes them: ``8080`` (the same port here and there),
+        ``"5000:8080"`` or ``(5000, 8080)`` (local 5000 to the pod's 8080), ``":8080"`` or
+        ``(0, 8080)`` (a free local port); the ports bound are the block's ``ports``
+        (``(local, remote)`` pairs) and ``local_port(remote)``. Entering it raises OSError when
+        a local port cannot be listened on.
+        """
+        from rawkube.client._forward_threads import PortForward
+
+        pairs = parse_ports(ports)
+        self._core.subresource(name, "portforward")  # a resource without it is refused now
+        return PortForward(partial(self.forward, name), pairs, address=address, where=f"pod {name}")
+
+    def forward(self, name: str, port: int) -> PortForwardStream:
+        """One connection to the pod's ``port``, as a stream: ``with`` gives an
+        :class:`~rawkube.PortForwardStream` to ``send`` to and ``receive`` from.
+        """
+        from rawkube.client._sync_port_forward import PortForwardStream
+
+        [(_, remote)] = parse_ports([(0, port)])
+        request = self._upgrade(name, "portforward", (("ports", remote),))
+        return PortForwardStream(self._client._transport, request, remote)
+
+    def copy_to(
+        self,
+        name: str,
+        local: str | os.PathLike[str],
+        remote: str,
+        *,
+        container: str | None = None,
+    ) -> None:
+        """Copy the local file or folder ``local`` to ``remote`` in the pod, as ``kubectl cp``
+        does: through ``tar`` in the container, which must have it. An existing folder at
+        ``remote`` receives ``local`` inside it.
+
+        Raises :class:`~rawkube.CopyError` with tar's message when it fails in the container,
+        FileNotFoundError when ``local`` does not exist.
+        """
+        from rawkube.client._sync_copy import copy_to
+
+        copy_to(self, name, local, remote, container)
+
+    def copy_from(
+        self,
+        name: str,
+        remote: str,
+        local: str | os.PathLike[str],
+        *,
+        container: str | None = None,
+    ) -> None:
+        """Copy ``remote`` in the pod (a file or a folder) to the local path ``local``, as
+        ``kubectl cp`` does: ``tar cf -`` in the container, unpacked here; a folder's content
+        goes into ``local``.
+
+        Raises :class:`~rawkube.CopyError` with tar's message when it fails in the container,
+        :class:`~rawkube.UnsafeArchiveError` when an entry of the archive would land outside
+        ``local`` (an absolute path, ``..``, a link pointing out): every entry is checked before
+        any is written, and again through the links made before it as it is written.
+        """
+        from rawkube.client._sync_copy import copy_from
+
+        copy_from(self, name, remote, local, container)
+
+    def _upgrade(
+        self, name: str, subresource: str, params: tuple[tuple[str, str | int | bool], ...]
+    ) -> ApiRequest:
+        """The GET that a WebSocket session on the object's ``subresource`` starts with."""
+        call = Call("GET", self._core.subresource(name, subresource), subresource, params=params)
+        return self._core.apply_to(self._client.get(), call).build()
 
     @overload
     def watch(

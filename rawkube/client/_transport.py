@@ -675,9 +675,21 @@ class TransportCore:
             return self.config.ssl_context_with(client_cert)
         return self.config.ssl_context
 
-    def transport_options(self, client_cert: ClientCertificate | None) -> dict[str, Any]:
-        """Keyword arguments for httpx's HTTP(S) transport of one connection pool."""
-        if self.http2 and importlib.util.find_spec("h2") is None:
+    def upgrades_apart(self, user_transport: object) -> bool:
+        """Whether upgrades need a pool of their own: HTTP/2 cannot switch protocols, so a client
+        that may speak it upgrades on an HTTP/1.1 pool built from the same settings. A transport
+        handed in is used for everything, as given.
+        """
+        return self.http2 and user_transport is None
+
+    def transport_options(
+        self, client_cert: ClientCertificate | None, *, http1: bool = False
+    ) -> dict[str, Any]:
+        """Keyword arguments for httpx's HTTP(S) transport of one connection pool (``http1``:
+        HTTP/1.1 only, whatever the client was made with).
+        """
+        http2 = self.http2 and not http1
+        if http2 and importlib.util.find_spec("h2") is None:
             raise ConfigError("HTTP/2 needs the h2 package: pip install 'rawkube[http2]'")
         proxy = proxy_for(self.config)
         if proxy and proxy.startswith("socks") and importlib.util.find_spec("socksio") is None:
@@ -700,7 +712,7 @@ class TransportCore:
                 )
         return {
             "verify": self.verify(client_cert),
-            "http2": self.http2,
+            "http2": http2,
             "proxy": proxy,
             "socket_options": keepalive_socket_options(),
             "limits": self.limits.pool(),
@@ -981,14 +993,17 @@ class SyncTransport:
         self._certificate: ClientCertificate | None = None
         self._retired: list[httpx.Client] = []
         self._http = self._new_client(None)
+        self._http1: httpx.Client | None = None  # for upgrades, made when first needed
 
-    def _new_client(self, certificate: ClientCertificate | None) -> httpx.Client:
+    def _new_client(
+        self, certificate: ClientCertificate | None, *, http1: bool = False
+    ) -> httpx.Client:
         transport = self._user_transport or PoolTransport(
-            **self.core.transport_options(certificate)
+            **self.core.transport_options(certificate, http1=http1)
         )
         return httpx.Client(**self.core.client_options(transport))
 
-    def _client(self) -> httpx.Client:
+    def _client(self, *, upgrade: bool = False) -> httpx.Client:
         auth = self.core.config.auth
         if auth is not None:
             certificate = auth.client_certificate()
@@ -997,11 +1012,18 @@ class SyncTransport:
                 # older ones have outlived a whole credential and are closed.
                 for old in self._retired:
                     old.close()
-                self._retired = [self._http]
+                self._retired = [http for http in (self._http, self._http1) if http is not None]
                 self._http, self._certificate = self._new_client(certificate), certificate
+                self._http1 = None
+        if upgrade and self.core.upgrades_apart(self._user_transport):
+            if self._http1 is None:
+                self._http1 = self._new_client(self._certificate, http1=True)
+            return self._http1
         return self._http
 
-    def _send(self, request: ApiRequest, deadline: Deadline | None, *, stream: bool) -> Sent:
+    def _send(
+        self, request: ApiRequest, deadline: Deadline | None, *, stream: bool, upgrade: bool = False
+    ) -> Sent:
         flow, outcome = self.core.send_flow(request, deadline), None
         last: Sent | None = None
         while True:
@@ -1016,13 +1038,16 @@ class SyncTransport:
             elif isinstance(step, Discard):
                 step.response.close()
             else:
-                outcome = self._send_once(request, deadline, stream)
+                outcome = self._send_once(request, deadline, stream, upgrade)
                 last = outcome if isinstance(outcome, Sent) else last
 
-    def _send_once(self, request: ApiRequest, deadline: Deadline | None, stream: bool) -> Outcome:
+    def _send_once(
+        self, request: ApiRequest, deadline: Deadline | None, stream: bool, upgrade: bool
+    ) -> Outcome:
         left = self.core.time_left(request, deadline)
-        http = self._client()
-        options = self.core.request_options(request, stream=stream, left=left)
+        http = self._client(upgrade=upgrade)
+        # An upgrade waits for its 101 as long as any answer: the new protocol's reads are its own.
+        options = self.core.request_options(request, stream=stream and not upgrade, left=left)
         try:
             # Every body is read here, piece by piece: to decompress it within its limit, and
             # under a deadline to check each piece against it.
@@ -1080,6 +1105,23 @@ class SyncTransport:
         finally:
             response.close()
 
+    def upgrade(self, request: ApiRequest) -> httpx.Response:
+        """Send a request that asks to switch protocols (a WebSocket's) and return the answer,
+        its body unread: on a 101, ``response.extensions["network_stream"]`` is the connection,
+        which the caller then speaks on, and closes by closing the answer.
+
+        Sent over HTTP/1.1 even by a client made with ``http2=True`` (an HTTP/2 connection
+        cannot be upgraded), on a pool of its own; retried, throttled and authenticated as
+        every request is. An error answer raises its ApiError, a failure to send as
+        :meth:`send` does; any other answer is the caller's to judge (and close).
+        """
+        sent = self._send(request, self.core.deadline(request), stream=True, upgrade=True)
+        response = sent.response
+        if sent.content is not None:
+            raise self.core.error(response.status_code, response.headers, sent.content)
+        self.core.warnings(response)
+        return response
+
     def _chunks(
         self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
     ) -> Iterator[bytes]:
@@ -1098,8 +1140,9 @@ class SyncTransport:
 
     def close(self) -> None:
         """Close every connection pool."""
-        for http in [*self._retired, self._http]:
-            http.close()
+        for http in [*self._retired, self._http, self._http1]:
+            if http is not None:
+                http.close()
         self._retired.clear()
 
 
@@ -1147,25 +1190,35 @@ class AsyncTransport:
         self._certificate: ClientCertificate | None = None
         self._retired: list[httpx.AsyncClient] = []
         self._http = self._new_client(None)
+        self._http1: httpx.AsyncClient | None = None  # as in SyncTransport
 
-    def _new_client(self, certificate: ClientCertificate | None) -> httpx.AsyncClient:
+    def _new_client(
+        self, certificate: ClientCertificate | None, *, http1: bool = False
+    ) -> httpx.AsyncClient:
         transport = self._user_transport or httpx.AsyncHTTPTransport(
-            **self.core.transport_options(certificate)
+            **self.core.transport_options(certificate, http1=http1)
         )
         return httpx.AsyncClient(**self.core.client_options(transport))
 
-    async def _client(self) -> httpx.AsyncClient:
+    async def _client(self, *, upgrade: bool = False) -> httpx.AsyncClient:
         auth = self.core.config.auth
         if auth is not None:
             certificate = await auth.aclient_certificate()
             if certificate is not self._certificate:
                 for old in self._retired:  # as in SyncTransport._client
                     await old.aclose()
-                self._retired = [self._http]
+                self._retired = [http for http in (self._http, self._http1) if http is not None]
                 self._http, self._certificate = self._new_client(certificate), certificate
+                self._http1 = None
+        if upgrade and self.core.upgrades_apart(self._user_transport):
+            if self._http1 is None:
+                self._http1 = self._new_client(self._certificate, http1=True)
+            return self._http1
         return self._http
 
-    async def _send(self, request: ApiRequest, deadline: Deadline | None, *, stream: bool) -> Sent:
+    async def _send(
+        self, request: ApiRequest, deadline: Deadline | None, *, stream: bool, upgrade: bool = False
+    ) -> Sent:
         flow, outcome = self.core.send_flow(request, deadline), None
         last: Sent | None = None
         while True:
@@ -1180,15 +1233,15 @@ class AsyncTransport:
             elif isinstance(step, Discard):
                 await step.response.aclose()
             else:
-                outcome = await self._send_once(request, deadline, stream)
+                outcome = await self._send_once(request, deadline, stream, upgrade)
                 last = outcome if isinstance(outcome, Sent) else last
 
     async def _send_once(
-        self, request: ApiRequest, deadline: Deadline | None, stream: bool
+        self, request: ApiRequest, deadline: Deadline | None, stream: bool, upgrade: bool
     ) -> Outcome:
         left = self.core.time_left(request, deadline)
-        http = await self._client()
-        options = self.core.request_options(request, stream=stream, left=left)
+        http = await self._client(upgrade=upgrade)
+        options = self.core.request_options(request, stream=stream and not upgrade, left=left)
         try:
             # Every body is read here, to decompress it within its limit (see SyncTransport).
             response = await http.send(http.build_request(**options), stream=True)
@@ -1256,6 +1309,17 @@ class AsyncTransport:
         finally:
             await response.aclose()
 
+    async def upgrade(self, request: ApiRequest) -> httpx.Response:
+        """As :meth:`SyncTransport.upgrade`: the answer to a request to switch protocols."""
+        deadline = self.core.deadline(request)
+        with self._limited(request, deadline):
+            sent = await self._send(request, deadline, stream=True, upgrade=True)
+        response = sent.response
+        if sent.content is not None:
+            raise self.core.error(response.status_code, response.headers, sent.content)
+        self.core.warnings(response)
+        return response
+
     async def _chunks(
         self, request: ApiRequest, response: httpx.Response, deadline: Deadline | None
     ) -> AsyncIterator[bytes]:
@@ -1278,6 +1342,7 @@ class AsyncTransport:
 
     async def aclose(self) -> None:
         """Close every connection pool."""
-        for http in [*self._retired, self._http]:
-            await http.aclose()
+        for http in [*self._retired, self._http, self._http1]:
+            if http is not None:
+                await http.aclose()
         self._retired.clear()

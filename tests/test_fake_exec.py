@@ -520,6 +520,21 @@ def test_port_forward_carries_ten_megabytes_each_way_through_echo(cluster, carri
     assert bytes(received) == sent
 
 
+def test_a_port_forward_offering_no_subprotocol_gets_the_binary_channels(cluster, carrier):
+    # The kubelet's default protocol, framed as v4's; kr8s forwards this way.
+    cluster.on_port(8080)
+    answer = carrier(f"{FORWARD}?ports=8080", None)
+    assert answer.status == 101
+    assert "sec-websocket-protocol" not in answer.headers
+    peer = session(answer)
+    while len(peer.messages) < 2:
+        assert peer.pump()
+    peer.send(b"\x00ping")
+    while len(peer.messages) < 3:
+        assert peer.pump()
+    assert peer.messages == [b"\x00\x90\x1f", b"\x01\x90\x1f", b"\x00ping"]
+
+
 def test_two_ports_each_answer_on_their_channels(cluster, carrier):
     cluster.on_port(80, lambda data: b"http:" + data)
     cluster.on_port(5432, lambda data: b"pg:" + data, pod="web")

@@ -138,7 +138,11 @@ def connect(
         for token in request.headers.get("sec-websocket-protocol", "").split(",")
         if token.strip()
     ]
-    chosen = _handshake(request, offered, spoken)
+    if not offered and subresource == "portforward":
+        # The kubelet's wsstream serves a client that offers no subprotocol its default, binary
+        # channels framed as v4's: kr8s forwards that way.
+        offered = [""]
+    chosen = _handshake(request, offered, (*spoken, ""))
     if isinstance(chosen, FakeResponse):
         return chosen
     session: Session
@@ -161,8 +165,9 @@ def connect(
         "Upgrade": "websocket",
         "Connection": "Upgrade",
         "Sec-WebSocket-Accept": accept_token(request.headers["sec-websocket-key"].strip()),
-        "Sec-WebSocket-Protocol": chosen,
     }
+    if chosen:
+        headers["Sec-WebSocket-Protocol"] = chosen
     return FakeResponse(101, headers, session=session)
 
 

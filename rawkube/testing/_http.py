@@ -762,10 +762,13 @@ class Router:
             target.namespace or "",
             target.name,
             propagation=options.get("propagationPolicy"),
+            orphan_dependents=options.get("orphanDependents"),
             preconditions=options.get("preconditions"),
             dry_run=_dry_run(options, params),
         )
-        # As the server's registries do: a pod deleted answers the pod, anything else a Status.
+        # As the server's registries do: an object deleted at once answers a Status naming
+        # it (a pod answers itself); one the DELETE left in place, held by finalizers or
+        # terminating, answers itself, marked (200 all the same, as recorded).
         if gone and (target.resource.group, target.resource.plural) != ("", "pods"):
             details = {
                 "name": target.name,
@@ -791,6 +794,7 @@ class Router:
                     namespace,
                     name,
                     propagation=options.get("propagationPolicy"),
+                    orphan_dependents=options.get("orphanDependents"),
                     dry_run=_dry_run(options, params),
                 )
         for item in page.items:
@@ -1136,17 +1140,17 @@ def _delete_options(request: FakeRequest, params: Mapping[str, str]) -> dict[str
             raise bad_request("decoded object cannot be converted to DeleteOptions")
     if "propagationPolicy" in params:
         options["propagationPolicy"] = params["propagationPolicy"]
-    if params.get("orphanDependents") == "true" or options.get("orphanDependents") is True:
-        if "propagationPolicy" in options:
-            policy = options["propagationPolicy"]
-            raise _invalid_delete_options(
-                field_invalid(
-                    "propagationPolicy",
-                    policy,
-                    "orphanDependents and deletionPropagation cannot be both set",
-                )
+    if params.get("orphanDependents") in ("true", "false"):
+        options["orphanDependents"] = params["orphanDependents"] == "true"
+    # The deprecated orphanDependents, either way, excludes a propagation policy.
+    if "orphanDependents" in options and "propagationPolicy" in options:
+        raise _invalid_delete_options(
+            field_invalid(
+                "propagationPolicy",
+                options["propagationPolicy"],
+                "orphanDependents and deletionPropagation cannot be both set",
             )
-        options["propagationPolicy"] = "Orphan"
+        )
     policy = options.get("propagationPolicy")
     if policy is not None and policy not in PROPAGATION_POLICIES:
         supported = [*PROPAGATION_POLICIES, "nil"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["FakeCluster"]
 
 SERVER = "http://fake-cluster.invalid"
-"""The server URL in-process clients are given; nothing ever resolves it."""
+"""Where the server URLs in-process clients are given live: each cluster has a host of its
+own under it (:attr:`FakeCluster.server`); nothing ever resolves them."""
 
 
 class FakeCluster:
@@ -91,8 +93,26 @@ class FakeCluster:
         """The exec and port handlers, container files and exec calls (see :meth:`on_exec`)."""
         self._logs: dict[tuple[str, str, str | None], str] = {}
         self._lock = threading.Lock()
-        self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
-        for obj in objects:
+        self.server = SERVER.replace("://", f"://{secrets.token_hex(6)}.", 1)
+        """The URL of this cluster's in-process clients: a host of its own, so that nothing a
+        client keys by server (a discovery cache) is shared with another cluster."""
+        self._seed([_as_dict(obj) for obj in objects])
+
+    def _seed(self, objects: list[dict[str, Any]]) -> None:
+        """Store the objects a cluster starts with, namespaces first and ``default`` among them
+        unless given; the rest in the order of their resourceVersions, so that each keeps its
+        own (see :meth:`create`)."""
+
+        def version(obj: Mapping[str, Any]) -> int:
+            given = (obj.get("metadata") or {}).get("resourceVersion")
+            return int(given) if isinstance(given, str) and given.isdigit() else 0
+
+        namespaces = [o for o in objects if (o.get("apiVersion"), o.get("kind")) == _NAMESPACE]
+        rest = [o for o in objects if (o.get("apiVersion"), o.get("kind")) != _NAMESPACE]
+        named = {(o.get("metadata") or {}).get("name") for o in namespaces}
+        if "default" not in named:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+        for obj in sorted(namespaces, key=version) + sorted(rest, key=version):
             self.create(obj)
 
     def __repr__(self) -> str:
@@ -121,10 +141,12 @@ class FakeCluster:
         from rawkube.client._sync_discovery import Discovery
         from rawkube.config import Config
 
-        config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
+        config = Config(
+            server=self.server, namespace=namespace, clock=self.clock, source="fake cluster"
+        )
         client = Client(config, transport=self.transport())
-        # Every fake cluster has the same URL: a discovery cache on disk would give this one
-        # another's resources, and a dynamic write would go by another CRD's scope.
+        # Nothing on disk: a test writes nothing outside its temporary directories, and a
+        # cache outliving the cluster could hand a later one its resources (and CRD scopes).
         client._discovery = Discovery(client, disk_cache=False)
         return client
 
@@ -134,7 +156,9 @@ class FakeCluster:
         from rawkube.client._async_discovery import AsyncDiscovery
         from rawkube.config import Config
 
-        config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
+        config = Config(
+            server=self.server, namespace=namespace, clock=self.clock, source="fake cluster"
+        )
         client = AsyncClient(config, transport=self.async_transport())
         client._discovery = AsyncDiscovery(client, disk_cache=False)  # as in client()
         return client
@@ -171,9 +195,19 @@ class FakeCluster:
     def create(self, obj: Any) -> dict[str, Any]:
         """Store an object as given (a dict or a rawkube model), status included.
 
-        Its namespace is created first when missing. Returns the stored object. Raises
-        ``ValueError`` for a kind the cluster does not serve or an object the server would
-        refuse (with the server's message).
+        What the server would set is kept when given, so that owner chains and old objects
+        can be seeded: ``uid``, ``resourceVersion`` (a number: the next write gets a higher
+        one), ``creationTimestamp``, ``deletionTimestamp`` (with
+        ``deletionGracePeriodSeconds``: an object being deleted, held by its finalizers)
+        and ``generation``; the rest is filled in as on a create. Timestamps are kept to the
+        second, in UTC, as the server keeps them. Seeding sets off no controller: the
+        garbage collector acts on what later requests do (a seeded object whose owner was
+        never seeded stays).
+
+        Its namespace is created first when missing (a seeded namespace may be terminating
+        and still take objects). Returns the stored object. Raises ``ValueError`` for a kind
+        the cluster does not serve, an object the server would refuse (with the server's
+        message), a uid another object has, or a resourceVersion that is not a number.
         """
         data = _as_dict(obj)
         resource = self._resource_of(data)
@@ -185,7 +219,7 @@ class FakeCluster:
                     self.create(
                         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
                     )
-                return self.store.create(resource, namespace, data, keep_status=True)
+                return self.store.create(resource, namespace, data, keep_status=True, seed=True)
         except FakeApiError as exc:
             raise ValueError(exc.message) from None
 
@@ -359,6 +393,9 @@ class FakeCluster:
                 for r in self.store.catalog.types()
                 if r.crd is not None
             ]
+
+
+_NAMESPACE = ("v1", "Namespace")
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

@@ -368,9 +368,7 @@ class Store:
             kept["resourceVersion"] = int(version)
         for field in ("creationTimestamp", "deletionTimestamp"):
             if metadata.get(field):
-                # Decoded already, so it is RFC 3339; the server keeps whole seconds in UTC.
-                moment = datetime.fromisoformat(metadata[field].replace("Z", "+00:00"))
-                kept[field] = timestamp(moment)
+                kept[field] = _whole_seconds(metadata[field])
         grace = metadata.get("deletionGracePeriodSeconds")
         if grace is not None and kept.get("deletionTimestamp"):
             kept["deletionGracePeriodSeconds"] = grace
@@ -815,6 +813,15 @@ def _check_servable(resource: ResourceType, obj: Obj) -> None:
         to_json(wrapped)
     except (PydanticSerializationError, ValueError) as exc:
         raise bad_request(f"{resource.kind} cannot be served as JSON: {exc}") from None
+
+
+def _whole_seconds(text: str) -> str:
+    """An RFC 3339 time (decoded already, so well formed) as the server keeps one: whole
+    seconds, in UTC."""
+    seconds, _, rest = text.partition(".") if "." in text else (text[:19], "", text[19:])
+    offset = rest.lstrip("0123456789")
+    moment = datetime.fromisoformat(seconds[:19] + ("+00:00" if offset in ("Z", "z") else offset))
+    return timestamp(moment)
 
 
 def _finalized(stored: Obj, obj: Obj) -> Obj:

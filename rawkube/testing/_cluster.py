@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,7 @@ from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
 from rawkube.testing._exec import ExecCall, ExecHandler, PodRuntime, PortHandler, echo
 from rawkube.testing._http import ACTIONS_KEPT, Action, Router
+from rawkube.testing._logs import LogLine, PodLogs, split_lines
 from rawkube.testing._store import Store
 
 if TYPE_CHECKING:
@@ -91,8 +92,8 @@ class FakeCluster:
         self.router = Router(self, actions_kept)
         self.pod_runtime = PodRuntime(self.clock)
         """The exec and port handlers, container files and exec calls (see :meth:`on_exec`)."""
-        self._logs: dict[tuple[str, str, str | None], str] = {}
-        self._lock = threading.Lock()
+        self.pod_logs = PodLogs()
+        """The containers' logs ``pods/log`` reads (see :meth:`set_logs`)."""
         self.server = SERVER.replace("://", f"://{secrets.token_hex(6)}.", 1)
         """The URL of this cluster's in-process clients: a host of its own, so that nothing a
         client keys by server (a discovery cache) is shared with another cluster."""
@@ -304,16 +305,37 @@ class FakeCluster:
             self.store.stalls += 1
         self.store.notify()
 
-    def set_logs(self, namespace: str, pod: str, text: str, container: str | None = None) -> None:
-        """What ``pods/log`` answers for a pod (a container's, or the pod's whole log)."""
-        with self._lock:
-            self._logs[namespace, pod, container] = text
+    def set_logs(
+        self,
+        namespace: str,
+        pod: str,
+        text: str | Iterable[tuple[datetime, str]],
+        container: str | None = None,
+        *,
+        previous: bool = False,
+    ) -> None:
+        """What ``pods/log`` reads for a pod's container (``None``: each one without its own).
+
+        ``text`` is the log as written now (on the cluster's clock), or ``(time, line)``
+        pairs, each line written at its time (a naive time is UTC), which ``sinceSeconds``,
+        ``sinceTime`` and ``timestamps`` read. ``previous`` sets the log of the container's
+        last terminated instance (``previous=true``; without one that is the kubelet's
+        400). As on a cluster, the pod needs ``spec.nodeName``: a pod no node runs has no
+        log (204, empty). Setting again replaces.
+        """
+        if isinstance(text, str):
+            lines = split_lines(text, self.clock.now())
+        else:
+            lines = []
+            for at, line in text:
+                when = at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+                lines.append(LogLine(when, line if line.endswith("\n") else line + "\n"))
+        self.pod_logs.set(namespace, pod, container, lines, previous=previous)
 
     def logs_of(self, namespace: str, pod: str, container: str | None) -> str:
         """The log text set for a pod's container (or the pod), else empty."""
-        with self._lock:
-            text = self._logs.get((namespace, pod, container))
-            return text if text is not None else self._logs.get((namespace, pod, None), "")
+        lines = self.pod_logs.lines(namespace, pod, container)
+        return "".join(line.text for line in lines or ())
 
     # --- inside the pods ----------------------------------------------------------------------
 

@@ -370,9 +370,14 @@ class Router:
         assert target.name is not None
         namespace = target.namespace or ""
         if target.subresource == "log":
-            text = self._cluster.logs_of(namespace, target.name, params.get("container"))
-            self._store.get(target.resource, namespace, target.name)
-            return FakeResponse(200, {"Content-Type": "text/plain"}, text.encode())
+            from rawkube.testing._logs import log_options, read_log
+
+            options = log_options(target.name, params)  # validated before the pod is read
+            pod = self._store.get(target.resource, namespace, target.name)
+            text = read_log(pod, options, self._cluster.pod_logs, self._store.clock.now())
+            if text is None:
+                return FakeResponse(204, {})  # no node: no log, as recorded
+            return FakeResponse(200, {"Content-Type": "text/plain"}, text)
         obj = self._store.get(target.resource, namespace, target.name)
         if target.subresource == "scale":
             return _json(200, _scale_of(obj))

@@ -62,6 +62,16 @@ _NOT_ALLOWED = FakeApiError(
     405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
 )
 _CONNECT = ("exec", "attach", "portforward")  # a pod's streaming subresources (connect verbs)
+# The methods a proxy subresource takes, by the verb RBAC names each with.
+_PROXY_VERBS = {
+    "GET": "get",
+    "HEAD": "get",
+    "OPTIONS": "get",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,8 @@ class Router:
             if found is None:
                 raise _NOT_FOUND
             return _json(200, found)
+        if rest[0] == "watch" and len(rest) > 1:
+            return self._watch_path(request, self._target(group, version, rest[1:]))
         target = self._target(group, version, rest)
         return self._serve(request, target)
 
@@ -258,11 +270,11 @@ class Router:
                 if resource is not None and resource.namespaced:
                     name = rest[3] if len(rest) > 3 else None
                     sub = rest[4] if len(rest) > 4 else None
-                    if len(rest) > 5:
+                    if len(rest) > 5 and sub != "proxy":  # a proxy path goes on: proxy/{path}
                         raise _NOT_FOUND
                     return self._checked(_Target(resource, rest[1], name, sub))
             resource = catalog.lookup(group, version, rest[0])
-            if resource is None or len(rest) > 3:
+            if resource is None or (len(rest) > 3 and rest[2] != "proxy"):
                 raise _NOT_FOUND
             name = rest[1] if len(rest) > 1 else None
             sub = rest[2] if len(rest) > 2 else None
@@ -291,6 +303,8 @@ class Router:
         pod = (resource.group, resource.plural) == ("", "pods")
         if pod and target.subresource in _CONNECT and target.name and target.namespace:
             return self._connect(request, target, params, method)
+        if target.subresource == "proxy" and target.name:
+            return self._proxy(request, target, params, method)
         watching = params.get("watch") in ("1", "true")
         if method == "GET":
             verb = "get" if target.name else ("watch" if watching else "list")
@@ -338,6 +352,35 @@ class Router:
             target.name,
             target.subresource,
         )
+
+    def _proxy(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], method: str
+    ) -> FakeResponse:
+        """pods, services and nodes ``proxy`` (any path under it): refused as ``_proxy`` says."""
+        from rawkube.testing._proxy import proxy_refusal
+
+        verb = _PROXY_VERBS.get(method)
+        self._record(verb or method.lower(), target, None, params, request)
+        if verb is None:
+            raise _NOT_ALLOWED
+        assert target.name is not None
+        raise proxy_refusal(self._store, target.resource, target.namespace or "", target.name)
+
+    def _watch_path(self, request: FakeRequest, target: _Target) -> FakeResponse:
+        """The deprecated ``/watch/`` paths (still served, and in the OpenAPI documents): a
+        watch of the collection, of one object by a field selector on its name."""
+        params = request.params()
+        collection = _Target(target.resource, target.namespace, None, None)
+        if target.subresource is not None:
+            raise _NOT_FOUND
+        self._record("watch", collection, None, params, request)
+        if request.method.upper() != "GET" or "watch" not in target.resource.verbs:
+            raise _NOT_ALLOWED
+        if target.name is not None:
+            by_name = f"metadata.name={target.name}"
+            given = params.get("fieldSelector")
+            params["fieldSelector"] = f"{by_name},{given}" if given else by_name
+        return self._watch(request, collection, params, None)
 
     def _record(
         self,

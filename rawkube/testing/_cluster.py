@@ -48,13 +48,16 @@ class FakeCluster:
       (older: 410, as the server answers), bookmarks every ``bookmark_interval`` seconds,
       ``sendInitialEvents``, watch timeouts;
     * merge, JSON, strategic merge and server-side apply patches, with ``managedFields``;
-    * finalizers, ``deletionTimestamp`` and owner-reference garbage collection (Background,
-      Foreground, Orphan); grace periods are taken as immediate; dry-run on every write;
+    * deletion as the server answers it (``_deletion``): finalizers and ``deletionTimestamp``,
+      the garbage collector (Background, Foreground, Orphan) and the namespace controller,
+      run at once inside the write that sets them off; preconditions; grace periods are
+      taken as immediate; dry-run on every write;
     * request bodies read as the server reads them: at most 3 MiB (413), JSON nested at
       most 200 levels (Go allows 10,000; deeper than that is Go's own 400), wrongly typed
       fields refused with Go's decode errors (400) and metadata validated as the server
       does (422: names, labels, annotations, owner references, finalizers), so that nothing
       the server would refuse is stored;
+    * ``pods/log`` with the kubelet's options over the lines a test sets (:meth:`set_logs`);
     * the last ``actions_kept`` requests recorded for :meth:`actions` (10,000 by default);
     * exec, attach and port-forward over WebSocket (``v5.channel.k8s.io`` and
       ``v4.channel.k8s.io``), in process and on loopback (``kubectl exec``, ``attach`` and
@@ -63,7 +66,7 @@ class FakeCluster:
       (:meth:`files`) that built-in ``tar``, ``test``, ``cat`` and ``echo`` use. A pod needs
       ``spec.nodeName`` for these, as on a real cluster (400 otherwise).
 
-    What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
+    What it does not: no other controllers run (a Deployment makes no ReplicaSet or Pods), no
     admission, no authorization, no conversion between versions of a CRD (each version
     stores its objects apart). Clients in the process (:meth:`client`) need no credentials;
     :meth:`serve` asks for a bearer token by default.

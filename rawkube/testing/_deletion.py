@@ -374,7 +374,10 @@ class Controllers:
                 if job == "namespace":
                     self._namespace(key[1])
                     continue
-                resource = self._store.resource_of(which)
+                try:
+                    resource = self._store.resource_of(which)
+                except KeyError:
+                    continue  # a custom resource whose CRD went with its objects
                 stored = self._store.objects(resource).get(key)
                 if stored is None:
                     continue

@@ -546,3 +546,41 @@ def test_finalize_lets_a_stuck_namespace_go_and_leaves_its_content(cluster, http
     assert NS not in names_all(cluster)
     # As on a real cluster: what the namespace controller could not delete is left behind.
     assert names(cluster, "ConfigMap") == ["cm-fin"]
+
+
+def test_deleting_a_crd_takes_custom_resources_owning_each_other(cluster, http):
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.org"},
+        "spec": {
+            "group": "example.org",
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object"}},
+                }
+            ],
+        },
+    }
+    http.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd)
+    widgets = f"/apis/example.org/v1/namespaces/{NS}/widgets"
+    parent = http.post(
+        widgets,
+        json={"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "parent"}},
+    ).json()
+    child = {"name": "child", "ownerReferences": [owner_ref(parent)]}
+    http.post(widgets, json={"apiVersion": "example.org/v1", "kind": "Widget", "metadata": child})
+    http.post(
+        CONFIGMAPS, json={"metadata": {"name": "owned", "ownerReferences": [owner_ref(parent)]}}
+    )
+    answer = http.delete(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.org"
+    )
+    assert answer.status_code == 200
+    assert http.get(widgets).status_code == 404
+    assert names(cluster, "ConfigMap") == []

@@ -335,7 +335,8 @@ class Store:
                 obj["status"] = {"phase": "Pending"}
             if resource.group == "" and resource.plural == "namespaces":
                 obj.setdefault("spec", {"finalizers": ["kubernetes"]})
-                obj["status"] = {"phase": "Active"}
+                if not (seed and isinstance(obj.get("status"), dict)):  # a seed keeps its phase
+                    obj["status"] = {"phase": "Active"}
                 metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
             obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
             _check_servable(resource, obj)

@@ -303,3 +303,28 @@ def test_a_cluster_and_its_clients_write_nothing_in_the_home_directory(tmp_path,
         answer = httpx.get(f"{server.url}/api/v1/namespaces/team/configmaps")
         assert answer.status_code == 200
     assert list(os.walk(home)) == [(str(home), [], [])]
+
+
+def test_a_namespace_seeded_terminating_takes_its_content_and_goes_when_it_can():
+    stuck = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "stuck", "deletionTimestamp": "2020-02-03T04:05:06Z"},
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Terminating"},
+    }
+    held = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "held", "namespace": "stuck", "finalizers": ["example.com/keep"]},
+    }
+    cluster = FakeCluster([stuck, held], clock=FakeClock())
+    assert cluster.objects("Namespace")[-1]["status"] == {"phase": "Terminating"}
+    with cluster.client("stuck") as client:
+        with pytest.raises(rawkube.ForbiddenError):
+            client.core_v1.config_maps().create({"metadata": {"name": "late"}})
+        # The namespace controller acts once a write touches what the namespace waits for.
+        client.core_v1.config_maps().delete("held")
+        client.core_v1.config_maps().patch("held", {"metadata": {"finalizers": None}})
+        with pytest.raises(rawkube.NotFoundError):
+            client.core_v1.namespaces().get("stuck")

@@ -34,7 +34,10 @@ __all__ = [
     "Controllers",
     "DeletePolicy",
     "gc_finalizers",
+    "immortal_refusal",
     "mark_deleting",
+    "namespace_conditions",
+    "namespace_finalizers",
     "new_finalizers_refused",
     "precondition_failed",
     "should_go",
@@ -125,18 +128,12 @@ def gc_finalizers(
 def namespace_finalizers(finalizers: list[str], policy: DeletePolicy) -> list[str]:
     """A namespace's finalizers after its DELETE: its own registry adds ``orphan`` or
     ``foregroundDeletion`` only when asked, never by default."""
-    orphan = (
-        policy.orphan_dependents
-        if policy.orphan_dependents is not None
-        else (policy.propagation == "Orphan" if policy.propagation else ORPHAN in finalizers)
-    )
-    foreground = (
-        False
-        if policy.orphan_dependents is not None
-        else (
-            policy.propagation == "Foreground" if policy.propagation else FOREGROUND in finalizers
-        )
-    )
+    if policy.orphan_dependents is not None:
+        orphan, foreground = policy.orphan_dependents, False
+    elif policy.propagation is not None:
+        orphan, foreground = policy.propagation == "Orphan", policy.propagation == "Foreground"
+    else:
+        orphan, foreground = ORPHAN in finalizers, FOREGROUND in finalizers
     kept = [f for f in finalizers if f not in (ORPHAN, FOREGROUND)]
     kept += [ORPHAN] if orphan else []
     kept += [FOREGROUND] if foreground else []

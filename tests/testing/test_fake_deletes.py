@@ -584,3 +584,16 @@ def test_deleting_a_crd_takes_custom_resources_owning_each_other(cluster, http):
     assert answer.status_code == 200
     assert http.get(widgets).status_code == 404
     assert names(cluster, "ConfigMap") == []
+
+
+@pytest.mark.parametrize(
+    ("policy", "finalizer"), [("Orphan", "orphan"), ("Foreground", "foregroundDeletion")]
+)
+def test_a_namespace_takes_the_garbage_collectors_finalizer_only_when_asked(
+    cluster, http, policy, finalizer
+):
+    fill_namespace(http)
+    answer = http.request("DELETE", f"/api/v1/namespaces/{NS}", json={"propagationPolicy": policy})
+    assert answer.json()["metadata"]["finalizers"] == [finalizer]
+    assert http.get(f"/api/v1/namespaces/{NS}").status_code == 404
+    assert [o for o in cluster.objects() if o["metadata"].get("namespace") == NS] == []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+import secrets
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
 from rawkube.testing._exec import ExecCall, ExecHandler, PodRuntime, PortHandler, echo
 from rawkube.testing._http import ACTIONS_KEPT, Action, Router
+from rawkube.testing._logs import LogLine, PodLogs, split_lines
 from rawkube.testing._store import Store
 
 if TYPE_CHECKING:
@@ -24,7 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["FakeCluster"]
 
 SERVER = "http://fake-cluster.invalid"
-"""The server URL in-process clients are given; nothing ever resolves it."""
+"""Where the server URLs in-process clients are given live: each cluster has a host of its
+own under it (:attr:`FakeCluster.server`); nothing ever resolves them."""
 
 
 class FakeCluster:
@@ -45,13 +48,16 @@ class FakeCluster:
       (older: 410, as the server answers), bookmarks every ``bookmark_interval`` seconds,
       ``sendInitialEvents``, watch timeouts;
     * merge, JSON, strategic merge and server-side apply patches, with ``managedFields``;
-    * finalizers, ``deletionTimestamp`` and owner-reference garbage collection (Background,
-      Foreground, Orphan); grace periods are taken as immediate; dry-run on every write;
+    * deletion as the server answers it (``_deletion``): finalizers and ``deletionTimestamp``,
+      the garbage collector (Background, Foreground, Orphan) and the namespace controller,
+      run at once inside the write that sets them off; preconditions; grace periods are
+      taken as immediate; dry-run on every write;
     * request bodies read as the server reads them: at most 3 MiB (413), JSON nested at
       most 200 levels (Go allows 10,000; deeper than that is Go's own 400), wrongly typed
       fields refused with Go's decode errors (400) and metadata validated as the server
       does (422: names, labels, annotations, owner references, finalizers), so that nothing
       the server would refuse is stored;
+    * ``pods/log`` with the kubelet's options over the lines a test sets (:meth:`set_logs`);
     * the last ``actions_kept`` requests recorded for :meth:`actions` (10,000 by default);
     * exec, attach and port-forward over WebSocket (``v5.channel.k8s.io`` and
       ``v4.channel.k8s.io``), in process and on loopback (``kubectl exec``, ``attach`` and
@@ -60,7 +66,7 @@ class FakeCluster:
       (:meth:`files`) that built-in ``tar``, ``test``, ``cat`` and ``echo`` use. A pod needs
       ``spec.nodeName`` for these, as on a real cluster (400 otherwise).
 
-    What it does not: no controllers run (a Deployment makes no ReplicaSet or Pods), no
+    What it does not: no other controllers run (a Deployment makes no ReplicaSet or Pods), no
     admission, no authorization, no conversion between versions of a CRD (each version
     stores its objects apart). Clients in the process (:meth:`client`) need no credentials;
     :meth:`serve` asks for a bearer token by default.
@@ -89,10 +95,28 @@ class FakeCluster:
         self.router = Router(self, actions_kept)
         self.pod_runtime = PodRuntime(self.clock)
         """The exec and port handlers, container files and exec calls (see :meth:`on_exec`)."""
-        self._logs: dict[tuple[str, str, str | None], str] = {}
-        self._lock = threading.Lock()
-        self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
-        for obj in objects:
+        self.pod_logs = PodLogs()
+        """The containers' logs ``pods/log`` reads (see :meth:`set_logs`)."""
+        self.server = SERVER.replace("://", f"://{secrets.token_hex(6)}.", 1)
+        """The URL of this cluster's in-process clients: a host of its own, so that nothing a
+        client keys by server (a discovery cache) is shared with another cluster."""
+        self._seed([_as_dict(obj) for obj in objects])
+
+    def _seed(self, objects: list[dict[str, Any]]) -> None:
+        """Store the objects a cluster starts with, namespaces first and ``default`` among them
+        unless given; the rest in the order of their resourceVersions, so that each keeps its
+        own (see :meth:`create`)."""
+
+        def version(obj: Mapping[str, Any]) -> int:
+            given = (obj.get("metadata") or {}).get("resourceVersion")
+            return int(given) if isinstance(given, str) and given.isdigit() else 0
+
+        namespaces = [o for o in objects if (o.get("apiVersion"), o.get("kind")) == _NAMESPACE]
+        rest = [o for o in objects if (o.get("apiVersion"), o.get("kind")) != _NAMESPACE]
+        named = {(o.get("metadata") or {}).get("name") for o in namespaces}
+        if "default" not in named:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+        for obj in sorted(namespaces, key=version) + sorted(rest, key=version):
             self.create(obj)
 
     def __repr__(self) -> str:
@@ -121,10 +145,12 @@ class FakeCluster:
         from rawkube.client._sync_discovery import Discovery
         from rawkube.config import Config
 
-        config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
+        config = Config(
+            server=self.server, namespace=namespace, clock=self.clock, source="fake cluster"
+        )
         client = Client(config, transport=self.transport())
-        # Every fake cluster has the same URL: a discovery cache on disk would give this one
-        # another's resources, and a dynamic write would go by another CRD's scope.
+        # Nothing on disk: a test writes nothing outside its temporary directories, and a
+        # cache outliving the cluster could hand a later one its resources (and CRD scopes).
         client._discovery = Discovery(client, disk_cache=False)
         return client
 
@@ -134,7 +160,9 @@ class FakeCluster:
         from rawkube.client._async_discovery import AsyncDiscovery
         from rawkube.config import Config
 
-        config = Config(server=SERVER, namespace=namespace, clock=self.clock, source="fake cluster")
+        config = Config(
+            server=self.server, namespace=namespace, clock=self.clock, source="fake cluster"
+        )
         client = AsyncClient(config, transport=self.async_transport())
         client._discovery = AsyncDiscovery(client, disk_cache=False)  # as in client()
         return client
@@ -171,9 +199,19 @@ class FakeCluster:
     def create(self, obj: Any) -> dict[str, Any]:
         """Store an object as given (a dict or a rawkube model), status included.
 
-        Its namespace is created first when missing. Returns the stored object. Raises
-        ``ValueError`` for a kind the cluster does not serve or an object the server would
-        refuse (with the server's message).
+        What the server would set is kept when given, so that owner chains and old objects
+        can be seeded: ``uid``, ``resourceVersion`` (a number: the next write gets a higher
+        one), ``creationTimestamp``, ``deletionTimestamp`` (with
+        ``deletionGracePeriodSeconds``: an object being deleted, held by its finalizers)
+        and ``generation``; the rest is filled in as on a create. Timestamps are kept to the
+        second, in UTC, as the server keeps them. Seeding sets off no controller: the
+        garbage collector acts on what later requests do (a seeded object whose owner was
+        never seeded stays).
+
+        Its namespace is created first when missing (a seeded namespace may be terminating
+        and still take objects). Returns the stored object. Raises ``ValueError`` for a kind
+        the cluster does not serve, an object the server would refuse (with the server's
+        message), a uid another object has, or a resourceVersion that is not a number.
         """
         data = _as_dict(obj)
         resource = self._resource_of(data)
@@ -185,7 +223,7 @@ class FakeCluster:
                     self.create(
                         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
                     )
-                return self.store.create(resource, namespace, data, keep_status=True)
+                return self.store.create(resource, namespace, data, keep_status=True, seed=True)
         except FakeApiError as exc:
             raise ValueError(exc.message) from None
 
@@ -270,16 +308,37 @@ class FakeCluster:
             self.store.stalls += 1
         self.store.notify()
 
-    def set_logs(self, namespace: str, pod: str, text: str, container: str | None = None) -> None:
-        """What ``pods/log`` answers for a pod (a container's, or the pod's whole log)."""
-        with self._lock:
-            self._logs[namespace, pod, container] = text
+    def set_logs(
+        self,
+        namespace: str,
+        pod: str,
+        text: str | Iterable[tuple[datetime, str]],
+        container: str | None = None,
+        *,
+        previous: bool = False,
+    ) -> None:
+        """What ``pods/log`` reads for a pod's container (``None``: each one without its own).
+
+        ``text`` is the log as written now (on the cluster's clock), or ``(time, line)``
+        pairs, each line written at its time (a naive time is UTC), which ``sinceSeconds``,
+        ``sinceTime`` and ``timestamps`` read. ``previous`` sets the log of the container's
+        last terminated instance (``previous=true``; without one that is the kubelet's
+        400). As on a cluster, the pod needs ``spec.nodeName``: a pod no node runs has no
+        log (204, empty). Setting again replaces.
+        """
+        if isinstance(text, str):
+            lines = split_lines(text, self.clock.now())
+        else:
+            lines = []
+            for at, line in text:
+                when = at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+                lines.append(LogLine(when, line if line.endswith("\n") else line + "\n"))
+        self.pod_logs.set(namespace, pod, container, lines, previous=previous)
 
     def logs_of(self, namespace: str, pod: str, container: str | None) -> str:
         """The log text set for a pod's container (or the pod), else empty."""
-        with self._lock:
-            text = self._logs.get((namespace, pod, container))
-            return text if text is not None else self._logs.get((namespace, pod, None), "")
+        lines = self.pod_logs.lines(namespace, pod, container)
+        return "".join(line.text for line in lines or ())
 
     # --- inside the pods ----------------------------------------------------------------------
 
@@ -359,6 +418,9 @@ class FakeCluster:
                 for r in self.store.catalog.types()
                 if r.crd is not None
             ]
+
+
+_NAMESPACE = ("v1", "Namespace")
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

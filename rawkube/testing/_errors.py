@@ -57,20 +57,24 @@ class FakeApiError(Exception):
         return body
 
 
+def _named(resource: str, name: str) -> dict[str, str]:
+    """A Status's details naming an object: ``deployments.apps`` is group apps, kind
+    deployments (the server puts the resource in ``kind``)."""
+    plural, _, group = resource.partition(".")
+    return (
+        {"name": name, "group": group, "kind": plural} if group else {"name": name, "kind": plural}
+    )
+
+
 def not_found(resource: str, name: str) -> FakeApiError:
     """404: ``pods "web" not found``."""
-    return FakeApiError(
-        404, "NotFound", f'{resource} "{name}" not found', {"name": name, "kind": resource}
-    )
+    return FakeApiError(404, "NotFound", f'{resource} "{name}" not found', _named(resource, name))
 
 
 def already_exists(resource: str, name: str) -> FakeApiError:
     """409: ``configmaps "x" already exists``."""
     return FakeApiError(
-        409,
-        "AlreadyExists",
-        f'{resource} "{name}" already exists',
-        {"name": name, "kind": resource},
+        409, "AlreadyExists", f'{resource} "{name}" already exists', _named(resource, name)
     )
 
 
@@ -81,7 +85,7 @@ def conflict(resource: str, name: str) -> FakeApiError:
         "Conflict",
         f'Operation cannot be fulfilled on {resource} "{name}": the object has been modified; '
         "please apply your changes to the latest version and try again",
-        {"name": name, "kind": resource},
+        _named(resource, name),
     )
 
 

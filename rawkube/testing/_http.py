@@ -62,6 +62,16 @@ _NOT_ALLOWED = FakeApiError(
     405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
 )
 _CONNECT = ("exec", "attach", "portforward")  # a pod's streaming subresources (connect verbs)
+# The methods a proxy subresource takes, by the verb RBAC names each with.
+_PROXY_VERBS = {
+    "GET": "get",
+    "HEAD": "get",
+    "OPTIONS": "get",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,8 @@ class Router:
             if found is None:
                 raise _NOT_FOUND
             return _json(200, found)
+        if rest[0] == "watch" and len(rest) > 1:
+            return self._watch_path(request, self._target(group, version, rest[1:]))
         target = self._target(group, version, rest)
         return self._serve(request, target)
 
@@ -258,11 +270,11 @@ class Router:
                 if resource is not None and resource.namespaced:
                     name = rest[3] if len(rest) > 3 else None
                     sub = rest[4] if len(rest) > 4 else None
-                    if len(rest) > 5:
+                    if len(rest) > 5 and sub != "proxy":  # a proxy path goes on: proxy/{path}
                         raise _NOT_FOUND
                     return self._checked(_Target(resource, rest[1], name, sub))
             resource = catalog.lookup(group, version, rest[0])
-            if resource is None or len(rest) > 3:
+            if resource is None or (len(rest) > 3 and rest[2] != "proxy"):
                 raise _NOT_FOUND
             name = rest[1] if len(rest) > 1 else None
             sub = rest[2] if len(rest) > 2 else None
@@ -291,6 +303,8 @@ class Router:
         pod = (resource.group, resource.plural) == ("", "pods")
         if pod and target.subresource in _CONNECT and target.name and target.namespace:
             return self._connect(request, target, params, method)
+        if target.subresource == "proxy" and target.name:
+            return self._proxy(request, target, params, method)
         watching = params.get("watch") in ("1", "true")
         if method == "GET":
             verb = "get" if target.name else ("watch" if watching else "list")
@@ -339,6 +353,35 @@ class Router:
             target.subresource,
         )
 
+    def _proxy(
+        self, request: FakeRequest, target: _Target, params: dict[str, str], method: str
+    ) -> FakeResponse:
+        """pods, services and nodes ``proxy`` (any path under it): refused as ``_proxy`` says."""
+        from rawkube.testing._proxy import proxy_refusal
+
+        verb = _PROXY_VERBS.get(method)
+        self._record(verb or method.lower(), target, None, params, request)
+        if verb is None:
+            raise _NOT_ALLOWED
+        assert target.name is not None
+        raise proxy_refusal(self._store, target.resource, target.namespace or "", target.name)
+
+    def _watch_path(self, request: FakeRequest, target: _Target) -> FakeResponse:
+        """The deprecated ``/watch/`` paths (still served, and in the OpenAPI documents): a
+        watch of the collection, of one object by a field selector on its name."""
+        params = request.params()
+        collection = _Target(target.resource, target.namespace, None, None)
+        if target.subresource is not None:
+            raise _NOT_FOUND
+        self._record("watch", collection, None, params, request)
+        if request.method.upper() != "GET" or "watch" not in target.resource.verbs:
+            raise _NOT_ALLOWED
+        if target.name is not None:
+            by_name = f"metadata.name={target.name}"
+            given = params.get("fieldSelector")
+            params["fieldSelector"] = f"{by_name},{given}" if given else by_name
+        return self._watch(request, collection, params, None)
+
     def _record(
         self,
         verb: str,
@@ -370,9 +413,14 @@ class Router:
         assert target.name is not None
         namespace = target.namespace or ""
         if target.subresource == "log":
-            text = self._cluster.logs_of(namespace, target.name, params.get("container"))
-            self._store.get(target.resource, namespace, target.name)
-            return FakeResponse(200, {"Content-Type": "text/plain"}, text.encode())
+            from rawkube.testing._logs import log_options, read_log
+
+            options = log_options(target.name, params)  # validated before the pod is read
+            pod = self._store.get(target.resource, namespace, target.name)
+            text = read_log(pod, options, self._cluster.pod_logs, self._store.clock.now())
+            if text is None:
+                return FakeResponse(204, {})  # no node: no log, as recorded
+            return FakeResponse(200, {"Content-Type": "text/plain"}, text)
         obj = self._store.get(target.resource, namespace, target.name)
         if target.subresource == "scale":
             return _json(200, _scale_of(obj))
@@ -762,10 +810,13 @@ class Router:
             target.namespace or "",
             target.name,
             propagation=options.get("propagationPolicy"),
+            orphan_dependents=options.get("orphanDependents"),
             preconditions=options.get("preconditions"),
             dry_run=_dry_run(options, params),
         )
-        # As the server's registries do: a pod deleted answers the pod, anything else a Status.
+        # As the server's registries do: an object deleted at once answers a Status naming
+        # it (a pod answers itself); one the DELETE left in place, held by finalizers or
+        # terminating, answers itself, marked (200 all the same, as recorded).
         if gone and (target.resource.group, target.resource.plural) != ("", "pods"):
             details = {
                 "name": target.name,
@@ -791,6 +842,7 @@ class Router:
                     namespace,
                     name,
                     propagation=options.get("propagationPolicy"),
+                    orphan_dependents=options.get("orphanDependents"),
                     dry_run=_dry_run(options, params),
                 )
         for item in page.items:
@@ -1136,17 +1188,17 @@ def _delete_options(request: FakeRequest, params: Mapping[str, str]) -> dict[str
             raise bad_request("decoded object cannot be converted to DeleteOptions")
     if "propagationPolicy" in params:
         options["propagationPolicy"] = params["propagationPolicy"]
-    if params.get("orphanDependents") == "true" or options.get("orphanDependents") is True:
-        if "propagationPolicy" in options:
-            policy = options["propagationPolicy"]
-            raise _invalid_delete_options(
-                field_invalid(
-                    "propagationPolicy",
-                    policy,
-                    "orphanDependents and deletionPropagation cannot be both set",
-                )
+    if params.get("orphanDependents") in ("true", "false"):
+        options["orphanDependents"] = params["orphanDependents"] == "true"
+    # The deprecated orphanDependents, either way, excludes a propagation policy.
+    if "orphanDependents" in options and "propagationPolicy" in options:
+        raise _invalid_delete_options(
+            field_invalid(
+                "propagationPolicy",
+                options["propagationPolicy"],
+                "orphanDependents and deletionPropagation cannot be both set",
             )
-        options["propagationPolicy"] = "Orphan"
+        )
     policy = options.get("propagationPolicy")
     if policy is not None and policy not in PROPAGATION_POLICIES:
         supported = [*PROPAGATION_POLICIES, "nil"]

@@ -643,7 +643,7 @@ def _response(
     lines.append(f"Date: {_http_date(int(time.time()))}")
     if chunked:
         lines.append("Transfer-Encoding: chunked")
-    else:
+    elif answer.status != 204:  # a 204 has no body, and says no length (RFC 9110)
         lines.append(f"Content-Length: {len(answer.body)}")
     if not keep:
         lines.append("Connection: close")

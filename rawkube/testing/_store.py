@@ -18,13 +18,13 @@ import random
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from rawkube.core._clock import Clock
-from rawkube.testing import _meta
+from rawkube.testing import _deletion, _meta
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import (
     FakeApiError,
@@ -33,8 +33,6 @@ from rawkube.testing._errors import (
     bad_request,
     conflict,
     field_invalid,
-    field_not_supported,
-    go_quote,
     invalid_object,
     not_found,
 )
@@ -134,7 +132,11 @@ class Store:
         self._compacted = 0  # changes up to this resourceVersion have left the window
         self._dependents: dict[str, set[tuple[TypeKey, Key]]] = {}
         self._uids: dict[str, tuple[TypeKey, Key]] = {}
-        self._foreground: set[tuple[TypeKey, Key]] = set()  # held by foregroundDeletion
+        self.foreground: set[tuple[TypeKey, Key]] = set()
+        """Objects being deleted that wait for their dependents (``foregroundDeletion``)."""
+        self.terminating: set[str] = set()
+        """The namespaces being deleted."""
+        self._controllers = _deletion.Controllers(self)
         self._wakers: list[Callable[[], None]] = []
         self._random = random.Random()  # noqa: S311 - names, not secrets
 
@@ -291,14 +293,21 @@ class Store:
         *,
         dry_run: bool = False,
         keep_status: bool = False,
+        seed: bool = False,
     ) -> Obj:
-        """Store a new object: name (or generateName), uid, timestamps, generation, version."""
+        """Store a new object: name (or generateName), uid, timestamps, generation, version.
+
+        ``seed``: an object seeded by a test, stored as given where the server would have
+        set it: its uid, resourceVersion, creation and deletion timestamps and generation
+        are kept (see :func:`_seeded`), it may go into a terminating namespace, and it sets
+        off no controller.
+        """
         with self.lock:
             obj = _decoded(resource, obj)
             metadata = obj["metadata"]
             if resource.namespaced:
                 metadata["namespace"] = namespace
-                self._require_namespace(namespace)
+                self._require_namespace(namespace, resource, metadata, seed)
             else:
                 metadata.pop("namespace", None)
             name = metadata.get("name") or ""
@@ -311,41 +320,77 @@ class Store:
             key = (namespace if resource.namespaced else "", name)
             if key in self.objects(resource):
                 raise already_exists(resource.group_resource, name)
+            kept = self._seeded(metadata) if seed else {}
             for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds"):
                 metadata.pop(field, None)
             metadata["uid"] = str(uuid.uuid4())
             metadata["creationTimestamp"] = timestamp(self.clock.now())
             if "spec" in obj:
                 metadata["generation"] = 1
+            version = kept.pop("resourceVersion", None)
+            metadata.update(kept)
             if "status" in resource.subresources and not keep_status:
                 obj.pop("status", None)
             if resource.group == "" and resource.plural == "pods" and not keep_status:
                 obj["status"] = {"phase": "Pending"}
             if resource.group == "" and resource.plural == "namespaces":
                 obj.setdefault("spec", {"finalizers": ["kubernetes"]})
-                obj["status"] = {"phase": "Active"}
+                if not (seed and isinstance(obj.get("status"), dict)):  # a seed keeps its phase
+                    obj["status"] = {"phase": "Active"}
                 metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
             obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
             _check_servable(resource, obj)
             if dry_run:
                 return self._out(resource, obj)
-            self._commit(resource, "ADDED", key, obj, None)
+            self._commit(resource, "ADDED", key, obj, None, version=version, quiet=seed)
+            self._controllers.settle()
             return self._out(resource, obj)
 
-    def _require_namespace(self, namespace: str) -> None:
+    def _seeded(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """What a seeded object keeps of its metadata, checked: the fake's resourceVersions are
+        numbers, and a uid names one object only (400 and 409 otherwise)."""
+        kept: dict[str, Any] = {}
+        uid = metadata.get("uid")
+        if uid:
+            if uid in self._uids:
+                which, (namespace, name) = self._uids[uid]
+                held = f"{namespace}/{name}" if namespace else name
+                raise FakeApiError(
+                    409, "Conflict", f'uid "{uid}" is taken already, by {which[1]} {held}'
+                )
+            kept["uid"] = uid
+        version = metadata.get("resourceVersion")
+        if version:
+            if not version.isdigit() or int(version) < 1:
+                raise bad_request(
+                    f"resourceVersion {version!r} is not one the fake cluster can keep: its "
+                    "resourceVersions are positive whole numbers, as etcd's are"
+                )
+            kept["resourceVersion"] = int(version)
+        for field in ("creationTimestamp", "deletionTimestamp"):
+            if metadata.get(field):
+                kept[field] = _whole_seconds(metadata[field])
+        grace = metadata.get("deletionGracePeriodSeconds")
+        if grace is not None and kept.get("deletionTimestamp"):
+            kept["deletionGracePeriodSeconds"] = grace
+        generation = metadata.get("generation")
+        if isinstance(generation, int) and generation > 0:
+            kept["generation"] = generation
+        return kept
+
+    def _require_namespace(
+        self, namespace: str, resource: ResourceType, metadata: Mapping[str, Any], seed: bool
+    ) -> None:
         namespaces = self.catalog.lookup("", "v1", "namespaces")
         assert namespaces is not None  # always served
         found = self.objects(namespaces).get(("", namespace))
         if found is None:
             raise not_found("namespaces", namespace)
-        if (found.get("metadata") or {}).get("deletionTimestamp"):
-            raise FakeApiError(
-                403,
-                "Forbidden",
-                f"unable to create new content in namespace {namespace} because it is being "
-                "terminated",
-                {"name": namespace, "kind": "namespaces"},
-            )
+        status = found.get("status")
+        phase = status.get("phase") if isinstance(status, dict) else None
+        # NamespaceLifecycle admission reads the phase, before any name is generated.
+        if phase == "Terminating" and not seed:
+            raise _deletion.terminating_refusal(resource, metadata.get("name") or "", namespace)
 
     def update(
         self,
@@ -360,8 +405,10 @@ class Store:
         """Replace an object; a stale resourceVersion is 409, status kept apart as the server does.
 
         With a status subresource, an update of the object keeps the stored status and an
-        update of ``status`` keeps everything else. The generation goes up when the spec
-        changes. Removing the last finalizer of an object being deleted deletes it.
+        update of ``status`` keeps everything else; a namespace's ``finalize`` takes only
+        ``spec.finalizers``. The generation goes up when the spec changes. No finalizer may be
+        added to an object being deleted (422); removing its last one deletes it, and the
+        answer is its last state, at the resourceVersion it had.
         """
         with self.lock:
             key = (namespace if resource.namespaced else "", name)
@@ -386,10 +433,18 @@ class Store:
                     new["status"] = obj["status"]
                 else:
                     new.pop("status", None)
+            elif subresource == "finalize":
+                new = _finalized(stored, obj)
             else:
                 new = obj
                 kept = stored["metadata"]
-                for field in ("uid", "creationTimestamp", "deletionTimestamp", "generation"):
+                for field in (
+                    "uid",
+                    "creationTimestamp",
+                    "deletionTimestamp",
+                    "deletionGracePeriodSeconds",
+                    "generation",
+                ):
                     if field in kept:
                         metadata[field] = kept[field]
                     else:
@@ -408,17 +463,27 @@ class Store:
             if _same_content(new, stored):
                 return self._out(resource, stored)  # a no-op write keeps its resourceVersion
             _validate(resource, new)
+            meta = new["metadata"]
+            if stored["metadata"].get("deletionTimestamp"):
+                refused = _deletion.new_finalizers_refused(
+                    resource,
+                    name,
+                    stored["metadata"].get("finalizers") or [],
+                    meta.get("finalizers") or [],
+                )
+                if refused is not None:
+                    raise refused
             _check_servable(resource, new)
             if dry_run:
                 return self._out(resource, new)
-            meta = new["metadata"]
-            if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            if _deletion.should_go(resource, new):
+                # The server deletes instead of writing: the watch sees the object go as it
+                # was stored, and the answer is this last state at the version it had.
+                meta["resourceVersion"] = current
+                self.remove(resource, key)
+            else:
                 self._commit(resource, "MODIFIED", key, new, stored)
-                self._remove(resource, key)
-                self._collect_garbage()
-                return self._out(resource, new)
-            self._commit(resource, "MODIFIED", key, new, stored)
-            self._finish_foreground()
+            self._controllers.settle()
             return self._out(resource, new)
 
     def delete(
@@ -428,82 +493,149 @@ class Store:
         name: str,
         *,
         propagation: str | None = None,
+        orphan_dependents: bool | None = None,
         preconditions: Mapping[str, Any] | None = None,
         dry_run: bool = False,
     ) -> tuple[Obj, bool]:
-        """Delete an object; returns it and whether it is gone (False: finalizers hold it).
+        """Delete an object; returns what the DELETE answers with and whether it went at once.
 
-        Grace periods are taken as immediate. Background propagation deletes dependents
-        once their owner is gone; Foreground holds the owner (finalizer
-        ``foregroundDeletion``) until its dependents are; Orphan drops the dependents' owner
-        references.
+        At once (True): the object as it was, for a Status naming it (a pod answers with
+        itself). Otherwise (False) the object as the DELETE left it: marked as being deleted
+        and held by its finalizers, the garbage collector's included (``foregroundDeletion``
+        or ``orphan``, as the policy asks), or a namespace, Terminating. The controllers run
+        before this returns, so the object may be gone already. Grace periods are taken as
+        immediate; ``dry_run`` answers the same and changes nothing.
         """
         with self.lock:
             key = (namespace if resource.namespaced else "", name)
             stored = self.objects(resource).get(key)
+            namespaces = (resource.group, resource.plural) == ("", "namespaces")
+            if namespaces and name in _deletion.IMMORTAL_NAMESPACES:
+                raise _deletion.immortal_refusal(name)
             if stored is None:
                 raise not_found(resource.group_resource, name)
-            meta = stored["metadata"]
-            for field, wanted in (preconditions or {}).items():
-                if wanted and meta.get(field) != wanted:
-                    raise FakeApiError(
-                        409,
-                        "Conflict",
-                        f'Operation cannot be fulfilled on {resource.group_resource} "{name}": '
-                        f"Precondition failed: {field.capitalize() if field == 'uid' else field}"
-                        f": {wanted}, {field.capitalize() if field == 'uid' else field}: "
-                        f"{meta.get(field)}",
-                        {"name": name, "kind": resource.group_resource},
-                    )
-            if dry_run:
-                return self._out(resource, stored), not meta.get("finalizers")
-            policy = propagation or "Background"
-            if policy not in PROPAGATION_POLICIES:
-                raise invalid_object(
-                    "DeleteOptions",
-                    "meta.k8s.io",
-                    "",
-                    [field_not_supported("propagationPolicy", go_quote(policy), _POLICY_VALUES)],
-                )
-            if policy == "Orphan":
-                self._orphan(meta["uid"])
-            finalizers = list(meta.get("finalizers") or [])
-            held = policy == "Foreground" and self._dependents.get(meta["uid"])
-            if held and "foregroundDeletion" not in finalizers:
-                finalizers.append("foregroundDeletion")
-            if finalizers:
-                if meta.get("deletionTimestamp") and finalizers == meta.get("finalizers"):
-                    return self._out(resource, stored), False
-                new = clone(stored)
-                new["metadata"]["finalizers"] = finalizers
-                new["metadata"].setdefault("deletionTimestamp", timestamp(self.clock.now()))
-                new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
+            failed = _deletion.precondition_failed(resource, stored["metadata"], preconditions)
+            if failed is not None:
+                raise failed
+            policy = _deletion.DeletePolicy(propagation, orphan_dependents)
+            answer = self.delete_object(resource, key, policy, dry_run=dry_run)
+            self._controllers.settle()
+            return answer
+
+    def delete_object(
+        self,
+        resource: ResourceType,
+        key: Key,
+        policy: _deletion.DeletePolicy,
+        *,
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        """The registry's delete of a stored object (:meth:`delete` without its checks); the
+        controllers delete through this too."""
+        stored = self.objects(resource)[key]
+        if (resource.group, resource.plural) == ("", "namespaces"):
+            return self._delete_namespace(resource, key, stored, policy, dry_run), False
+        now = timestamp(self.clock.now())
+        new = clone(stored)
+        meta = new["metadata"]
+        old_finalizers = list(meta.get("finalizers") or [])
+        # Only the v1 ReplicationController orphans its dependents unless told otherwise.
+        orphan_by_default = (resource.group, resource.plural) == ("", "replicationcontrollers")
+        finalizers = _deletion.gc_finalizers(
+            old_finalizers, policy, orphan_by_default=orphan_by_default
+        )
+        if finalizers:
+            meta["finalizers"] = finalizers
+        else:
+            meta.pop("finalizers", None)
+        # A pod's deletion is graceful: it is marked first, even when it then goes at once.
+        graceful = (resource.group, resource.plural) == ("", "pods")
+        if finalizers or graceful:
+            _deletion.mark_deleting(meta, now)
+        if dry_run:
+            gone = not finalizers
+            return self._out(resource, new if finalizers or graceful else stored), gone
+        if finalizers:
+            if new != stored:
                 self._commit(resource, "MODIFIED", key, new, stored)
-                if "foregroundDeletion" in finalizers:
-                    self._delete_dependents(meta["uid"])
-                    self._finish_foreground()
-                current = self.objects(resource).get(key, new)
-                return self._out(resource, current), key not in self.objects(resource)
-            if (resource.group, resource.plural) == ("", "namespaces"):
-                self._empty_namespace(name)
-            self._remove(resource, key)
-            self._collect_garbage()
-            return self._out(resource, stored), True
+            return self._out(resource, new), False
+        if graceful and new != stored:
+            self._commit(resource, "MODIFIED", key, new, stored)
+        last = self.objects(resource)[key]
+        self.remove(resource, key)
+        return self._out(resource, last), True
 
-    def _empty_namespace(self, namespace: str) -> None:
-        """The namespace controller's job, done at once: delete everything in the namespace."""
-        for which, objects in list(self._objects.items()):
-            resource = self._resource(which)
-            if not resource.namespaced:
-                continue
-            for key in sorted(k for k in objects if k[0] == namespace):
-                if key in objects:
-                    self.delete(resource, key[0], key[1])
+    def _delete_namespace(
+        self,
+        resource: ResourceType,
+        key: Key,
+        stored: Obj,
+        policy: _deletion.DeletePolicy,
+        dry_run: bool,
+    ) -> Obj:
+        """A namespace's own registry: Terminating first, gone once finalized (the controller's)."""
+        if stored["metadata"].get("deletionTimestamp"):
+            if _deletion.should_go(resource, stored) and not dry_run:
+                self.remove(resource, key)
+            return self._out(resource, stored)
+        new = clone(stored)
+        meta = new["metadata"]
+        meta["deletionTimestamp"] = timestamp(self.clock.now())
+        finalizers = _deletion.namespace_finalizers(list(meta.get("finalizers") or []), policy)
+        if finalizers:
+            meta["finalizers"] = finalizers
+        else:
+            meta.pop("finalizers", None)
+        status = new.get("status")
+        new["status"] = {**(status if isinstance(status, dict) else {}), "phase": "Terminating"}
+        if not dry_run:
+            self._commit(resource, "MODIFIED", key, new, stored)
+        return self._out(resource, new)
 
-    def _remove(self, resource: ResourceType, key: Key) -> None:
+    # --- what the controllers write with ------------------------------------------------------
+
+    def now(self) -> str:
+        """The clock's reading as a metadata timestamp."""
+        return timestamp(self.clock.now())
+
+    def copy(self, obj: Obj) -> Obj:
+        """A copy of a stored object to change and :meth:`write`."""
+        copied: Obj = clone(obj)
+        return copied
+
+    def write(self, resource: ResourceType, key: Key, new: Obj) -> None:
+        """Commit a changed copy of a stored object (MODIFIED)."""
+        self._commit(resource, "MODIFIED", key, new, self.objects(resource)[key])
+
+    def remove(self, resource: ResourceType, key: Key) -> None:
+        """Take a stored object out (DELETED, carrying its last state)."""
         stored = self.objects(resource)[key]
         gone = clone(stored)
         self._commit(resource, "DELETED", key, gone, stored, remove=True)
+
+    def drop_finalizer(self, resource: ResourceType, key: Key, finalizer: str) -> None:
+        """Remove one finalizer, as a controller's patch does: the object goes with its last."""
+        stored = self.objects(resource)[key]
+        finalizers = [f for f in stored["metadata"].get("finalizers") or () if f != finalizer]
+        new = clone(stored)
+        if finalizers:
+            new["metadata"]["finalizers"] = finalizers
+        else:
+            new["metadata"].pop("finalizers", None)
+        if _deletion.should_go(resource, new):
+            self.remove(resource, key)
+        elif new != stored:
+            self._commit(resource, "MODIFIED", key, new, stored)
+
+    def contents(self, namespace: str) -> list[tuple[ResourceType, Key, Obj]]:
+        """Every object in a namespace, by resource and name."""
+        found = []
+        for which, objects in sorted(self._objects.items()):
+            keys = sorted(k for k in objects if k[0] == namespace)
+            if keys:
+                resource = self.resource_of(which)
+                found += [(resource, k, objects[k]) for k in keys]
+        return found
 
     def _commit(
         self,
@@ -514,9 +646,19 @@ class Store:
         previous: Obj | None,
         *,
         remove: bool = False,
+        version: int | None = None,
+        quiet: bool = False,
     ) -> None:
-        self.version += 1
-        obj["metadata"]["resourceVersion"] = str(self.version)
+        """Write a change: the next resourceVersion, the history, the indexes, the watchers.
+
+        ``version``: a seeded object's own resourceVersion, kept; the counter moves up to it
+        (a version at or under the counter is kept on the object, and the change takes the
+        next one). ``quiet``: sets off no controller (a seed).
+        """
+        self.version = (
+            version if version is not None and version > self.version else self.version + 1
+        )
+        obj["metadata"]["resourceVersion"] = str(version if version is not None else self.version)
         which = (resource.group, resource.plural)
         objects = self.objects(resource)
         if previous is not None:
@@ -531,13 +673,15 @@ class Store:
             self._compacted = self._history.popleft().version
         if resource.crd is None and which == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self._crd_changed(kind, obj)
+        if not quiet:
+            self._controllers.noticed(resource, kind, key, obj, previous)
         self.notify()
 
     def _crd_changed(self, kind: str, crd: Obj) -> None:
         if kind == "DELETED":
             for resource in self.catalog.remove_crd(crd["metadata"]["name"]):
                 for key in list(self.objects(resource)):
-                    self._remove(resource, key)
+                    self.remove(resource, key)
                 del self._objects[resource.group, resource.plural]
         else:
             self.catalog.add_crd(crd)
@@ -562,8 +706,11 @@ class Store:
     def _index(self, which: TypeKey, key: Key, obj: Obj) -> None:
         meta = obj["metadata"]
         self._uids[meta["uid"]] = (which, key)
-        if "foregroundDeletion" in (meta.get("finalizers") or ()):
-            self._foreground.add((which, key))
+        if meta.get("deletionTimestamp"):
+            if "foregroundDeletion" in (meta.get("finalizers") or ()):
+                self.foreground.add((which, key))
+            if which == ("", "namespaces"):
+                self.terminating.add(key[1])
         for ref in meta.get("ownerReferences") or ():
             if isinstance(ref, dict) and ref.get("uid"):
                 self._dependents.setdefault(ref["uid"], set()).add((which, key))
@@ -571,7 +718,9 @@ class Store:
     def _unindex(self, which: TypeKey, key: Key, obj: Obj) -> None:
         meta = obj["metadata"]
         self._uids.pop(meta.get("uid", ""), None)
-        self._foreground.discard((which, key))
+        self.foreground.discard((which, key))
+        if which == ("", "namespaces"):
+            self.terminating.discard(key[1])
         for ref in meta.get("ownerReferences") or ():
             if isinstance(ref, dict) and ref.get("uid"):
                 holders = self._dependents.get(ref["uid"])
@@ -580,77 +729,20 @@ class Store:
                     if not holders:
                         del self._dependents[ref["uid"]]
 
-    def _resource(self, which: TypeKey) -> ResourceType:
+    def resource_of(self, which: TypeKey) -> ResourceType:
+        """The served resource stored under ``(group, plural)``."""
         for resource in self.catalog.types():
             if (resource.group, resource.plural) == which:
                 return resource
         raise KeyError(which)
 
-    def _dependents_of(self, uid: str) -> Iterator[tuple[ResourceType, Key]]:
-        for which, key in sorted(self._dependents.get(uid, ())):
-            yield self._resource(which), key
+    def locate(self, uid: str) -> tuple[TypeKey, Key] | None:
+        """Where the object with ``uid`` is stored, if it is."""
+        return self._uids.get(uid)
 
-    def _orphan(self, uid: str) -> None:
-        for resource, key in list(self._dependents_of(uid)):
-            stored = self.objects(resource)[key]
-            new = clone(stored)
-            refs = [r for r in new["metadata"]["ownerReferences"] if r.get("uid") != uid]
-            if refs:
-                new["metadata"]["ownerReferences"] = refs
-            else:
-                del new["metadata"]["ownerReferences"]
-            self._commit(resource, "MODIFIED", key, new, stored)
-
-    def _delete_dependents(self, uid: str) -> None:
-        for resource, key in list(self._dependents_of(uid)):
-            if key in self.objects(resource):
-                self.delete(resource, key[0], key[1], propagation="Foreground")
-
-    def _collect_garbage(self) -> None:
-        """Delete every object all of whose owners are gone (the garbage collector's job)."""
-        while True:
-            orphaned = [
-                (owner_uid, which, key)
-                for owner_uid, holders in self._dependents.items()
-                if owner_uid not in self._uids
-                for which, key in holders
-            ]
-            doomed = []
-            for _, which, key in orphaned:
-                resource = self._resource(which)
-                stored = self.objects(resource).get(key)
-                if stored is None or stored["metadata"].get("deletionTimestamp"):
-                    continue
-                refs = stored["metadata"].get("ownerReferences") or ()
-                if all(r.get("uid") not in self._uids for r in refs):
-                    doomed.append((resource, key))
-            if not doomed:
-                self._finish_foreground()
-                return
-            for resource, key in sorted(set(doomed), key=lambda d: (d[0].plural, d[1])):
-                if key in self.objects(resource):
-                    self.delete(resource, key[0], key[1])
-
-    def _finish_foreground(self) -> None:
-        """Let an owner in foreground deletion go once no dependent of it is left."""
-        for which, key in sorted(self._foreground):
-            resource = self._resource(which)
-            stored = self.objects(resource).get(key)
-            if stored is not None:
-                meta = stored["metadata"]
-                finalizers = meta.get("finalizers") or []
-                if "foregroundDeletion" not in finalizers or self._dependents.get(meta["uid"]):
-                    continue
-                new = clone(stored)
-                rest = [f for f in finalizers if f != "foregroundDeletion"]
-                if rest:
-                    new["metadata"]["finalizers"] = rest
-                else:
-                    del new["metadata"]["finalizers"]
-                self._commit(resource, "MODIFIED", key, new, stored)
-                if not rest:
-                    self._remove(resource, key)
-                    self._collect_garbage()
+    def dependents(self, uid: str) -> list[tuple[TypeKey, Key]]:
+        """The stored objects naming ``uid`` as an owner, in a stable order."""
+        return sorted(self._dependents.get(uid, ()))
 
     # --- seeding and inspection ---------------------------------------------------------------
 
@@ -659,7 +751,7 @@ class Store:
         with self.lock:
             found: list[tuple[ResourceType, Obj]] = []
             for which, objects in self._objects.items():
-                resource = self._resource(which)
+                resource = self.resource_of(which)
                 found.extend((resource, self._out(resource, obj)) for obj in objects.values())
             return found
 
@@ -722,6 +814,30 @@ def _check_servable(resource: ResourceType, obj: Obj) -> None:
         to_json(wrapped)
     except (PydanticSerializationError, ValueError) as exc:
         raise bad_request(f"{resource.kind} cannot be served as JSON: {exc}") from None
+
+
+def _whole_seconds(text: str) -> str:
+    """An RFC 3339 time (decoded already, so well formed) as the server keeps one: whole
+    seconds, in UTC."""
+    seconds, _, rest = text.partition(".") if "." in text else (text[:19], "", text[19:])
+    offset = rest.lstrip("0123456789")
+    moment = datetime.fromisoformat(seconds[:19] + ("+00:00" if offset in ("Z", "z") else offset))
+    return timestamp(moment)
+
+
+def _finalized(stored: Obj, obj: Obj) -> Obj:
+    """A namespace as its ``finalize`` subresource writes it: only ``spec.finalizers`` taken."""
+    new: Obj = clone(stored)
+    spec = obj.get("spec")
+    finalizers = spec.get("finalizers") if isinstance(spec, dict) else None
+    found = new.get("spec")
+    kept: dict[str, Any] = found if isinstance(found, dict) else {}
+    if finalizers:
+        kept["finalizers"] = list(finalizers)
+    else:
+        kept.pop("finalizers", None)
+    new["spec"] = kept
+    return new
 
 
 def _same_content(new: Obj, stored: Obj) -> bool:

@@ -73,7 +73,6 @@ NOT_POINTERS = {
     "api.core.v1.PodStatus": ("observedGeneration",),
     "api.core.v1.ServicePort": ("nodePort",),
     "api.core.v1.ServiceSpec": ("publishNotReadyAddresses", "healthCheckNodePort"),
-    "api.core.v1.SecretVolumeSource": ("optional",),
     "api.apps.v1.DeploymentSpec": ("minReadySeconds", "paused"),
     "api.apps.v1.DeploymentStatus": (
         "observedGeneration",

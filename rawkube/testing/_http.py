@@ -34,6 +34,7 @@ from rawkube.testing._errors import (
     invalid_object,
     too_large,
 )
+from rawkube.testing._reviews import review
 from rawkube.testing._store import PROPAGATION_POLICIES, Obj, Store, clone, timestamp
 from rawkube.testing._watchstream import WatchSession
 
@@ -550,6 +551,9 @@ class Router:
         if target.subresource == "binding":
             assert target.name is not None
             return self._bind(resource, namespace, target.name, body, dry_run)
+        reviewed = review(self._store, resource, namespace, target.name, target.subresource, body)
+        if reviewed is not None:  # access reviews, whoami, tokens: answered, never stored
+            return _json(201, reviewed)
         if target.subresource is not None:
             raise _NOT_ALLOWED
         _check_namespace(body, namespace, resource)

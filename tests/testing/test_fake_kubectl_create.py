@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from rawkube.testing import FakeCluster
+from rawkube.testing._http import FakeRequest, Router
 
 KUBECTL = shutil.which("kubectl")
 OPENSSL = shutil.which("openssl")
@@ -77,13 +78,13 @@ def served(tmp_path: Path) -> Iterator[tuple[FakeCluster, Path]]:
         yield cluster, server.write_kubeconfig(tmp_path / "kubeconfig")
 
 
-def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def kubectl(kubeconfig: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
     assert KUBECTL is not None
     env = {**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(kubeconfig.parent)}
     done = subprocess.run(
         [KUBECTL, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    assert done.returncode == 0, f"kubectl {' '.join(args)} failed: {done.stderr}"
+    assert (done.returncode == 0) == ok, f"kubectl {' '.join(args)}: {done.stderr}"
     return done
 
 
@@ -202,3 +203,54 @@ def test_kubectl_auth_can_i_list_and_whoami(served):
         "system:masters",
         "system:authenticated",
     ]
+
+
+def test_a_token_is_refused_as_the_server_refuses_it(served):
+    _, kubeconfig = served
+    missing = kubectl(kubeconfig, "create", "token", "nobody", ok=False).stderr
+    assert 'serviceaccounts "nobody" not found' in missing
+    kubectl(kubeconfig, "create", "serviceaccount", "robot")
+    short = kubectl(kubeconfig, "create", "token", "robot", "--duration=1m", ok=False).stderr
+    assert (
+        'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid '
+        "value: 60: may not specify a duration less than 10 minutes"
+    ) in short
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec", "message"),
+    [
+        (
+            "SelfSubjectAccessReview",
+            {},
+            "spec.resourceAttributes: Invalid value: null: exactly one of nonResourceAttributes "
+            "or resourceAttributes must be specified",
+        ),
+        (
+            "SelfSubjectAccessReview",
+            {"resourceAttributes": {"verb": "get"}, "nonResourceAttributes": {"path": "/"}},
+            "spec.nonResourceAttributes: Invalid value",
+        ),
+        (
+            "SubjectAccessReview",
+            {"resourceAttributes": {"verb": "get", "resource": "pods"}},
+            'spec.user: Invalid value: "": at least one of user or group must be specified',
+        ),
+    ],
+)
+def test_an_access_review_without_a_question_is_invalid(kind, spec, message):
+    router = Router(FakeCluster())
+    body = {"apiVersion": "authorization.k8s.io/v1", "kind": kind, "spec": spec}
+    path = f"/apis/authorization.k8s.io/v1/{kind.lower()}s"
+    answer = router.handle(
+        FakeRequest(
+            "POST",
+            path,
+            headers={"content-type": "application/json"},
+            body=json.dumps(body).encode(),
+        )
+    )
+    status = json.loads(answer.body)
+    assert (answer.status, status["reason"]) == (422, "Invalid")
+    assert message in status["message"]
+    assert status["details"]["kind"] == kind

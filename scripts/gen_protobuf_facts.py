@@ -93,6 +93,7 @@ POINTER_STRINGS = {
     "api.networking.v1.IngressSpec": ("ingressClassName",),
 }
 NUMBERS = ("int32", "int64", "bool", "double")
+SCALARS = ("string", "bytes", *NUMBERS)
 
 
 def short(name: str) -> str:
@@ -113,7 +114,7 @@ def _resolve(kind: str, package: str) -> str:
     """A field's type as a message name, or the scalar's own name."""
     if kind.startswith("."):
         return short(kind)
-    if kind in ("string", "bytes", *NUMBERS):
+    if kind in SCALARS:
         return kind
     return short(f"{package}.{kind}")
 
@@ -155,6 +156,10 @@ def facts(fields_path: Path = FIELDS) -> str:
     out: dict[str, list[list[Any]]] = {}
     for name, fields in sorted(raw.items()):
         out[name] = _message(name, fields, definitions, raw, special)
+    for name, fields in out.items():
+        for field in fields:
+            if field[3] not in SCALARS and field[3] not in out:
+                raise SystemExit(f"{name}.{field[1]}: no message {field[3]}")
     kinds: dict[str, str] = {}
     for name in out:
         for gvk in definitions.get(definition_name(name), {}).get(

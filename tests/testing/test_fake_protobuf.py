@@ -2,7 +2,8 @@
 
 The ground truth is recorded: objects a v1.36 server sent both as protobuf and as JSON at the
 same resourceVersion (``protobuf_get_*``), and the bodies kubectl sent on ``create``
-(``kubectl_create_*_request.pb``), copied from ``shared/kubernetes/recorded``.
+(``kubectl_create_*_request.pb``), copied from ``shared/kubernetes/recorded`` into
+``tests/fixtures/protobuf`` (apart from the JSON bodies every model test reads).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.conftest import RECORDED
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ROOT.parent / "shared" / "kubernetes" / "protobuf" / "fields.json"
+PROTOBUF_FIXTURES = ROOT / "tests" / "fixtures" / "protobuf"
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
@@ -76,7 +78,8 @@ def entry(key: str, value: bytes | str) -> bytes:
 
 
 def recorded(name: str) -> bytes:
-    return (RECORDED / name).read_bytes()
+    folder = PROTOBUF_FIXTURES if name.startswith(("protobuf_", "kubectl_")) else RECORDED
+    return (folder / name).read_bytes()
 
 
 def post(router: Router, path: str, body: bytes, content_type: str = PROTOBUF) -> Any:

@@ -34,6 +34,7 @@ from rawkube.testing._errors import (
     invalid_object,
     too_large,
 )
+from rawkube.testing._reviews import review
 from rawkube.testing._store import PROPAGATION_POLICIES, Obj, Store, clone, timestamp
 from rawkube.testing._watchstream import WatchSession
 
@@ -598,6 +599,9 @@ class Router:
         if target.subresource == "binding":
             assert target.name is not None
             return self._bind(resource, namespace, target.name, body, dry_run)
+        reviewed = review(self._store, resource, namespace, target.name, target.subresource, body)
+        if reviewed is not None:  # access reviews, whoami, tokens: answered, never stored
+            return _json(201, reviewed)
         if target.subresource is not None:
             raise _NOT_ALLOWED
         _check_namespace(body, namespace, resource)
@@ -1016,18 +1020,28 @@ def _body(request: FakeRequest) -> bytes:
     return request.body
 
 
-def _decoder(request: FakeRequest) -> Callable[[bytes], Any]:
-    """The decoder for the body's media type: JSON (also when none is named) or YAML; else 415."""
+def _decoder(
+    request: FakeRequest, resource: ResourceType | None = None, subresource: str | None = None
+) -> Callable[[bytes], Any]:
+    """The decoder for the body's media type: JSON (also when none is named), YAML, or (for a
+    built-in ``resource``) protobuf; else 415."""
+    from rawkube.testing._protobuf import PROTOBUF, body_reader
+
     content_type = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     if content_type == "application/yaml":
         return decode_yaml
+    protobuf = resource is not None and resource.crd is None  # custom resources take no protobuf
+    if protobuf and content_type == PROTOBUF:
+        assert resource is not None
+        return body_reader(resource, subresource)
     if content_type not in (JSON, "", "*/*"):
-        # Protobuf and CBOR bodies (kubectl's typed generators send protobuf) are not decoded.
+        # CBOR bodies are not decoded (the server serves CBOR only behind a feature gate).
+        accepted = f"{JSON}, application/yaml" + (f", {PROTOBUF}" if protobuf else "")
         raise FakeApiError(
             415,
             "UnsupportedMediaType",
             f"the body of the request was in an unknown format - accepted media types include: "
-            f"{JSON}, application/yaml",
+            f"{accepted}",
             {},
         )
     return decode_json
@@ -1043,10 +1057,11 @@ _SUBRESOURCE_KINDS: dict[str, tuple[str, str, str | None]] = {
 
 def _parse_body(request: FakeRequest, resource: ResourceType, subresource: str | None) -> Any:
     """The object a create or update sends, refused as the server's decoder refuses it."""
-    decode = _decoder(request)
+    decode = _decoder(request, resource, subresource)
     data = _body(request)
     try:
-        body = decode(data) if data.strip() else _no_input()
+        text = decode in (decode_json, decode_yaml)  # a protobuf body has no blank to strip
+        body = decode(data) if data.strip() or not text else _no_input()
     except BodyError as exc:
         problem = str(exc)
         if decode is decode_yaml:

@@ -291,8 +291,13 @@ class Store:
         *,
         dry_run: bool = False,
         keep_status: bool = False,
+        prepare: Callable[[Obj], None] | None = None,
     ) -> Obj:
-        """Store a new object: name (or generateName), uid, timestamps, generation, version."""
+        """Store a new object: name (or generateName), uid, timestamps, generation, version.
+
+        ``prepare`` is what the kind's registry adds once the object has its uid (status,
+        allocations: ``_defaults.prepare_create``); it may refuse the object.
+        """
         with self.lock:
             obj = _decoded(resource, obj)
             metadata = obj["metadata"]
@@ -325,6 +330,8 @@ class Store:
                 obj.setdefault("spec", {"finalizers": ["kubernetes"]})
                 obj["status"] = {"phase": "Active"}
                 metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+            if prepare is not None:
+                prepare(obj)
             obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
             _check_servable(resource, obj)
             if dry_run:

@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from rawkube.testing._catalog import ResourceType
     from rawkube.testing._store import Store
 
-__all__ = ["NODE_PORTS", "SERVICE_RANGE", "apply", "carry_over", "prepare_create"]
+__all__ = [
+    "NODE_PORTS",
+    "SERVICE_RANGE",
+    "apply",
+    "apply_create",
+    "carry_over",
+    "prepare_create",
+]
 
 Obj = dict[str, Any]
 
@@ -219,7 +226,6 @@ def _claim_template(claim: Obj) -> None:
 def _stateful_set(obj: Obj) -> None:
     spec = _dict(obj, "spec")
     spec.setdefault("replicas", 1)
-    spec.setdefault("serviceName", "")
     spec.setdefault("podManagementPolicy", "OrderedReady")
     strategy = _dict(spec, "updateStrategy")
     strategy.setdefault("type", "RollingUpdate")
@@ -353,6 +359,14 @@ def _binding(obj: Obj) -> None:
             subject.setdefault("apiGroup", "")
 
 
+def _namespace(obj: Obj) -> None:
+    # A default, not the registry's: the label is the writer's in managedFields, and an
+    # update that drops it gets it back.
+    name = (obj.get("metadata") or {}).get("name")
+    if isinstance(name, str) and name:
+        _dict(_dict(obj, "metadata"), "labels")["kubernetes.io/metadata.name"] = name
+
+
 def _storage_class(obj: Obj) -> None:
     obj.setdefault("reclaimPolicy", "Delete")
     obj.setdefault("volumeBindingMode", "Immediate")
@@ -367,6 +381,7 @@ _APPLY: dict[tuple[str, str], Callable[[Obj], None]] = {
     ("", "PersistentVolumeClaim"): _claim,
     ("", "PersistentVolume"): _volume_object,
     ("", "Endpoints"): _endpoints,
+    ("", "Namespace"): _namespace,
     ("apps", "Deployment"): _deployment,
     ("apps", "ReplicaSet"): _replica_set,
     ("apps", "StatefulSet"): _stateful_set,
@@ -390,12 +405,20 @@ def apply(resource: ResourceType, obj: Obj) -> None:
 # --- on update ------------------------------------------------------------------------------
 
 
+def apply_create(resource: ResourceType, obj: Obj) -> None:
+    """What a new object gets before its ``managedFields`` are recorded (the writer owns it)."""
+    if (resource.group, resource.kind) == ("apps", "DaemonSet"):
+        _dict(_dict(obj, "metadata"), "annotations")[_TEMPLATE_GENERATION] = "1"
+
+
 def carry_over(resource: ResourceType, obj: Obj, live: Obj) -> None:
     """Keep what the server keeps when an update leaves it out: a Service's allocations."""
     if (resource.group, resource.kind) == ("", "Service"):
         _service_allocations(obj, live)
     elif (resource.group, resource.kind) == ("apps", "DaemonSet"):
         _template_generation(obj, live)
+    elif (resource.group, resource.kind) == ("apps", "StatefulSet"):
+        _dict(obj, "spec").setdefault("serviceName", "")  # Go's zero value, always written
 
 
 def _service_allocations(obj: Obj, live: Obj) -> None:
@@ -751,9 +774,13 @@ def _prepare_job(store: Store, resource: ResourceType, obj: Obj) -> None:
     obj["status"] = {}
 
 
+def _prepare_stateful_set(store: Store, resource: ResourceType, obj: Obj) -> None:
+    # Not a default (no writer owns it): Go writes the field, empty, when it is not set.
+    _dict(obj, "spec").setdefault("serviceName", "")
+    obj["status"] = {"replicas": 0, "availableReplicas": 0}
+
+
 def _prepare_daemon_set(store: Store, resource: ResourceType, obj: Obj) -> None:
-    annotations = _dict(obj["metadata"], "annotations")
-    annotations[_TEMPLATE_GENERATION] = "1"
     obj["status"] = {
         "currentNumberScheduled": 0,
         "numberMisscheduled": 0,
@@ -784,7 +811,7 @@ _PREPARE: dict[tuple[str, str], Callable[[Store, ResourceType, Obj], None]] = {
     ("", "PersistentVolume"): _status({"phase": "Pending"}),
     ("apps", "Deployment"): _status({}),
     ("apps", "ReplicaSet"): _status({"replicas": 0}),
-    ("apps", "StatefulSet"): _status({"replicas": 0, "availableReplicas": 0}),
+    ("apps", "StatefulSet"): _prepare_stateful_set,
     ("apps", "DaemonSet"): _prepare_daemon_set,
     ("batch", "Job"): _prepare_job,
     ("batch", "CronJob"): _status({}),

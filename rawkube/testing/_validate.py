@@ -43,6 +43,8 @@ def admit(
     node = compiled(resource.definition)
     drop_nulls(obj, node)
     _defaults.apply(resource, obj)
+    if creating:
+        _defaults.apply_create(resource, obj)
     old = None
     if live is not None:
         _defaults.carry_over(resource, obj, live)
@@ -786,8 +788,9 @@ def _stateful_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
             "minReadySeconds",
         )
         old_spec = _dict(old.get("spec"))
-        rest = {k: v for k, v in spec.items() if k not in mutable}
-        old_rest = {k: v for k, v in old_spec.items() if k not in mutable}
+        # An unset serviceName is Go's empty one.
+        rest = {"serviceName": "", **{k: v for k, v in spec.items() if k not in mutable}}
+        old_rest = {"serviceName": "", **{k: v for k, v in old_spec.items() if k not in mutable}}
         if rest != old_rest:
             found.append(forbidden("spec", _STS_MUTABLE))
 

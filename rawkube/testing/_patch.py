@@ -54,6 +54,7 @@ refuse raises ``PatchError`` with the status code and message the real server an
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -371,15 +372,17 @@ _OPERATIONS: Final[dict[str, Callable[[Any, Mapping[str, Any]], Any]]] = {
 class _Schema:
     """One node of the facts' schema: a field's own facts, its shape resolved through ``$ref``."""
 
-    __slots__ = ("node", "shape")
+    __slots__ = ("_children", "node", "shape")
 
     def __init__(self, node: Mapping[str, Any]) -> None:
         self.node = node
         self.shape = _resolve(node)
+        # The nodes below, made once: every write walks a kind's schema from the same root.
+        self._children: dict[str | None, _Schema] = {}
 
     @staticmethod
     def of(definition: str | None) -> _Schema:
-        return _Schema({"$ref": definition} if definition else {})
+        return _root(definition) if definition else _Schema({})
 
     def _ext(self, name: str) -> Any:
         return self.node.get(name, self.shape.get(name))
@@ -389,19 +392,30 @@ class _Schema:
         return properties
 
     def field(self, key: str) -> _Schema:
+        found = self._children.get(key)
+        if found is not None:
+            return found
         declared = self._properties().get(key)
         if declared is not None:
-            return _Schema(declared)
-        element = self.shape.get("additionalProperties")
-        return _Schema(element) if isinstance(element, Mapping) else _NO_SCHEMA
+            found = _Schema(declared)
+        else:
+            element = self.shape.get("additionalProperties")
+            found = _Schema(element) if isinstance(element, Mapping) else _NO_SCHEMA
+        if declared is not None or len(self._children) < 256:  # a map's keys are not bounded
+            self._children[key] = found
+        return found
 
     def declares(self, key: str) -> bool:
         return key in self._properties()
 
     @property
     def items(self) -> _Schema:
-        items = self.shape.get("items")
-        return _Schema(items) if isinstance(items, Mapping) else _NO_SCHEMA
+        found = self._children.get(None)
+        if found is None:
+            items = self.shape.get("items")
+            found = _Schema(items) if isinstance(items, Mapping) else _NO_SCHEMA
+            self._children[None] = found
+        return found
 
     @property
     def is_struct(self) -> bool:
@@ -461,6 +475,13 @@ def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 _NO_SCHEMA: Final = _Schema({})
+
+
+@functools.lru_cache(maxsize=512)
+def _root(definition: str) -> _Schema:
+    """A built-in kind's schema root, kept with the nodes below it as they are met."""
+    return _Schema({"$ref": definition})
+
 
 # --- strategic merge patch --------------------------------------------------------------------
 
@@ -1084,6 +1105,9 @@ def _compare(before: Any, after: Any, schema: _Schema) -> _Diff:
 def _compare_at(
     before: Any, after: Any, schema: _Schema, path: _Path, diff: _Diff, *, whole: bool
 ) -> None:
+    if before is _MISSING and after is not _MISSING:
+        _added(after, schema, path, diff, whole=whole)
+        return
     if _descends(before, after, schema):
         for child_path, left, right, child_schema, child_whole in _pairs(
             before, after, schema, path
@@ -1101,6 +1125,26 @@ def _compare_at(
         diff.removed.add(path)
     elif not _json_equal(before, after):
         diff.modified.add(path)
+
+
+def _added(after: Any, schema: _Schema, path: _Path, diff: _Diff, *, whole: bool) -> None:
+    """``_compare_at`` for a value that is all new (every create): the same paths, walked once."""
+    if isinstance(after, dict) and after and not schema.map_atomic:
+        required = schema.required
+        for key, value in after.items():
+            child = schema.field(key)
+            child_whole = not child.is_struct and key not in required
+            _added(value, child, (*path, ("f", key)), diff, whole=child_whole)
+    elif isinstance(after, list) and after and schema.list_identity[0] != "atomic":
+        items = schema.items
+        for element, item in _index_items(after, schema).items():
+            _added(item, items, (*path, element), diff, whole=True)
+    else:
+        diff.added.add(path)  # a leaf
+        return
+    diff.added.add(path)
+    if not whole:
+        diff.partial.add(path)
 
 
 def _descends(before: Any, after: Any, schema: _Schema) -> bool:

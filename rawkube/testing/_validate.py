@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from rawkube.testing import _defaults, _meta
 from rawkube.testing._catalog import ResourceType
 from rawkube.testing._errors import FakeApiError, go_quote, invalid_object
@@ -40,21 +42,23 @@ def admit(
     """
     if resource.definition is None:
         return obj
-    node = compiled(resource.definition)
-    drop_nulls(obj, node)
+    if _has_null(obj):
+        drop_nulls(obj, compiled(resource.definition))
     _defaults.apply(resource, obj)
     if creating:
         _defaults.apply_create(resource, obj)
-    old = None
     if live is not None:
         _defaults.carry_over(resource, obj, live)
-        if not creating and (resource.group, resource.kind) in _UPDATE_RULES:
-            from rawkube.testing._fields import prune_unknown
+    old = None if creating else live
+    found = validate(resource, obj, old)
+    if found and old is not None and (resource.group, resource.kind) in _UPDATE_RULES:
+        from rawkube.testing._fields import prune_unknown
 
-            # The server compares with the stored object as it decodes it: fields its
-            # types lack (an object seeded from a newer server, say) are not there.
-            old = prune_unknown(live, resource.definition, None)[0]
-    found = validate(resource, obj, old if not creating else None)
+        # The server compares with the stored object as it decodes it: fields its types
+        # lack (in an object seeded from a newer server, say) are not there. Pruning costs
+        # a copy, so only an update the stored object refuses is looked at again.
+        old = prune_unknown(old, resource.definition, None)[0]
+        found = validate(resource, obj, old)
     if live is not None and not creating:
         found = _finalizer_causes(obj, live) + found
     if found:
@@ -62,9 +66,20 @@ def admit(
     return obj
 
 
+_encode = msgspec.json.Encoder().encode
+
+
+def _has_null(obj: Obj) -> bool:
+    """Whether a null may be in ``obj`` (encoding it is quicker than walking it)."""
+    try:
+        return b"null" in _encode(obj)
+    except (TypeError, ValueError, OverflowError):
+        return True
+
+
 def admit_status(resource: ResourceType, obj: Obj) -> Obj:
     """A status write: its nulls as Go decodes them (the spec is the stored one, not checked)."""
-    if resource.definition is not None:
+    if resource.definition is not None and _has_null(obj):
         drop_nulls(obj, compiled(resource.definition))
     return obj
 

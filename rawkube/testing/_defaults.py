@@ -411,34 +411,67 @@ def apply_create(resource: ResourceType, obj: Obj) -> None:
         _dict(_dict(obj, "metadata"), "annotations")[_TEMPLATE_GENERATION] = "1"
 
 
-def carry_over(resource: ResourceType, obj: Obj, live: Obj) -> None:
-    """Keep what the server keeps when an update leaves it out: a Service's allocations."""
+def carry_over(resource: ResourceType, obj: Obj, live: Obj, store: Store | None = None) -> None:
+    """Keep what the server keeps when an update leaves it out: a Service's allocations.
+
+    With ``store``, a Service whose new type needs an address or node ports it lacks gets
+    them, and one whose type no longer needs them loses those the writer left as they were.
+    """
     if (resource.group, resource.kind) == ("", "Service"):
-        _service_allocations(obj, live)
+        _service_update(obj, live, store, resource)
     elif (resource.group, resource.kind) == ("apps", "DaemonSet"):
         _template_generation(obj, live)
     elif (resource.group, resource.kind) == ("apps", "StatefulSet"):
         _dict(obj, "spec").setdefault("serviceName", "")  # Go's zero value, always written
 
 
-def _service_allocations(obj: Obj, live: Obj) -> None:
+_EXTERNAL = ("NodePort", "LoadBalancer")
+_ADDRESS_FIELDS = ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy")
+
+
+def _service_update(obj: Obj, live: Obj, store: Store | None, resource: ResourceType) -> None:
     spec, old = _dict(obj, "spec"), live.get("spec") or {}
-    if spec.get("type") == "ExternalName":
-        return
-    for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "healthCheckNodePort"):
-        if key in old and not spec.get(key):
-            spec[key] = old[key]
+    kind = spec.get("type")
+    name = (obj.get("metadata") or {}).get("name") or (live.get("metadata") or {}).get("name")
+    if kind == "ExternalName":
+        for key in (*_ADDRESS_FIELDS, "internalTrafficPolicy"):
+            if key in spec and spec[key] == old.get(key):
+                del spec[key]  # the type has no address: the old one goes unless rewritten
+    else:
+        for key in (*_ADDRESS_FIELDS, "healthCheckNodePort"):
+            if key in old and not spec.get(key):
+                spec[key] = old[key]
+        if not spec.get("clusterIP") and store is not None:
+            used, _ = _allocated(store, resource)
+            address = _free_ip(store, used, str(name))
+            spec["clusterIP"], spec["clusterIPs"] = address, [address]
+            spec.setdefault("ipFamilies", ["IPv4"])
+            spec.setdefault("ipFamilyPolicy", "SingleStack")
     allocated = {
         (port.get("port"), port.get("protocol")): port.get("nodePort")
         for port in _items(old.get("ports"))
         if port.get("nodePort")
     }
-    if spec.get("type") in ("NodePort", "LoadBalancer"):
-        for port in _items(spec.get("ports")):
+    ports = _items(spec.get("ports"))
+    if kind in _EXTERNAL:
+        for port in ports:
             if not port.get("nodePort"):
                 kept = allocated.get((port.get("port"), port.get("protocol")))
                 if kept:
                     port["nodePort"] = kept
+        if store is not None and any(not port.get("nodePort") for port in ports):
+            _, used_ports = _allocated(store, resource)
+            mine = {port for port in allocated.values() if isinstance(port, int)}
+            _node_ports(store, spec, used_ports - mine, str(name), keep=mine)
+    else:
+        for port in ports:
+            if port.get("nodePort") and port["nodePort"] == allocated.get(
+                (port.get("port"), port.get("protocol"))
+            ):
+                del port["nodePort"]  # released with the type that needed it
+        for key in ("externalTrafficPolicy", "healthCheckNodePort"):
+            if key in spec and spec[key] == old.get(key):
+                del spec[key]
 
 
 _TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
@@ -710,10 +743,15 @@ def _free_ip(store: Store, used: set[str], name: str) -> str:
     )
 
 
-def _node_ports(store: Store, spec: Obj, used: set[int], name: str) -> None:
+def _node_ports(
+    store: Store, spec: Obj, used: set[int], name: str, keep: set[int] | None = None
+) -> None:
     source = _source(store)
     for index, port in enumerate(_items(spec.get("ports"))):
         wanted = port.get("nodePort")
+        if keep and wanted in keep:
+            used.add(wanted)  # the service's own, kept through an update
+            continue
         if isinstance(wanted, int) and wanted:
             field = f"spec.ports[{index}].nodePort"
             if wanted not in NODE_PORTS:

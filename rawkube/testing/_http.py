@@ -563,7 +563,7 @@ class Router:
         _check_namespace(body, namespace, resource)
         manager = self._manager(request, params)
         body, warnings = self._prune(params, resource, body)
-        body = _admit(resource, body, None, target)
+        body = _admit(resource, body, None, target, self._store)
         with self._store.lock:
             body = self._record_fields(None, body, manager, resource, None)
             created = self._store.create(
@@ -605,7 +605,7 @@ class Router:
             _check_namespace(body, namespace, resource)
             body, warnings = self._prune(params, resource, body)
             live = self._store.get(resource, namespace, target.name)
-            body = _admit(resource, body, live, target)
+            body = _admit(resource, body, live, target, self._store)
             manager = self._manager(request, params)
             body = self._record_fields(live, body, manager, resource, target.subresource)
             updated = self._store.update(
@@ -657,7 +657,7 @@ class Router:
             patched = self._patched(resource, live, patch, kind, resource.definition)
             _check_patched(resource.kind, resource.definition, patched)
             patched, warnings = self._prune(params, resource, patched)
-            patched = _admit(resource, patched, live, target)
+            patched = _admit(resource, patched, live, target, self._store)
             # The patched object keeps the stored resourceVersion unless the patch named one:
             # that one is a precondition (a stale one is 409), as on the real server.
             if not isinstance(patched.get("metadata"), dict):
@@ -751,7 +751,7 @@ class Router:
             )
         except _patch.PatchError as exc:
             raise _patch_failure(exc) from None
-        merged = _admit(resource, merged, live, target)
+        merged = _admit(resource, merged, live, target, store)
         if live is None:
             merged.setdefault("metadata", {})["name"] = target.name
             created = store.create(
@@ -894,7 +894,9 @@ _REASONS = {
 }
 
 
-def _admit(resource: ResourceType, obj: Any, live: Obj | None, target: _Target) -> Any:
+def _admit(
+    resource: ResourceType, obj: Any, live: Obj | None, target: _Target, store: Store
+) -> Any:
     """A write's nulls, defaults and validation (``_validate``); a subresource's own rules."""
     from rawkube.testing import _validate
 
@@ -904,7 +906,9 @@ def _admit(resource: ResourceType, obj: Any, live: Obj | None, target: _Target) 
         return _validate.admit_status(resource, obj)
     if target.subresource is not None:
         return obj  # scale, finalize, resize...: checked where they are handled
-    return _validate.admit(resource, obj, live, name=target.name or "", creating=live is None)
+    return _validate.admit(
+        resource, obj, live, name=target.name or "", creating=live is None, store=store
+    )
 
 
 def _patch_failure(exc: Exception) -> FakeApiError:

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -26,6 +26,9 @@ from rawkube.testing._errors import FakeApiError, go_quote, invalid_object
 from rawkube.testing._names import name_problem
 from rawkube.testing._schema import compiled, drop_nulls, required_causes
 
+if TYPE_CHECKING:
+    from rawkube.testing._store import Store
+
 __all__ = ["admit", "admit_status", "validate"]
 
 Obj = dict[str, Any]
@@ -33,12 +36,19 @@ Cause = dict[str, str]
 
 
 def admit(
-    resource: ResourceType, obj: Obj, live: Obj | None, *, name: str = "", creating: bool
+    resource: ResourceType,
+    obj: Obj,
+    live: Obj | None,
+    *,
+    name: str = "",
+    creating: bool,
+    store: Store | None = None,
 ) -> Obj:
     """``obj`` (changed in place) as the server stores it, or the 422 it answers instead.
 
     ``live`` is the stored object an update replaces (None on create); ``name`` the name on
-    the URL. Custom resources are left as they are.
+    the URL; ``store`` (held locked) what an update allocates from. Custom resources are left
+    as they are.
     """
     if resource.definition is None:
         return obj
@@ -48,7 +58,7 @@ def admit(
     if creating:
         _defaults.apply_create(resource, obj)
     if live is not None:
-        _defaults.carry_over(resource, obj, live)
+        _defaults.carry_over(resource, obj, live, store)
     old = None if creating else live
     found = validate(resource, obj, old)
     if found and old is not None and (resource.group, resource.kind) in _UPDATE_RULES:

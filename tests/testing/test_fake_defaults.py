@@ -530,3 +530,21 @@ def test_defaults_apply_to_updates_and_patches_too(client):
     )
     assert patched.spec.template.spec.containers[0].image_pull_policy == "Always"
     assert patched.metadata.generation == 2
+
+
+def test_a_service_changing_type_gains_or_releases_its_node_ports_and_address(client):
+    services = client.core_v1.services()
+    made = services.create(Service(metadata={"name": "s"}, spec={"ports": [{"port": 80}]}))
+    assert made.spec.ports[0].node_port is None
+    exposed = services.patch("s", {"spec": {"type": "NodePort"}})
+    node_port = exposed.spec.ports[0].node_port
+    assert 30000 <= node_port <= 32767
+    assert exposed.spec.external_traffic_policy == "Cluster"
+    assert exposed.spec.cluster_ip == made.spec.cluster_ip
+    hidden = services.patch("s", {"spec": {"type": "ClusterIP"}})
+    assert (hidden.spec.ports[0].node_port, hidden.spec.external_traffic_policy) == (None, None)
+    named = services.patch("s", {"spec": {"type": "ExternalName", "externalName": "db.example"}})
+    assert (named.spec.cluster_ip, named.spec.cluster_ips) == (None, None)
+    back = services.patch("s", {"spec": {"type": "ClusterIP", "externalName": None}})
+    assert back.spec.cluster_ip
+    assert back.spec.cluster_ips == [back.spec.cluster_ip]

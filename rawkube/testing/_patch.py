@@ -1188,13 +1188,31 @@ def _pairs(
         )
 
 
+# Key fields of list items that have a default: an item that leaves one out (a manifest's
+# port with no protocol) is the same item as the stored, defaulted one, as structured-merge-diff
+# reads the key's default from the schema.
+_KEY_DEFAULTS: Final = {
+    "io.k8s.api.core.v1.ServicePort": {"protocol": "TCP"},
+    "io.k8s.api.core.v1.ContainerPort": {"protocol": "TCP"},
+}
+
+
 def _item_element(schema: _Schema, item: Any) -> _Element | None:
     kind, keys = schema.list_identity
     if kind == "set":
         return ("v", _canonical(item))
     if kind == "map" and isinstance(item, dict):
         key = {name: item[name] for name in keys if name in item}
-        return ("k", _canonical(key)) if key else None
+        if not key:
+            return None
+        defaults = _KEY_DEFAULTS.get(str(schema.items.node.get("$ref", "")))
+        if defaults:
+            key = {
+                name: key[name] if name in key else defaults[name]
+                for name in keys
+                if name in key or name in defaults
+            }
+        return ("k", _canonical(key))
     return None
 
 

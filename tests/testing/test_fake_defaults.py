@@ -548,3 +548,20 @@ def test_a_service_changing_type_gains_or_releases_its_node_ports_and_address(cl
     back = services.patch("s", {"spec": {"type": "ClusterIP", "externalName": None}})
     assert back.spec.cluster_ip
     assert back.spec.cluster_ips == [back.spec.cluster_ip]
+
+
+def test_applying_a_manifest_again_finds_its_items_under_their_defaulted_keys(client):
+    # The stored port has protocol TCP filled in; the manifest's, with no protocol, is the
+    # same port (a list keyed by port and protocol), not a second one.
+    manifest = Service(
+        metadata={"name": "web"},
+        spec={"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    )
+    services = client.core_v1.services()
+    services.create(manifest)
+    changed = manifest.model_copy(deep=True)
+    changed.spec.ports[0].target_port = 9090
+    applied = services.apply(changed, field_manager="deployer", force=True)
+    assert [(p.port, p.protocol, p.target_port) for p in applied.spec.ports] == [(80, "TCP", 9090)]
+    (entry,) = [m for m in applied.metadata.managed_fields if m.manager == "deployer"]
+    assert 'k:{"port":80,"protocol":"TCP"}' in entry.fields_v1["f:spec"]["f:ports"]

@@ -102,11 +102,9 @@ _MISSING: Final = _Missing()
 
 
 def _clone(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _clone(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_clone(item) for item in value]
-    return value
+    from rawkube.testing._store import clone
+
+    return clone(value)
 
 
 def _json_equal(left: Any, right: Any) -> bool:
@@ -372,13 +370,16 @@ _OPERATIONS: Final[dict[str, Callable[[Any, Mapping[str, Any]], Any]]] = {
 class _Schema:
     """One node of the facts' schema: a field's own facts, its shape resolved through ``$ref``."""
 
-    __slots__ = ("_children", "node", "shape")
+    __slots__ = ("_children", "_identity", "is_struct", "node", "required", "shape")
 
     def __init__(self, node: Mapping[str, Any]) -> None:
         self.node = node
         self.shape = _resolve(node)
         # The nodes below, made once: every write walks a kind's schema from the same root.
         self._children: dict[str | None, _Schema] = {}
+        self._identity: tuple[str, list[str]] | None = None
+        self.is_struct = bool(self._properties())
+        self.required: list[str] = self.shape.get("required") or []
 
     @staticmethod
     def of(definition: str | None) -> _Schema:
@@ -418,10 +419,6 @@ class _Schema:
         return found
 
     @property
-    def is_struct(self) -> bool:
-        return bool(self._properties())
-
-    @property
     def is_map(self) -> bool:
         return isinstance(self.shape.get("additionalProperties"), Mapping)
 
@@ -430,11 +427,6 @@ class _Schema:
         """A struct that refuses undeclared fields (as structured-merge-diff does)."""
         open_ended = self.is_map or self._ext("x-kubernetes-preserve-unknown-fields")
         return self.is_struct and not open_ended
-
-    @property
-    def required(self) -> list[str]:
-        required: list[str] = self.shape.get("required") or []
-        return required
 
     @property
     def map_atomic(self) -> bool:
@@ -451,6 +443,11 @@ class _Schema:
     @property
     def list_identity(self) -> tuple[str, list[str]]:
         """How apply tells list items apart: ("map", keys), ("set", []) or ("atomic", [])."""
+        if self._identity is None:
+            self._identity = self._list_identity()
+        return self._identity
+
+    def _list_identity(self) -> tuple[str, list[str]]:
         list_type = self._ext("x-kubernetes-list-type")
         if list_type == "map":
             return "map", list(self._ext("x-kubernetes-list-map-keys") or [])

@@ -696,3 +696,83 @@ def test_required_fields_from_the_facts_are_named_where_no_rule_speaks(client):
         "spec.containers[0].env[0].name",
         "spec.containers[0].ports[0].containerPort",
     ]
+
+
+# --- custom resources ---------------------------------------------------------------------------
+
+WIDGETS = rawkube.GroupVersionResource("fidelity.example.com", "v1", "widgets")
+
+
+@pytest.fixture
+def widgets(client):
+    """The recorded lab's tiny CRD, with a few more rules and a default."""
+    spec_schema = {
+        "type": "object",
+        "required": ["size"],
+        "properties": {
+            "size": {"type": "integer", "minimum": 0, "maximum": 10},
+            "color": {"type": "string", "enum": ["red", "blue"], "default": "red"},
+            "name": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 8},
+            "tags": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
+            "note": {"type": "string", "nullable": True},
+        },
+    }
+    client.apiextensions_v1.custom_resource_definitions().create(
+        {
+            "metadata": {"name": "widgets.fidelity.example.com"},
+            "spec": {
+                "group": "fidelity.example.com",
+                "scope": "Namespaced",
+                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                "versions": [
+                    {
+                        "name": "v1",
+                        "served": True,
+                        "storage": True,
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "properties": {"spec": spec_schema},
+                            }
+                        },
+                    }
+                ],
+            },
+        }
+    )
+    return client.dynamic.resource(WIDGETS).namespace("default")
+
+
+def widget(object_name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "fidelity.example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": object_name},
+        "spec": spec,
+    }
+
+
+def test_a_custom_resource_gets_its_schema_defaults_and_nulls_pruned(widgets):
+    made = widgets.create(widget("w1", size=1, name=None, note=None))
+    assert made["spec"] == {"size": 1, "color": "red", "note": None}
+
+
+def test_a_custom_resource_breaking_its_schema_is_one_422(widgets):
+    with pytest.raises(rawkube.InvalidError) as refused:
+        widgets.create(widget("w1", size="big", color="green", name="Web1", tags=["a", "b", "c"]))
+    assert causes(refused.value) == [
+        (
+            "spec.size",
+            'Invalid value: "string": spec.size in body must be of type integer: "string"',
+        ),
+        ("spec.color", 'Unsupported value: "green": supported values: "red", "blue"'),
+        ("spec.name", "Invalid value: \"Web1\": spec.name in body should match '^[a-z]+$'"),
+        ("spec.tags", "Too many: 3: must have at most 2 items"),
+    ]
+    assert refused.value.message.startswith('Widget.fidelity.example.com "w1" is invalid: [')
+    with pytest.raises(rawkube.InvalidError) as missing:
+        widgets.create(widget("w2", color="blue"))
+    assert causes(missing.value) == [("spec.size", "Required value")]
+    widgets.create(widget("w3", size=3))
+    with pytest.raises(rawkube.InvalidError, match="should be less than or equal to 10"):
+        widgets.patch("w3", {"spec": {"size": 11}})

@@ -186,11 +186,13 @@ def _zero(node: Node) -> Any:
 # --- required fields ------------------------------------------------------------------------
 
 Cause = dict[str, str]
-_ZERO_VALUES: tuple[Any, ...] = (None, "", 0, [], {})
+# What counts as not given for a required field: a 0 is a value (a PriorityClass's, an iSCSI
+# LUN's), so a rule of the kind says where 0 is not enough.
+_ZERO_VALUES: tuple[Any, ...] = (None, "", [], {})
 
 
 def required_causes(value: Any, node: Node, path: str, found: list[Cause]) -> None:
-    """Add a ``Required value`` cause for each required field missing, empty or zero."""
+    """Add a ``Required value`` cause for each required field missing or empty."""
     if not node.needs_walk:
         return
     kind = node.kind
@@ -198,9 +200,9 @@ def required_causes(value: Any, node: Node, path: str, found: list[Cause]) -> No
         if not isinstance(value, dict):
             return
         for key in node.required:
-            # Go's validation sees the zero value: a missing field, "", 0, [] and {} alike.
+            # Go's validation sees the zero value: a missing field, "", [] and {} alike.
             item = value.get(key)
-            if item is not False and item in _ZERO_VALUES:
+            if item in _ZERO_VALUES:
                 found.append(_required(f"{path}.{key}" if path else key))
         for key, item in value.items():
             child = node.properties.get(key)

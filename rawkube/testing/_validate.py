@@ -527,7 +527,10 @@ def _container_port_causes(port: Obj, field: str, names: set[str], found: list[C
         if name in names:
             found.append(duplicate(f"{field}.name", name))
         names.add(name)
-    port_number(port.get("containerPort"), f"{field}.containerPort", found)
+    if port.get("containerPort") == 0:
+        found.append(required(f"{field}.containerPort"))  # 0 is the port not given
+    else:
+        port_number(port.get("containerPort"), f"{field}.containerPort", found)
     host = _int(port.get("hostPort"))
     if host:
         port_number(host, f"{field}.hostPort", found)

@@ -776,3 +776,23 @@ def test_a_custom_resource_breaking_its_schema_is_one_422(widgets):
     widgets.create(widget("w3", size=3))
     with pytest.raises(rawkube.InvalidError, match="should be less than or equal to 10"):
         widgets.patch("w3", {"spec": {"size": 11}})
+
+
+def test_a_zero_is_a_value_for_a_required_number(client):
+    # A PriorityClass's value is required, and 0 is one; a container port of 0 is not.
+    assert (
+        client.scheduling_v1.priority_classes()
+        .create({"metadata": {"name": "zero"}, "value": 0})
+        .value
+        == 0
+    )
+    with pytest.raises(rawkube.InvalidError) as refused:
+        client.core_v1.pods().create(
+            Pod(
+                metadata={"name": "p"},
+                spec={"containers": [{"name": "c", "image": "x", "ports": [{"containerPort": 0}]}]},
+            )
+        )
+    assert causes(refused.value) == [
+        ("spec.containers[0].ports[0].containerPort", "Required value")
+    ]

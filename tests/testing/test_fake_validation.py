@@ -796,3 +796,42 @@ def test_a_zero_is_a_value_for_a_required_number(client):
     assert causes(refused.value) == [
         ("spec.containers[0].ports[0].containerPort", "Required value")
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            "1x",
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        ),
+        ("500mi", "unable to parse quantity's suffix"),
+        ("1.2.3", "unable to parse numeric part of quantity"),
+    ],
+)
+def test_a_quantity_that_does_not_parse_is_the_decoders_400(http, value, problem):
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {
+            "containers": [{"name": "c", "image": "x", "resources": {"limits": {"memory": value}}}]
+        },
+    }
+    answer = send(http, "POST", f"{NS}/pods", body)
+    assert answer.status_code == 400
+    assert answer.json()["message"] == f'Pod in version "v1" cannot be handled as a Pod: {problem}'
+
+
+def test_an_int_or_string_of_another_type_is_the_decoders_400(http):
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"ports": [{"port": 80, "targetPort": True}]},
+    }
+    answer = send(http, "POST", f"{NS}/services", body)
+    assert answer.json()["message"] == (
+        'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool '
+        "into Go struct field ServicePort.spec.ports.targetPort of type int32"
+    )

@@ -66,10 +66,12 @@ def admit(
     if found and old is not None and (resource.group, resource.kind) in _UPDATE_RULES:
         from rawkube.testing._fields import prune_unknown
 
-        # The server compares with the stored object as it decodes it: fields its types
-        # lack (in an object seeded from a newer server, say) are not there. Pruning costs
-        # a copy, so only an update the stored object refuses is looked at again.
+        # The server compares with the stored object as it decodes it: without the fields
+        # its types lack (an object seeded from a newer server, say), with its defaults (an
+        # object seeded without them). That costs a copy, so only an update the stored
+        # object refuses is looked at again.
         old = prune_unknown(old, resource.definition, None)[0]
+        _defaults.apply(resource, old)
         found = validate(resource, obj, old)
     if live is not None and not creating:
         found = _finalizer_causes(obj, live) + found

@@ -835,3 +835,20 @@ def test_an_int_or_string_of_another_type_is_the_decoders_400(http):
         'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal bool '
         "into Go struct field ServicePort.spec.ports.targetPort of type int32"
     )
+
+
+def test_a_seeded_pod_without_defaults_can_still_be_relabelled(cluster, client):
+    # Seeded as given, so without the defaults a stored pod has: a label patch must not read
+    # as a change to its spec.
+    cluster.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "seed"},
+            "spec": {"containers": [{"name": "c", "image": "x"}]},
+        }
+    )
+    pods = client.core_v1.pods()
+    assert pods.patch("seed", {"metadata": {"labels": {"x": "y"}}}).metadata.labels == {"x": "y"}
+    with pytest.raises(rawkube.InvalidError, match="pod updates may not change fields"):
+        pods.patch("seed", {"spec": {"restartPolicy": "Never"}})

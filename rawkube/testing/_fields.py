@@ -127,6 +127,9 @@ def _go_type(node: Mapping[str, Any]) -> str:
 def _type_problem(value: Any, node: Mapping[str, Any], struct: str, path: str) -> str | None:
     if value is None:
         return None
+    special = _SPECIAL_DECODERS.get(node.get("$ref", ""))
+    if special is not None:
+        return special(value, struct, path)
     target = _resolve(node)
     if "$ref" in node and "properties" in target:
         struct_here = node["$ref"].rpartition(".")[2]
@@ -213,3 +216,54 @@ def _base64_error_at(text: str) -> int:
         if char not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=":
             return index
     return len(text) - len(text) % 4
+
+
+# --- the types that decode themselves ---------------------------------------------------------
+
+# resource.Quantity's own parser: its pattern, and the suffixes it knows.
+_QUANTITY_PATTERN = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+_QUANTITY = re.compile(_QUANTITY_PATTERN)
+_SUFFIXES = re.compile(r"(|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+
+
+def _quantity_problem(value: Any, struct: str = "", path: str = "") -> str | None:
+    """resource.Quantity's error for a value it cannot read (a number is read as its text).
+
+    Its own error, which the decoder passes on as it is: no field named.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        text = ""  # not a string or number: the parser sees no quantity at all
+    else:
+        text = value.strip() if isinstance(value, str) else repr(value)
+    match = _QUANTITY.fullmatch(text)
+    if match is None:
+        return f"quantities must match the regular expression '{_QUANTITY_PATTERN}'"
+    if not _NUMBER.fullmatch(match.group(1)):
+        return "unable to parse numeric part of quantity"
+    if not _SUFFIXES.fullmatch(match.group(2)):
+        return "unable to parse quantity's suffix"
+    return None
+
+
+def _int_or_string_problem(value: Any, struct: str, path: str) -> str | None:
+    """intstr.IntOrString's error: a string is a string, anything else must be an int32.
+
+    The decoder names the field its own decoding was in, as for any field of the wrong type.
+    """
+    if isinstance(value, str):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return _unmarshal(value, struct, path, "int32")
+    if isinstance(value, float) or value not in _INT_RANGES["int32"]:
+        return (
+            f"json: cannot unmarshal number {value} into Go struct field {struct}.{path} "
+            "of type int32"
+        )
+    return None
+
+
+_SPECIAL_DECODERS = {
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": _quantity_problem,
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _int_or_string_problem,
+}

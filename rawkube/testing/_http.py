@@ -102,6 +102,14 @@ class FakeResponse:
     body: bytes = b""
     watch: WatchSession | None = None
     session: Session | None = None
+    warnings: list[str] = field(default_factory=list)
+    """The API server's warnings: each is its own ``Warning: 299 - "..."`` header."""
+
+    def header_lines(self) -> list[tuple[str, str]]:
+        """The headers, each warning on its own line as the API server writes them."""
+        lines = list(self.headers.items())
+        lines += [("Warning", f"299 - {json.dumps(text)}") for text in self.warnings]
+        return lines
 
 
 @dataclass(frozen=True)
@@ -607,9 +615,12 @@ class Router:
         _check_namespace(body, namespace, resource)
         manager = self._manager(request, params)
         body, warnings = self._prune(params, resource, body)
+        body = _admit(resource, body, None, target, self._store)
         with self._store.lock:
             body = self._record_fields(None, body, manager, resource, None)
-            created = self._store.create(resource, namespace, body, dry_run=dry_run)
+            created = self._store.create(
+                resource, namespace, body, dry_run=dry_run, prepare=self._preparer(resource)
+            )
         return _warn(self._object(request, resource, created, 201), warnings)
 
     def _bind(
@@ -646,6 +657,7 @@ class Router:
             _check_namespace(body, namespace, resource)
             body, warnings = self._prune(params, resource, body)
             live = self._store.get(resource, namespace, target.name)
+            body = _admit(resource, body, live, target, self._store)
             manager = self._manager(request, params)
             body = self._record_fields(live, body, manager, resource, target.subresource)
             updated = self._store.update(
@@ -697,6 +709,7 @@ class Router:
             patched = self._patched(resource, live, patch, kind, resource.definition)
             _check_patched(resource.kind, resource.definition, patched)
             patched, warnings = self._prune(params, resource, patched)
+            patched = _admit(resource, patched, live, target, self._store)
             # The patched object keeps the stored resourceVersion unless the patch named one:
             # that one is a precondition (a stale one is 409), as on the real server.
             if not isinstance(patched.get("metadata"), dict):
@@ -790,9 +803,12 @@ class Router:
             )
         except _patch.PatchError as exc:
             raise _patch_failure(exc) from None
+        merged = _admit(resource, merged, live, target, store)
         if live is None:
             merged.setdefault("metadata", {})["name"] = target.name
-            created = store.create(resource, namespace, merged, dry_run=dry_run)
+            created = store.create(
+                resource, namespace, merged, dry_run=dry_run, prepare=self._preparer(resource)
+            )
             return _warn(self._object(request, resource, created, 201), warnings)
         updated = store.update(
             resource,
@@ -886,6 +902,13 @@ class Router:
             )
         return pruned, [f'unknown field "{path}"' for path in unknown]
 
+    def _preparer(self, resource: ResourceType) -> Callable[[Obj], None]:
+        """What the kind's registry adds to a new object once it has a uid (``_defaults``)."""
+        from rawkube.testing._defaults import prepare_create
+
+        store = self._store
+        return lambda obj: prepare_create(store, resource, obj)
+
     def _manager(self, request: FakeRequest, params: Mapping[str, str]) -> str:
         manager = params.get("fieldManager")
         if manager:
@@ -927,6 +950,23 @@ _REASONS = {
 }
 
 
+def _admit(
+    resource: ResourceType, obj: Any, live: Obj | None, target: _Target, store: Store
+) -> Any:
+    """A write's nulls, defaults and validation (``_validate``); a subresource's own rules."""
+    from rawkube.testing import _validate
+
+    if not isinstance(obj, dict):
+        return obj
+    if target.subresource == "status":
+        return _validate.admit_status(resource, obj)
+    if target.subresource is not None:
+        return obj  # scale, finalize, resize...: checked where they are handled
+    return _validate.admit(
+        resource, obj, live, name=target.name or "", creating=live is None, store=store
+    )
+
+
 def _patch_failure(exc: Exception) -> FakeApiError:
     """A patch module refusal as the Status the server sends (its causes kept)."""
     code: int = getattr(exc, "code", 422)
@@ -937,9 +977,7 @@ def _patch_failure(exc: Exception) -> FakeApiError:
 
 def _warn(response: FakeResponse, warnings: list[str]) -> FakeResponse:
     """Add the API server's ``Warning: 299`` header for each warning."""
-    if warnings:
-        quoted = (json.dumps(text) for text in warnings)
-        response.headers["Warning"] = ", ".join(f"299 - {text}" for text in quoted)
+    response.warnings.extend(warnings)
     return response
 
 
@@ -980,12 +1018,8 @@ def _apply_scale(obj: Obj, scale: Any) -> None:
     spec = scale.get("spec") if isinstance(scale, dict) else None
     replicas = spec.get("replicas") if isinstance(spec, dict) else None
     if not isinstance(replicas, int) or replicas < 0:
-        raise FakeApiError(
-            422,
-            "Invalid",
-            f'Scale.autoscaling "{obj["metadata"]["name"]}" is invalid: spec.replicas: Invalid '
-            f"value: {replicas}: must be greater than or equal to 0",
-        )
+        cause = field_invalid("spec.replicas", replicas, "must be greater than or equal to 0")
+        raise invalid_object("Scale", "autoscaling", obj["metadata"]["name"], [cause])
     metadata = scale.get("metadata") if isinstance(scale, dict) else None
     wanted = metadata.get("resourceVersion") if isinstance(metadata, dict) else None
     if wanted:
@@ -1159,6 +1193,13 @@ def _check_namespace(body: Any, namespace: str, resource: ResourceType) -> None:
             "the namespace of the provided object does not match the namespace sent on the request"
         )
     api_version, kind = body.get("apiVersion"), body.get("kind")
+    if resource.crd is None:
+        from rawkube.testing._validate import version_kind_problem
+
+        problem = version_kind_problem(resource, body)
+        if problem is not None:
+            raise bad_request(problem)
+        return
     if api_version and api_version != resource.api_version:
         raise bad_request(
             f"the API version in the data ({api_version}) does not match the expected API "

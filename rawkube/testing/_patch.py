@@ -54,6 +54,7 @@ refuse raises ``PatchError`` with the status code and message the real server an
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -101,11 +102,9 @@ _MISSING: Final = _Missing()
 
 
 def _clone(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _clone(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_clone(item) for item in value]
-    return value
+    from rawkube.testing._store import clone
+
+    return clone(value)
 
 
 def _json_equal(left: Any, right: Any) -> bool:
@@ -371,15 +370,20 @@ _OPERATIONS: Final[dict[str, Callable[[Any, Mapping[str, Any]], Any]]] = {
 class _Schema:
     """One node of the facts' schema: a field's own facts, its shape resolved through ``$ref``."""
 
-    __slots__ = ("node", "shape")
+    __slots__ = ("_children", "_identity", "is_struct", "node", "required", "shape")
 
     def __init__(self, node: Mapping[str, Any]) -> None:
         self.node = node
         self.shape = _resolve(node)
+        # The nodes below, made once: every write walks a kind's schema from the same root.
+        self._children: dict[str | None, _Schema] = {}
+        self._identity: tuple[str, list[str]] | None = None
+        self.is_struct = bool(self._properties())
+        self.required: list[str] = self.shape.get("required") or []
 
     @staticmethod
     def of(definition: str | None) -> _Schema:
-        return _Schema({"$ref": definition} if definition else {})
+        return _root(definition) if definition else _Schema({})
 
     def _ext(self, name: str) -> Any:
         return self.node.get(name, self.shape.get(name))
@@ -389,23 +393,30 @@ class _Schema:
         return properties
 
     def field(self, key: str) -> _Schema:
+        found = self._children.get(key)
+        if found is not None:
+            return found
         declared = self._properties().get(key)
         if declared is not None:
-            return _Schema(declared)
-        element = self.shape.get("additionalProperties")
-        return _Schema(element) if isinstance(element, Mapping) else _NO_SCHEMA
+            found = _Schema(declared)
+        else:
+            element = self.shape.get("additionalProperties")
+            found = _Schema(element) if isinstance(element, Mapping) else _NO_SCHEMA
+        if declared is not None or len(self._children) < 256:  # a map's keys are not bounded
+            self._children[key] = found
+        return found
 
     def declares(self, key: str) -> bool:
         return key in self._properties()
 
     @property
     def items(self) -> _Schema:
-        items = self.shape.get("items")
-        return _Schema(items) if isinstance(items, Mapping) else _NO_SCHEMA
-
-    @property
-    def is_struct(self) -> bool:
-        return bool(self._properties())
+        found = self._children.get(None)
+        if found is None:
+            items = self.shape.get("items")
+            found = _Schema(items) if isinstance(items, Mapping) else _NO_SCHEMA
+            self._children[None] = found
+        return found
 
     @property
     def is_map(self) -> bool:
@@ -416,11 +427,6 @@ class _Schema:
         """A struct that refuses undeclared fields (as structured-merge-diff does)."""
         open_ended = self.is_map or self._ext("x-kubernetes-preserve-unknown-fields")
         return self.is_struct and not open_ended
-
-    @property
-    def required(self) -> list[str]:
-        required: list[str] = self.shape.get("required") or []
-        return required
 
     @property
     def map_atomic(self) -> bool:
@@ -437,6 +443,11 @@ class _Schema:
     @property
     def list_identity(self) -> tuple[str, list[str]]:
         """How apply tells list items apart: ("map", keys), ("set", []) or ("atomic", [])."""
+        if self._identity is None:
+            self._identity = self._list_identity()
+        return self._identity
+
+    def _list_identity(self) -> tuple[str, list[str]]:
         list_type = self._ext("x-kubernetes-list-type")
         if list_type == "map":
             return "map", list(self._ext("x-kubernetes-list-map-keys") or [])
@@ -461,6 +472,13 @@ def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 _NO_SCHEMA: Final = _Schema({})
+
+
+@functools.lru_cache(maxsize=512)
+def _root(definition: str) -> _Schema:
+    """A built-in kind's schema root, kept with the nodes below it as they are met."""
+    return _Schema({"$ref": definition})
+
 
 # --- strategic merge patch --------------------------------------------------------------------
 
@@ -1084,6 +1102,9 @@ def _compare(before: Any, after: Any, schema: _Schema) -> _Diff:
 def _compare_at(
     before: Any, after: Any, schema: _Schema, path: _Path, diff: _Diff, *, whole: bool
 ) -> None:
+    if before is _MISSING and after is not _MISSING:
+        _added(after, schema, path, diff, whole=whole)
+        return
     if _descends(before, after, schema):
         for child_path, left, right, child_schema, child_whole in _pairs(
             before, after, schema, path
@@ -1101,6 +1122,26 @@ def _compare_at(
         diff.removed.add(path)
     elif not _json_equal(before, after):
         diff.modified.add(path)
+
+
+def _added(after: Any, schema: _Schema, path: _Path, diff: _Diff, *, whole: bool) -> None:
+    """``_compare_at`` for a value that is all new (every create): the same paths, walked once."""
+    if isinstance(after, dict) and after and not schema.map_atomic:
+        required = schema.required
+        for key, value in after.items():
+            child = schema.field(key)
+            child_whole = not child.is_struct and key not in required
+            _added(value, child, (*path, ("f", key)), diff, whole=child_whole)
+    elif isinstance(after, list) and after and schema.list_identity[0] != "atomic":
+        items = schema.items
+        for element, item in _index_items(after, schema).items():
+            _added(item, items, (*path, element), diff, whole=True)
+    else:
+        diff.added.add(path)  # a leaf
+        return
+    diff.added.add(path)
+    if not whole:
+        diff.partial.add(path)
 
 
 def _descends(before: Any, after: Any, schema: _Schema) -> bool:
@@ -1144,13 +1185,31 @@ def _pairs(
         )
 
 
+# Key fields of list items that have a default: an item that leaves one out (a manifest's
+# port with no protocol) is the same item as the stored, defaulted one, as structured-merge-diff
+# reads the key's default from the schema.
+_KEY_DEFAULTS: Final = {
+    "io.k8s.api.core.v1.ServicePort": {"protocol": "TCP"},
+    "io.k8s.api.core.v1.ContainerPort": {"protocol": "TCP"},
+}
+
+
 def _item_element(schema: _Schema, item: Any) -> _Element | None:
     kind, keys = schema.list_identity
     if kind == "set":
         return ("v", _canonical(item))
     if kind == "map" and isinstance(item, dict):
         key = {name: item[name] for name in keys if name in item}
-        return ("k", _canonical(key)) if key else None
+        if not key:
+            return None
+        defaults = _KEY_DEFAULTS.get(str(schema.items.node.get("$ref", "")))
+        if defaults:
+            key = {
+                name: key[name] if name in key else defaults[name]
+                for name in keys
+                if name in key or name in defaults
+            }
+        return ("k", _canonical(key))
     return None
 
 

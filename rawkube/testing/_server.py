@@ -30,7 +30,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -639,7 +639,7 @@ def _response(
     answer: FakeResponse, *, keep: bool, chunked: bool = False, send_body: bool = True
 ) -> bytes:
     """The whole answer in one buffer, so that it leaves in one write (no Nagle stall)."""
-    lines = [f"HTTP/1.1 {answer.status} {_phrase(answer.status)}", *_headers(answer.headers)]
+    lines = [f"HTTP/1.1 {answer.status} {_phrase(answer.status)}", *_headers(answer)]
     lines.append(f"Date: {_http_date(int(time.time()))}")
     if chunked:
         lines.append("Transfer-Encoding: chunked")
@@ -658,10 +658,10 @@ def _upgrade(answer: FakeResponse) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def _headers(headers: Mapping[str, str]) -> list[str]:
+def _headers(answer: FakeResponse) -> list[str]:
     # The API server marks every answer uncacheable; framing is the server's own business.
     found = ["Cache-Control: no-cache, private"]
-    for key, value in headers.items():
+    for key, value in answer.header_lines():
         if key.lower() not in ("transfer-encoding", "content-length", "connection"):
             found.append(f"{key}: {value}")
     return found

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
+
 from rawkube.core._clock import Clock
 from rawkube.testing import _deletion, _meta
 from rawkube.testing._catalog import Catalog, ResourceType
@@ -68,12 +70,30 @@ def clone(value: Any) -> Any:
     """A copy of a JSON value: dicts and lists anew, the immutable leaves shared.
 
     Several times quicker than ``copy.deepcopy``, which a store copying every object in and
-    out spends most of its time in otherwise.
+    out spends most of its time in otherwise. A dict or list goes through msgpack and back,
+    in C (over twice as quick again on a pod); what msgpack cannot carry (a Python value
+    seeded, a string with a lone surrogate, a huge int) is copied by hand.
     """
+    if isinstance(value, (dict, list)):
+        try:
+            copied = _unpack(_pack(value))
+        except (TypeError, ValueError, OverflowError, RecursionError, msgspec.MsgspecError):
+            return _clone_by_hand(value)
+        if type(copied) is type(value):
+            return copied
+        return _clone_by_hand(value)  # pragma: no cover - a subclass: keep its type
+    return value
+
+
+_pack = msgspec.msgpack.Encoder().encode
+_unpack = msgspec.msgpack.Decoder().decode
+
+
+def _clone_by_hand(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: clone(item) for key, item in value.items()}
+        return {key: _clone_by_hand(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [clone(item) for item in value]
+        return [_clone_by_hand(item) for item in value]
     return value
 
 
@@ -294,13 +314,15 @@ class Store:
         dry_run: bool = False,
         keep_status: bool = False,
         seed: bool = False,
+        prepare: Callable[[Obj], None] | None = None,
     ) -> Obj:
         """Store a new object: name (or generateName), uid, timestamps, generation, version.
 
         ``seed``: an object seeded by a test, stored as given where the server would have
         set it: its uid, resourceVersion, creation and deletion timestamps and generation
         are kept (see :func:`_seeded`), it may go into a terminating namespace, and it sets
-        off no controller.
+        off no controller. ``prepare`` is what the kind's registry adds once the object has
+        its uid (status, allocations: ``_defaults.prepare_create``); it may refuse the object.
         """
         with self.lock:
             obj = _decoded(resource, obj)
@@ -338,6 +360,8 @@ class Store:
                 if not (seed and isinstance(obj.get("status"), dict)):  # a seed keeps its phase
                     obj["status"] = {"phase": "Active"}
                 metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+            if prepare is not None:
+                prepare(obj)
             obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
             _check_servable(resource, obj)
             if dry_run:

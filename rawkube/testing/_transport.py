@@ -35,8 +35,8 @@ def _request(request: httpx.Request, body: bytes) -> FakeRequest:
     )
 
 
-def _headers(response: FakeResponse) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k.lower() != "transfer-encoding"}
+def _headers(response: FakeResponse) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in response.header_lines() if k.lower() != "transfer-encoding"]
 
 
 class _WatchBytes(httpx.SyncByteStream):

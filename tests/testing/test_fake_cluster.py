@@ -80,12 +80,17 @@ def test_the_errors_are_the_real_servers_status_bodies(cluster, client):
 
 def test_names_are_checked_per_resource(client):
     with pytest.raises(rawkube.InvalidError) as bad_pod:
-        client.core_v1.pods().create(Pod(metadata={"name": "Bad_Name"}))
+        # The recorded request's pod, valid but for its name.
+        client.core_v1.pods().create(
+            Pod(metadata={"name": "Bad_Name"}, spec={"containers": [{"name": "c", "image": "x"}]})
+        )
     assert bad_pod.value.message == recorded_status("err_422_invalid_pod_name")["message"]
     with pytest.raises(rawkube.InvalidError, match="RFC 1123 label"):
         client.core_v1.namespaces().create({"metadata": {"name": "a.b"}})
     with pytest.raises(rawkube.InvalidError, match="DNS-1035"):
-        client.core_v1.services().create({"metadata": {"name": "1web"}})
+        client.core_v1.services().create(
+            {"metadata": {"name": "1web"}, "spec": {"ports": [{"port": 80}]}}
+        )
     role = client.rbac_v1.cluster_roles().create({"metadata": {"name": "system:controller:web"}})
     assert role.metadata.name == "system:controller:web"
 
@@ -100,7 +105,17 @@ def test_namespaced_objects_need_their_namespace(cluster, client):
 def test_update_keeps_status_apart_and_update_status_the_rest(client):
     deployments = client.apps_v1.deployments()
     created = deployments.create(
-        Deployment(metadata={"name": "web"}, spec={"replicas": 1, "selector": {}})
+        Deployment(
+            metadata={"name": "web"},
+            spec={
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                },
+            },
+        )
     )
     assert created.metadata.generation == 1
     with_status = created.model_copy(update={"status": DeploymentStatus(replicas=5)})

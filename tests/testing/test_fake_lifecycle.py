@@ -6,7 +6,7 @@ import pytest
 
 import rawkube
 from rawkube.models.apps_v1 import Deployment
-from rawkube.models.core_v1 import ConfigMap, Pod
+from rawkube.models.core_v1 import ConfigMap, Pod, PodTemplate
 from rawkube.testing import Action, FakeClock, FakeCluster
 from rawkube.testing._http import ActionLog, FakeRequest
 
@@ -33,33 +33,36 @@ def pod(name: str, *containers: str) -> Pod:
 
 
 def test_each_patch_type(client):
-    pods = client.core_v1.pods()
-    pods.create(pod("web", "app", "sidecar"))
-    merged = pods.patch("web", {"metadata": {"labels": {"a": "1"}}}, patch_type="merge")
+    # A pod template, not a pod: a pod's containers are fixed once it exists, as on a cluster.
+    templates = client.core_v1.pod_templates()
+    templates.create(
+        PodTemplate(metadata={"name": "web"}, template={"spec": pod("", "app", "sidecar").spec})
+    )
+    merged = templates.patch("web", {"metadata": {"labels": {"a": "1"}}}, patch_type="merge")
     assert merged.metadata.labels == {"a": "1"}
-    strategic = pods.patch(
+    strategic = templates.patch(
         "web",
-        {"spec": {"containers": [{"name": "app", "image": "app:2"}]}},
+        {"template": {"spec": {"containers": [{"name": "app", "image": "app:2"}]}}},
         patch_type="strategic",
     )
-    assert [(c.name, c.image) for c in strategic.spec.containers] == [
+    assert [(c.name, c.image) for c in strategic.template.spec.containers] == [
         ("app", "app:2"),
         ("sidecar", "sidecar:1"),
     ]
-    replaced = pods.patch(
+    replaced = templates.patch(
         "web",
-        {"spec": {"containers": [{"name": "app", "image": "app:3"}]}},
+        {"template": {"spec": {"containers": [{"name": "app", "image": "app:3"}]}}},
         patch_type="merge",
     )
-    assert [c.name for c in replaced.spec.containers] == ["app"]
-    jsonpatched = pods.patch(
+    assert [c.name for c in replaced.template.spec.containers] == ["app"]
+    jsonpatched = templates.patch(
         "web",
         [{"op": "replace", "path": "/metadata/labels/a", "value": "2"}],
         patch_type="json",
     )
     assert jsonpatched.metadata.labels == {"a": "2"}
     with pytest.raises(rawkube.ApiError):
-        pods.patch(
+        templates.patch(
             "web", [{"op": "test", "path": "/metadata/labels/a", "value": "9"}], patch_type="json"
         )
 
@@ -121,9 +124,15 @@ def owned(name: str, owner) -> ConfigMap:
 
 
 def deployment(client, name: str = "web"):
-    return client.apps_v1.deployments().create(
-        Deployment(metadata={"name": name}, spec={"selector": {}, "template": {}})
-    )
+    labels = {"app": name}
+    spec = {
+        "selector": {"matchLabels": labels},
+        "template": {
+            "metadata": {"labels": labels},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+        },
+    }
+    return client.apps_v1.deployments().create(Deployment(metadata={"name": name}, spec=spec))
 
 
 def test_background_deletion_collects_the_dependents(cluster, client):

@@ -223,6 +223,12 @@ def holds(stored: Any, sent: Any) -> bool:
             for key, value in sent.items()
             if key != "status"  # a create leaves status to the server
         )
+    if isinstance(sent, list):  # each item as sent, with the server's defaults added to it
+        return (
+            isinstance(stored, list)
+            and len(stored) == len(sent)
+            and all(holds(have, want) for have, want in zip(stored, sent, strict=True))
+        )
     return stored == sent
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rawkube.core._clock import SYSTEM_CLOCK, Clock
+from rawkube.testing import _defaults
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
 from rawkube.testing._exec import ExecCall, ExecHandler, PodRuntime, PortHandler, echo
@@ -215,6 +217,11 @@ class FakeCluster:
         """
         data = _as_dict(obj)
         resource = self._resource_of(data)
+        # Defaulted as the server defaults what it stores (a seeded Deployment has its
+        # strategy, a pod its restartPolicy), so that the first write to a seed changes only
+        # what it says; what the seed gives is kept.
+        _defaults.apply(resource, data)
+        _defaults.apply_create(resource, data)
         metadata = data.get("metadata") or {}
         namespace = (metadata.get("namespace") or "default") if resource.namespaced else ""
         try:
@@ -425,7 +432,7 @@ _NAMESPACE = ("v1", "Namespace")
 
 def _as_dict(obj: Any) -> dict[str, Any]:
     if isinstance(obj, Mapping):
-        return dict(obj)
+        return copy.deepcopy(dict(obj))  # defaults fill it in: the caller's stays as it was
     to_dict = getattr(obj, "to_dict", None)
     if to_dict is None:
         raise TypeError(f"cannot store a {type(obj).__name__}: give a dict or a rawkube model")

@@ -328,3 +328,19 @@ def test_a_namespace_seeded_terminating_takes_its_content_and_goes_when_it_can()
         client.core_v1.config_maps().patch("held", {"metadata": {"finalizers": None}})
         with pytest.raises(rawkube.NotFoundError):
             client.core_v1.namespaces().get("stuck")
+
+
+def test_a_seed_is_defaulted_as_the_server_stores_it_and_a_label_changes_only_its_label():
+    seed = deployment("5f0c6b0e-0000-4000-8000-000000000001", "42")
+    cluster = FakeCluster([seed])
+    assert "strategy" not in seed["spec"]  # the caller's dict is left as it was
+    with cluster.client() as client:
+        stored = client.apps_v1.deployments("team").get("web")
+        assert stored.spec.strategy.type == "RollingUpdate"
+        assert stored.spec.template.spec.containers[0].image_pull_policy == "Always"
+        labelled = client.apps_v1.deployments("team").patch(
+            "web", {"metadata": {"labels": {"tier": "front"}}}, patch_type="merge"
+        )
+    # No default filled in by the write: the spec is unchanged, so is the generation.
+    assert labelled.metadata.generation == stored.metadata.generation
+    assert labelled.spec.to_dict() == stored.spec.to_dict()

@@ -238,7 +238,9 @@ def test_an_event_that_cannot_be_decoded_is_told_and_relisted_with_backoff():
     # come back for ever): the informer backs off and lists again, as after any failure.
     cluster, _, errors = run_informer(watch=undecodable)
     assert 5 <= lists(cluster) <= 10, cluster.actions()
-    assert len(errors) == lists(cluster)
+    # Each list's watch fails and is told, but the last one's may still be waiting out the
+    # watcher's one resume when the span ends: it has not failed yet.
+    assert lists(cluster) - 1 <= len(errors) <= lists(cluster)
     assert all(isinstance(error, rawkube.DecodeError) for error in errors)
 
 

@@ -544,6 +544,59 @@ _SERVICE_ACCOUNT = (
     _AGE,
 )
 
+_ROLE_PREFIX = "node-role.kubernetes.io/"
+
+
+def _node_status(obj: Obj, now: datetime) -> str:
+    # Ready's status decides; no Ready condition at all reads Unknown, and a cordoned node
+    # says so after it, as the server's node printer does.
+    ready = [c for c in _list(_get(obj, "status", "conditions")) if _map(c).get("type") == "Ready"]
+    status = "Unknown"
+    if ready:
+        status = "Ready" if _map(ready[0]).get("status") == "True" else "NotReady"
+    if _get(obj, "spec", "unschedulable") is True:
+        status += ",SchedulingDisabled"
+    return status
+
+
+def _node_roles(obj: Obj, now: datetime) -> str:
+    labels = _map(_get(obj, "metadata", "labels"))
+    roles = {key.removeprefix(_ROLE_PREFIX) for key in labels if key.startswith(_ROLE_PREFIX)}
+    if labels.get("kubernetes.io/role"):
+        roles.add(str(labels["kubernetes.io/role"]))
+    return ",".join(sorted(role for role in roles if role)) or _NONE
+
+
+def _node_address(kind: str) -> Cell:
+    def cell(obj: Obj, now: datetime) -> str:
+        for address in _list(_get(obj, "status", "addresses")):
+            if _map(address).get("type") == kind:
+                return str(_map(address).get("address") or _NONE)
+        return _NONE
+
+    return cell
+
+
+def _node_info(key: str) -> Cell:
+    return lambda obj, now: str(_get(obj, "status", "nodeInfo", key) or "<unknown>")
+
+
+_NODE = (
+    _Column("Status", _node_status, description="Whether the kubelet reports the node ready."),
+    _Column("Roles", _node_roles, description="The roles its node-role labels give it."),
+    _AGE,
+    _Column("Version", _node_info("kubeletVersion"), description="The kubelet's version."),
+    _wide("Internal-IP", _node_address("InternalIP"), "Its first internal address."),
+    _wide("External-IP", _node_address("ExternalIP"), "Its first external address."),
+    _wide("OS-Image", _node_info("osImage"), "The operating system image it reports."),
+    _wide("Kernel-Version", _node_info("kernelVersion"), "The kernel version it reports."),
+    _wide(
+        "Container-Runtime",
+        _node_info("containerRuntimeVersion"),
+        "The container runtime and its version.",
+    ),
+)
+
 _CREATED_AT = (
     _Column(
         "Created At",
@@ -557,6 +610,7 @@ _PRINTERS: dict[tuple[str, str], tuple[_Column, ...]] = {
     ("", "Pod"): _POD,
     ("", "Service"): _SERVICE,
     ("", "Namespace"): _NAMESPACE,
+    ("", "Node"): _NODE,
     ("", "ConfigMap"): _CONFIG_MAP,
     ("", "Secret"): _SECRET,
     ("", "ServiceAccount"): _SERVICE_ACCOUNT,

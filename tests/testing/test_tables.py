@@ -531,3 +531,41 @@ def test_age_against_now():
     assert cells(table([p], kind="Pod", group="", now=naive))[0][4] == "2d"
     del p["metadata"]["creationTimestamp"]
     assert cells(table([p], kind="Pod", group="", now=NOW))[0][4] == "<unknown>"
+
+
+def test_nodes():
+    def node(name: str, ready: str | None, **extra: Any) -> dict[str, Any]:
+        conditions = [{"type": "Ready", "status": ready}] if ready else []
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": meta(name),
+            "status": {"conditions": conditions},
+            **extra,
+        }
+
+    control = node("cp", "True", spec={"unschedulable": True})
+    control["metadata"]["labels"] = {
+        "node-role.kubernetes.io/control-plane": "",
+        "kubernetes.io/role": "master",
+    }
+    control["status"].update(
+        addresses=[
+            {"type": "Hostname", "address": "cp"},
+            {"type": "InternalIP", "address": "10.0.0.1"},
+        ],
+        nodeInfo={"kubeletVersion": "v1.32.1", "osImage": "Debian", "kernelVersion": "6.1"},
+    )
+    result = table([control, node("w", "False"), node("new", None)], kind="Node", group="", now=NOW)
+    assert headers(result) == ["Name", "Status", "Roles", "Age", "Version"]
+    assert headers(result, wide=True)[5:] == [
+        *("Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime")
+    ]
+    assert cells(result, wide=True) == [
+        [
+            *("cp", "Ready,SchedulingDisabled", "control-plane,master", "5m", "v1.32.1"),
+            *("10.0.0.1", "<none>", "Debian", "6.1", "<unknown>"),
+        ],
+        ["w", "NotReady", "<none>", "5m", "<unknown>", "<none>", "<none>", *["<unknown>"] * 3],
+        ["new", "Unknown", "<none>", "5m", "<unknown>", "<none>", "<none>", *["<unknown>"] * 3],
+    ]

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from rawkube.testing import FakeCluster
+from rawkube.testing import ExecCall, ExecReply, FakeCluster
 
 KUBECTL = "/usr/bin/kubectl" if os.path.exists("/usr/bin/kubectl") else shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed here")
@@ -341,3 +342,141 @@ def test_label_annotate_scale_set_image(k: Session) -> None:
     assert k.run("get", "deployment", "web", "-o", f"jsonpath={shown}") == "3 nginx:1.28"
     annotations = k.json("deployment", "web")["metadata"]["annotations"]
     assert annotations["owner"] == "team-a"
+
+
+def test_rollout(k: Session) -> None:
+    # No Deployment controller: nothing makes ReplicaSets, so there is no history yet.
+    assert k.run("rollout", "history", "deployment/web").endswith("No rollout history found.\n")
+    # The test makes the two ReplicaSets the controller would have made for the two templates
+    # so far (created with nginx:1.27, then set to nginx:1.28), each with its revision.
+    owned_replicaset(k, "web", 1, "nginx:1.27")
+    owned_replicaset(k, "web", 2, "nginx:1.28")
+    history = k.run("rollout", "history", "deployment/web").splitlines()
+    assert [line.split() for line in history[1:4]] == [
+        ["REVISION", "CHANGE-CAUSE"],
+        ["1", "<none>"],
+        ["2", "<none>"],
+    ]
+    assert k.run("rollout", "undo", "deployment/web", "--to-revision=1") == (
+        "deployment.apps/web rolled back\n"
+    )
+    image = "jsonpath={.spec.template.spec.containers[0].image}"
+    assert k.run("get", "deployment", "web", "-o", image) == "nginx:1.27"
+    # rollout status reads what the controller reports in status; with nobody reporting, it
+    # waits ("Waiting for deployment spec update to be observed...") until its timeout, as it
+    # would on a cluster whose controller is down. The test reports as the controller would.
+    deployment = k.json("deployment", "web")
+    replicas = deployment["spec"]["replicas"]
+    status = {
+        "observedGeneration": deployment["metadata"]["generation"],
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": replicas,
+        "availableReplicas": replicas,
+    }
+    patch = json.dumps({"status": status})
+    k.run("patch", "deployment", "web", "--subresource=status", "--type=merge", "-p", patch)
+    assert k.run("rollout", "status", "deployment/web", "--timeout=10s") == (
+        'deployment "web" successfully rolled out\n'
+    )
+    ready = k.run("get", "deployment", "web").splitlines()[1].split()
+    assert ready[:4] == ["web", "3/3", "3", "3"]
+
+
+def test_wait(k: Session) -> None:
+    # The Job controller would say the job completed; the test says it through status.
+    complete = {
+        "type": "Complete",
+        "status": "True",
+        "lastProbeTime": "2026-01-01T00:00:00Z",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+    }
+    patch = json.dumps({"status": {"conditions": [complete]}})
+    k.run("patch", "job", "once", "--subresource=status", "--type=merge", "-p", patch)
+    assert k.run("wait", "--for=condition=Complete", "job/once", "--timeout=10s") == (
+        "job.batch/once condition met\n"
+    )
+    running = "--for=jsonpath={.status.phase}=Running"
+    assert k.run("wait", running, "pod/web-0", "--timeout=10s") == "pod/web-0 condition met\n"
+    k.run("create", "configmap", "doomed", "--from-literal=a=b")
+    waiting = k.start("wait", "--for=delete", "configmap/doomed", "--timeout=30s")
+    time.sleep(1)  # let it see the configmap first, then watch it go
+    assert k.run("delete", "configmap", "doomed") == 'configmap "doomed" deleted\n'
+    out, err = waiting.communicate(timeout=60)
+    assert (waiting.returncode, out) == (0, "configmap/doomed condition met\n"), err
+
+
+def test_delete_with_each_cascade(k: Session) -> None:
+    for name in ("bg", "fg", "keep"):
+        k.run("create", "deployment", name, "--image=nginx:1.27")
+        owned_replicaset(k, name, 1, "nginx:1.27")
+    replicasets = ["get", "replicasets", "-o", "name"]
+    assert "replicaset.apps/bg-rev1\n" in k.run(*replicasets)
+    # background: the deployment goes at once and the garbage collector takes its ReplicaSet
+    assert k.run("delete", "deployment", "bg", "--cascade=background") == (
+        'deployment.apps "bg" deleted\n'
+    )
+    # foreground: the ReplicaSet goes first, then the deployment; kubectl waits for both
+    assert k.run("delete", "deployment", "fg", "--cascade=foreground") == (
+        'deployment.apps "fg" deleted\n'
+    )
+    # orphan: the ReplicaSet stays, let go of its owner
+    assert k.run("delete", "deployment", "keep", "--cascade=orphan") == (
+        'deployment.apps "keep" deleted\n'
+    )
+    left = k.run(*replicasets)
+    assert "bg-rev1" not in left
+    assert "fg-rev1" not in left
+    assert "replicaset.apps/keep-rev1\n" in left
+    assert "ownerReferences" not in k.json("replicaset", "keep-rev1")["metadata"]
+    assert k.run("get", "deployments", "-o", "name") == "deployment.apps/web\n"
+
+
+def test_discovery_auth_and_explain(k: Session) -> None:
+    assert k.run("auth", "can-i", "create", "deployments") == "yes\n"
+    resources = [line.split() for line in k.run("api-resources").splitlines()]
+    assert resources[0] == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    assert ["deployments", "deploy", "apps/v1", "true", "Deployment"] in resources
+    assert ["nodes", "no", "v1", "false", "Node"] in resources
+    versions = k.run("api-versions").splitlines()
+    assert {"v1", "apps/v1", "batch/v1", "networking.k8s.io/v1"} <= set(versions)
+    pods = k.run("explain", "pods")
+    assert shows(pods, "KIND", "Pod")
+    assert shows(pods, "VERSION", "v1")
+    assert re.search(r"^  spec\t<PodSpec>$", pods, re.M)
+    # The fields and their types, with no descriptions: the fake serves none (no upstream
+    # prose may enter the project), so kubectl prints its "<no description>".
+    spec = k.run("explain", "deployment.spec")
+    assert "FIELD: spec <DeploymentSpec>\n" in spec
+    assert re.search(r"^  replicas\t<integer>$", spec, re.M)
+    assert re.search(r"^  template\t<PodTemplateSpec> -required-$", spec, re.M)
+
+
+def test_logs_exec_and_cp(k: Session) -> None:
+    k.cluster.set_logs("shop", "web-0", "starting nginx\nlistening on :80\n")
+    assert k.run("logs", "web-0") == "starting nginx\nlistening on :80\n"
+    assert k.run("logs", "web-0", "--tail=1") == "listening on :80\n"
+    # kubectl picks a pod by the deployment's selector (web-0 matches), not by ownership
+    assert k.run("logs", "deployment/web", "--tail=1") == "listening on :80\n"
+
+    def nginx(call: ExecCall) -> ExecReply | None:
+        if call.command == ["nginx", "-v"]:
+            return ExecReply(stderr="nginx version: nginx/1.27.0\n")
+        return None  # tar, test, cat: the built-ins
+
+    k.cluster.on_exec(nginx, namespace="shop", pod="web-0")
+    done = k.start("exec", "web-0", "--", "nginx", "-v")
+    out, err = done.communicate(timeout=60)
+    assert (done.returncode, out, err) == (0, "", "nginx version: nginx/1.27.0\n")
+    files = k.cluster.files("shop", "web-0")
+    files["/usr/share/nginx/html/"] = b""  # the folder the image has
+    page = k.folder / "index.html"
+    page.write_text("<h1>shop</h1>\n")
+    k.run("cp", str(page), "web-0:/usr/share/nginx/html/index.html")
+    assert files["/usr/share/nginx/html/index.html"] == b"<h1>shop</h1>\n"
+    back = k.folder / "back.html"
+    k.run("cp", "web-0:/usr/share/nginx/html/index.html", str(back))
+    assert back.read_text() == "<h1>shop</h1>\n"
+    assert k.run("exec", "web-0", "--", "cat", "/usr/share/nginx/html/index.html") == (
+        "<h1>shop</h1>\n"
+    )

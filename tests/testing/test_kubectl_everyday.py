@@ -80,19 +80,19 @@ class Session:
     kubeconfig: Path
     folder: Path
 
-    def run(self, *args: str, code: int = 0, timeout: float = 60) -> str:
+    def run(self, *args: str, code: int = 0, timeout: float = 60, **env: str) -> str:
         """Runs ``kubectl -n shop ARGS``, checks its exit code and returns its stdout."""
-        done = self.start(*args)
+        done = self.start(*args, **env)
         out, err = done.communicate(timeout=timeout)
         assert done.returncode == code, f"kubectl {' '.join(args)}: {err}{out}"
         return out
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
         assert KUBECTL is not None
-        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig), "HOME": str(self.folder)}
+        home = {"KUBECONFIG": str(self.kubeconfig), "HOME": str(self.folder)}
         return subprocess.Popen(
             [KUBECTL, "-n", "shop", *args],
-            env=env,
+            env={**os.environ, **home, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -280,6 +280,68 @@ def test_apply_client_side_and_diff(k: Session) -> None:
     assert json.loads(last)["data"] == {"level": "debug"}
 
 
+def test_apply_a_deployment_and_its_service_then_change_them(k: Session) -> None:
+    manifest = """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          namespace: shop
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: api}
+          template:
+            metadata:
+              labels: {app: api}
+            spec:
+              containers:
+              - name: api
+                image: ghcr.io/shop/api:1.0
+                ports:
+                - containerPort: 8080
+                env:
+                - {name: MODE, value: prod}
+                resources:
+                  requests: {cpu: 100m, memory: 64Mi}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: api
+          namespace: shop
+        spec:
+          selector: {app: api}
+          ports:
+          - port: 80
+            targetPort: 8080
+        """
+    path = k.file("api.yaml", manifest)
+    assert k.run("apply", "-f", path) == "deployment.apps/api created\nservice/api created\n"
+    # What the server defaults (strategy, protocol, dnsPolicy, ...) is no difference: diff
+    # prints nothing and apply changes nothing, client-side and server-side.
+    assert k.run("diff", "-f", path) == ""
+    assert k.run("apply", "-f", path) == ("deployment.apps/api unchanged\nservice/api unchanged\n")
+    assert k.run("diff", "--server-side", "-f", path) == ""
+    assert k.run("replace", "-f", path) == "deployment.apps/api replaced\nservice/api replaced\n"
+    assert k.run(
+        "expose", "deployment", "api", "--name=api-alt", "--port=81", "--target-port=8080"
+    ) == ("service/api-alt exposed\n")
+    assert k.json("service", "api-alt")["spec"]["selector"] == {"app": "api"}
+    assert k.run("set", "env", "deployment/api", "MODE=dev") == "deployment.apps/api env updated\n"
+    # kubectl edit runs $KUBE_EDITOR on the object; sed stands in for the user's editor
+    edit = "sed -i s#ghcr.io/shop/api:1.0#ghcr.io/shop/api:1.1#"
+    assert k.run("edit", "deployment", "api", KUBE_EDITOR=edit) == "deployment.apps/api edited\n"
+    (container,) = k.json("deployment", "api")["spec"]["template"]["spec"]["containers"]
+    assert (container["image"], container["env"]) == (
+        "ghcr.io/shop/api:1.1",
+        [{"name": "MODE", "value": "dev"}],
+    )
+    assert k.run("autoscale", "deployment", "api", "--min=1", "--max=3", "--cpu-percent=80") == (
+        "horizontalpodautoscaler.autoscaling/api autoscaled\n"
+    )
+
+
 def test_apply_server_side_with_a_conflict(k: Session) -> None:
     manifest = """\
         apiVersion: v1
@@ -381,6 +443,12 @@ def test_rollout(k: Session) -> None:
     )
     ready = k.run("get", "deployment", "web").splitlines()[1].split()
     assert ready[:4] == ["web", "3/3", "3", "3"]
+    assert k.run("rollout", "pause", "deployment/web") == "deployment.apps/web paused\n"
+    assert k.json("deployment", "web")["spec"]["paused"] is True
+    assert k.run("rollout", "resume", "deployment/web") == "deployment.apps/web resumed\n"
+    assert k.run("rollout", "restart", "deployment/web") == "deployment.apps/web restarted\n"
+    template = k.json("deployment", "web")["spec"]["template"]["metadata"]
+    assert "kubectl.kubernetes.io/restartedAt" in template["annotations"]
 
 
 def test_wait(k: Session) -> None:
@@ -429,7 +497,7 @@ def test_delete_with_each_cascade(k: Session) -> None:
     assert "fg-rev1" not in left
     assert "replicaset.apps/keep-rev1\n" in left
     assert "ownerReferences" not in k.json("replicaset", "keep-rev1")["metadata"]
-    assert k.run("get", "deployments", "-o", "name") == "deployment.apps/web\n"
+    assert k.run("get", "deployments", "-o", "name") == "deployment.apps/api\ndeployment.apps/web\n"
 
 
 def test_discovery_auth_and_explain(k: Session) -> None:
@@ -480,3 +548,30 @@ def test_logs_exec_and_cp(k: Session) -> None:
     assert k.run("exec", "web-0", "--", "cat", "/usr/share/nginx/html/index.html") == (
         "<h1>shop</h1>\n"
     )
+
+
+def test_delete_a_namespace_and_what_it_holds(k: Session) -> None:
+    k.run("create", "configmap", "left", "--namespace=team")
+    assert k.run("delete", "namespace", "team", "--timeout=30s") == 'namespace "team" deleted\n'
+    assert k.run("get", "namespaces", "-o", "name") == "namespace/default\nnamespace/shop\n"
+
+
+def test_cordon_drain_uncordon(k: Session) -> None:
+    assert k.run("cordon", "node-1") == "node/node-1 cordoned\n"
+    assert k.run("get", "nodes").splitlines()[1].split()[:2] == [
+        "node-1",
+        "Ready,SchedulingDisabled",
+    ]
+    # web-0 has no controller: drain refuses it, as on a cluster, unless forced
+    refused = k.start("drain", "node-1", "--ignore-daemonsets", "--timeout=10s")
+    _, err = refused.communicate(timeout=60)
+    assert refused.returncode == 1
+    assert "cannot delete Pods that declare no controller" in err
+    # The eviction goes through at once: the fake takes a pod's grace period as over (no
+    # kubelet to stop its containers), where a real drain waits for them to stop.
+    drained = k.run("drain", "node-1", "--ignore-daemonsets", "--timeout=10s", "--force")
+    assert "pod/web-0 evicted\n" in drained
+    assert drained.endswith("node/node-1 drained\n")
+    assert k.run("get", "pods", "-o", "name") == ""
+    assert k.run("uncordon", "node-1") == "node/node-1 uncordoned\n"
+    assert k.run("get", "nodes").splitlines()[1].split()[:2] == ["node-1", "Ready"]

@@ -449,6 +449,106 @@ _DAEMON_SET = (
 )
 
 
+def _has_condition(obj: Obj, kind: str) -> bool:
+    return any(
+        _map(c).get("type") == kind and _map(c).get("status") == "True"
+        for c in _list(_get(obj, "status", "conditions"))
+    )
+
+
+def _job_status(obj: Obj, now: datetime) -> str:
+    # The first that holds, in the server's order: a finished job says so even while it goes.
+    if _has_condition(obj, "Complete"):
+        return "Complete"
+    if _has_condition(obj, "Failed"):
+        return "Failed"
+    if _get(obj, "metadata", "deletionTimestamp"):
+        return "Terminating"
+    if _has_condition(obj, "Suspended"):
+        return "Suspended"
+    if _has_condition(obj, "FailureTarget"):
+        return "FailureTarget"
+    return "Running"
+
+
+def _job_completions(obj: Obj, now: datetime) -> str:
+    succeeded = _int(_get(obj, "status", "succeeded"))
+    completions = _get(obj, "spec", "completions")
+    if completions is not None:
+        return f"{succeeded}/{_int(completions)}"
+    parallelism = _int(_get(obj, "spec", "parallelism"))
+    return f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
+
+
+def _job_duration(obj: Obj, now: datetime) -> str:
+    started = _parse_time(_get(obj, "status", "startTime"))
+    if started is None:
+        return ""
+    ended = _parse_time(_get(obj, "status", "completionTime")) or _aware(now)
+    return human_duration((ended - started).total_seconds())
+
+
+def _selector_or_none(*path: str) -> Cell:
+    return lambda obj, now: _selector_string(_get(obj, *path)) or _NONE
+
+
+def _job_template(index: int) -> Cell:
+    return lambda obj, now: _containers_and_images(
+        _get(obj, "spec", "jobTemplate", "spec", "template", "spec")
+    )[index]
+
+
+_JOB = (
+    _Column("Status", _job_status, description="Whether the job runs, completed or failed."),
+    _Column("Completions", _job_completions, description="Succeeded pods out of those wanted."),
+    _Column("Duration", _job_duration, description="How long the job ran (or has run)."),
+    _AGE,
+    _CONTAINERS,
+    _IMAGES,
+    _wide("Selector", _selector_or_none("spec", "selector"), "The label selector of its pods."),
+)
+
+
+def _suspend(obj: Obj, now: datetime) -> str:
+    value = _get(obj, "spec", "suspend")
+    return "<unset>" if value is None else ("True" if value is True else "False")
+
+
+def _last_schedule(obj: Obj, now: datetime) -> str:
+    value = _get(obj, "status", "lastScheduleTime")
+    return _NONE if value is None else _since(value, now)
+
+
+_CRON_JOB = (
+    _Column(
+        "Schedule",
+        lambda obj, now: str(_get(obj, "spec", "schedule") or ""),
+        description="When it makes a job, in cron format.",
+    ),
+    _Column(
+        "Timezone",
+        lambda obj, now: str(_get(obj, "spec", "timeZone") or _NONE),
+        description="The time zone its schedule is read in.",
+    ),
+    _Column("Suspend", _suspend, type="boolean", description="Whether it makes no more jobs."),
+    _Column(
+        "Active",
+        lambda obj, now: len(_list(_get(obj, "status", "active"))),
+        type="integer",
+        description="Jobs of it running now.",
+    ),
+    _Column("Last Schedule", _last_schedule, description="When it last made a job."),
+    _AGE,
+    _wide("Containers", _job_template(0), "Names of the job template's containers."),
+    _wide("Images", _job_template(1), "Images of the job template's containers."),
+    _wide(
+        "Selector",
+        _selector_or_none("spec", "jobTemplate", "spec", "selector"),
+        "The job template's label selector.",
+    ),
+)
+
+
 # --------------------------------------------------------------------------- services and more
 
 
@@ -618,6 +718,8 @@ _PRINTERS: dict[tuple[str, str], tuple[_Column, ...]] = {
     ("apps", "ReplicaSet"): _REPLICA_SET,
     ("apps", "StatefulSet"): _STATEFUL_SET,
     ("apps", "DaemonSet"): _DAEMON_SET,
+    ("batch", "Job"): _JOB,
+    ("batch", "CronJob"): _CRON_JOB,
     # No printer upstream: the default table convertor's "Created At".
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _CREATED_AT,
 }

@@ -569,3 +569,73 @@ def test_nodes():
         ["w", "NotReady", "<none>", "5m", "<unknown>", "<none>", "<none>", *["<unknown>"] * 3],
         ["new", "Unknown", "<none>", "5m", "<unknown>", "<none>", "<none>", *["<unknown>"] * 3],
     ]
+
+
+def test_jobs():
+    def job(name: str, spec: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+        template = {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": meta(name),
+            "spec": {"template": template, **spec},
+            "status": status,
+        }
+
+    def condition(kind: str, status: str = "True") -> dict[str, str]:
+        return {"type": kind, "status": status}
+
+    done = {
+        "startTime": "2026-11-27T12:56:00Z",
+        "completionTime": "2026-11-27T12:56:42Z",
+        "succeeded": 3,
+        "conditions": [condition("SuccessCriteriaMet"), condition("Complete")],
+    }
+    result = table(
+        [
+            job("done", {"completions": 3, "selector": {"matchLabels": {"j": "1"}}}, done),
+            job("wide", {"parallelism": 4}, {"startTime": "2026-11-27T12:59:38Z"}),
+            job("new", {}, {}),
+            job("failed", {}, {"conditions": [condition("Failed")]}),
+            job("paused", {}, {"conditions": [condition("Suspended")]}),
+            job("resumed", {}, {"conditions": [condition("Suspended", "False")]}),
+        ],
+        kind="Job",
+        group="batch",
+        now=NOW,
+    )
+    assert headers(result) == ["Name", "Status", "Completions", "Duration", "Age"]
+    assert headers(result, wide=True)[5:] == ["Containers", "Images", "Selector"]
+    assert cells(result, wide=True) == [
+        ["done", "Complete", "3/3", "42s", "5m", "c", "busybox", "j=1"],
+        ["wide", "Running", "0/1 of 4", "60s", "5m", "c", "busybox", "<none>"],
+        ["new", "Running", "0/1", "", "5m", "c", "busybox", "<none>"],
+        ["failed", "Failed", "0/1", "", "5m", "c", "busybox", "<none>"],
+        ["paused", "Suspended", "0/1", "", "5m", "c", "busybox", "<none>"],
+        ["resumed", "Running", "0/1", "", "5m", "c", "busybox", "<none>"],
+    ]
+
+
+def test_cronjobs():
+    template = {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "b"}]}}}}
+    tick = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": meta("tick"),
+        "spec": {"schedule": "*/5 * * * *", "suspend": False, "jobTemplate": template},
+        "status": {"active": [{"name": "tick-1"}], "lastScheduleTime": "2026-11-27T13:00:00Z"},
+    }
+    berlin = {
+        **tick,
+        "metadata": meta("berlin"),
+        "spec": {"schedule": "@daily", "timeZone": "Europe/Berlin", "jobTemplate": template},
+        "status": {},
+    }
+    result = table([tick, berlin], kind="CronJob", group="batch", now=NOW)
+    assert headers(result) == [
+        *("Name", "Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age")
+    ]
+    assert cells(result, wide=True) == [
+        ["tick", "*/5 * * * *", "<none>", "False", 1, "38s", "5m", "c", "b", "<none>"],
+        ["berlin", "@daily", "Europe/Berlin", "<unset>", 0, "<none>", "5m", "c", "b", "<none>"],
+    ]

@@ -209,6 +209,11 @@ def test_get_in_each_output(k: Session) -> None:
     assert ["shop", "robot"] in [line.split()[:2] for line in everywhere]
     nodes = k.run("get", "nodes", "-o", "wide").splitlines()
     assert nodes[1].split()[:2] == ["node-1", "Ready"]
+    jobs = k.run("get", "jobs,cronjobs").splitlines()
+    assert jobs[1].split()[:3] == ["job.batch/once", "Running", "0/1"]
+    assert jobs[4].split()[:7] == [
+        *("cronjob.batch/tick", "*/5", "*", "*", "*", "*", "<none>"),
+    ]
     services = k.run("get", "services").splitlines()
     assert services[1].split()[:2] == ["web", "ClusterIP"]
     assert services[1].split()[4] == "80/TCP"
@@ -459,8 +464,15 @@ def test_wait(k: Session) -> None:
         "lastProbeTime": "2026-01-01T00:00:00Z",
         "lastTransitionTime": "2026-01-01T00:00:00Z",
     }
-    patch = json.dumps({"status": {"conditions": [complete]}})
+    status = {
+        "startTime": "2026-01-01T00:00:00Z",
+        "completionTime": "2026-01-01T00:00:42Z",
+        "succeeded": 1,
+        "conditions": [complete],
+    }
+    patch = json.dumps({"status": status})
     k.run("patch", "job", "once", "--subresource=status", "--type=merge", "-p", patch)
+    assert k.run("get", "jobs").splitlines()[1].split()[:4] == ["once", "Complete", "1/1", "42s"]
     assert k.run("wait", "--for=condition=Complete", "job/once", "--timeout=10s") == (
         "job.batch/once condition met\n"
     )

@@ -697,6 +697,73 @@ _NODE = (
     ),
 )
 
+
+def _ingress_hosts(obj: Obj, now: datetime) -> str:
+    # At most three hosts named; a rule with no host matches any ("*" when none names one).
+    rules = _list(_get(obj, "spec", "rules"))
+    hosts = [str(h) for h in (_map(rule).get("host") for rule in rules[:3]) if h]
+    if not hosts:
+        return "*"
+    more = len(rules) - 3
+    return ",".join(hosts) + (f" + {more} more..." if more > 0 else "")
+
+
+def _ingress_address(obj: Obj, now: datetime) -> str:
+    # Never cut short: the server renders its tables as wide, whatever kubectl then shows.
+    found = []
+    for entry in _list(_get(obj, "status", "loadBalancer", "ingress")):
+        entry = _map(entry)
+        address = entry.get("ip") or entry.get("hostname")
+        if address:
+            found.append(str(address))
+    return ",".join(found)
+
+
+_INGRESS = (
+    _Column(
+        "Class",
+        lambda obj, now: str(_get(obj, "spec", "ingressClassName") or _NONE),
+        description="The ingress class that serves it.",
+    ),
+    _Column("Hosts", _ingress_hosts, description="The hosts its rules match."),
+    _Column("Address", _ingress_address, description="Where its load balancer answers."),
+    _Column(
+        "Ports",
+        lambda obj, now: "80, 443" if _list(_get(obj, "spec", "tls")) else "80",
+        description="The ports it serves: 443 too when it has TLS.",
+    ),
+    _AGE,
+)
+
+
+def _int_or_percent(*path: str) -> Cell:
+    def cell(obj: Obj, now: datetime) -> str:
+        value = _get(obj, *path)
+        return "N/A" if value is None else str(value)
+
+    return cell
+
+
+_POD_DISRUPTION_BUDGET = (
+    _Column(
+        "Min Available",
+        _int_or_percent("spec", "minAvailable"),
+        description="Pods that must stay available.",
+    ),
+    _Column(
+        "Max Unavailable",
+        _int_or_percent("spec", "maxUnavailable"),
+        description="Pods that may be unavailable.",
+    ),
+    _Column(
+        "Allowed Disruptions",
+        _status_int("disruptionsAllowed"),
+        type="integer",
+        description="Evictions allowed now.",
+    ),
+    _AGE,
+)
+
 _CREATED_AT = (
     _Column(
         "Created At",
@@ -720,6 +787,8 @@ _PRINTERS: dict[tuple[str, str], tuple[_Column, ...]] = {
     ("apps", "DaemonSet"): _DAEMON_SET,
     ("batch", "Job"): _JOB,
     ("batch", "CronJob"): _CRON_JOB,
+    ("networking.k8s.io", "Ingress"): _INGRESS,
+    ("policy", "PodDisruptionBudget"): _POD_DISRUPTION_BUDGET,
     # No printer upstream: the default table convertor's "Created At".
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _CREATED_AT,
 }

@@ -639,3 +639,58 @@ def test_cronjobs():
         ["tick", "*/5 * * * *", "<none>", "False", 1, "38s", "5m", "c", "b", "<none>"],
         ["berlin", "@daily", "Europe/Berlin", "<unset>", 0, "<none>", "5m", "c", "b", "<none>"],
     ]
+
+
+def test_ingresses():
+    def ingress(name: str, spec: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": meta(name),
+            "spec": spec,
+            "status": status,
+        }
+
+    rules = [{"host": f"h{n}.example.com"} for n in range(5)]
+    balanced = {"loadBalancer": {"ingress": [{"ip": "192.0.2.1"}, {"hostname": "lb.example"}]}}
+    result = table(
+        [
+            ingress("site", {"ingressClassName": "nginx", "rules": rules[:2], "tls": [{}]}, {}),
+            ingress("many", {"rules": rules}, balanced),
+            ingress("any", {"rules": [{}]}, {}),
+        ],
+        kind="Ingress",
+        group="networking.k8s.io",
+        now=NOW,
+    )
+    assert headers(result) == ["Name", "Class", "Hosts", "Address", "Ports", "Age"]
+    assert cells(result) == [
+        ["site", "nginx", "h0.example.com,h1.example.com", "", "80, 443", "5m"],
+        [
+            *("many", "<none>", "h0.example.com,h1.example.com,h2.example.com + 2 more..."),
+            *("192.0.2.1,lb.example", "80", "5m"),
+        ],
+        ["any", "<none>", "*", "", "80", "5m"],
+    ]
+
+
+def test_pod_disruption_budgets():
+    def budget(name: str, spec: dict[str, Any], allowed: int) -> dict[str, Any]:
+        return {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta(name),
+            "spec": spec,
+            "status": {"disruptionsAllowed": allowed},
+        }
+
+    result = table(
+        [budget("half", {"minAvailable": "50%"}, 1), budget("one", {"maxUnavailable": 1}, 0)],
+        kind="PodDisruptionBudget",
+        group="policy",
+        now=NOW,
+    )
+    assert headers(result) == [
+        *("Name", "Min Available", "Max Unavailable", "Allowed Disruptions", "Age")
+    ]
+    assert cells(result) == [["half", "50%", "N/A", 1, "5m"], ["one", "N/A", "1", 0, "5m"]]

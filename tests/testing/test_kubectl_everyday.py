@@ -217,6 +217,11 @@ def test_get_in_each_output(k: Session) -> None:
     assert jobs[4].split()[:7] == [
         *("cronjob.batch/tick", "*/5", "*", "*", "*", "*", "<none>"),
     ]
+    ingress = k.run("get", "ingress").splitlines()
+    assert ingress[1].split()[:4] == ["site", "nginx", "shop.example.com", "80"]
+    # Allowed disruptions stay 0: the disruption controller that counts them runs not here.
+    budget = k.run("get", "pdb").splitlines()
+    assert budget[1].split()[:4] == ["web", "1", "N/A", "0"]
     services = k.run("get", "services").splitlines()
     assert services[1].split()[:2] == ["web", "ClusterIP"]
     assert services[1].split()[4] == "80/TCP"

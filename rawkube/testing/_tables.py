@@ -449,6 +449,106 @@ _DAEMON_SET = (
 )
 
 
+def _has_condition(obj: Obj, kind: str) -> bool:
+    return any(
+        _map(c).get("type") == kind and _map(c).get("status") == "True"
+        for c in _list(_get(obj, "status", "conditions"))
+    )
+
+
+def _job_status(obj: Obj, now: datetime) -> str:
+    # The first that holds, in the server's order: a finished job says so even while it goes.
+    if _has_condition(obj, "Complete"):
+        return "Complete"
+    if _has_condition(obj, "Failed"):
+        return "Failed"
+    if _get(obj, "metadata", "deletionTimestamp"):
+        return "Terminating"
+    if _has_condition(obj, "Suspended"):
+        return "Suspended"
+    if _has_condition(obj, "FailureTarget"):
+        return "FailureTarget"
+    return "Running"
+
+
+def _job_completions(obj: Obj, now: datetime) -> str:
+    succeeded = _int(_get(obj, "status", "succeeded"))
+    completions = _get(obj, "spec", "completions")
+    if completions is not None:
+        return f"{succeeded}/{_int(completions)}"
+    parallelism = _int(_get(obj, "spec", "parallelism"))
+    return f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
+
+
+def _job_duration(obj: Obj, now: datetime) -> str:
+    started = _parse_time(_get(obj, "status", "startTime"))
+    if started is None:
+        return ""
+    ended = _parse_time(_get(obj, "status", "completionTime")) or _aware(now)
+    return human_duration((ended - started).total_seconds())
+
+
+def _selector_or_none(*path: str) -> Cell:
+    return lambda obj, now: _selector_string(_get(obj, *path)) or _NONE
+
+
+def _job_template(index: int) -> Cell:
+    return lambda obj, now: _containers_and_images(
+        _get(obj, "spec", "jobTemplate", "spec", "template", "spec")
+    )[index]
+
+
+_JOB = (
+    _Column("Status", _job_status, description="Whether the job runs, completed or failed."),
+    _Column("Completions", _job_completions, description="Succeeded pods out of those wanted."),
+    _Column("Duration", _job_duration, description="How long the job ran (or has run)."),
+    _AGE,
+    _CONTAINERS,
+    _IMAGES,
+    _wide("Selector", _selector_or_none("spec", "selector"), "The label selector of its pods."),
+)
+
+
+def _suspend(obj: Obj, now: datetime) -> str:
+    value = _get(obj, "spec", "suspend")
+    return "<unset>" if value is None else ("True" if value is True else "False")
+
+
+def _last_schedule(obj: Obj, now: datetime) -> str:
+    value = _get(obj, "status", "lastScheduleTime")
+    return _NONE if value is None else _since(value, now)
+
+
+_CRON_JOB = (
+    _Column(
+        "Schedule",
+        lambda obj, now: str(_get(obj, "spec", "schedule") or ""),
+        description="When it makes a job, in cron format.",
+    ),
+    _Column(
+        "Timezone",
+        lambda obj, now: str(_get(obj, "spec", "timeZone") or _NONE),
+        description="The time zone its schedule is read in.",
+    ),
+    _Column("Suspend", _suspend, type="boolean", description="Whether it makes no more jobs."),
+    _Column(
+        "Active",
+        lambda obj, now: len(_list(_get(obj, "status", "active"))),
+        type="integer",
+        description="Jobs of it running now.",
+    ),
+    _Column("Last Schedule", _last_schedule, description="When it last made a job."),
+    _AGE,
+    _wide("Containers", _job_template(0), "Names of the job template's containers."),
+    _wide("Images", _job_template(1), "Images of the job template's containers."),
+    _wide(
+        "Selector",
+        _selector_or_none("spec", "jobTemplate", "spec", "selector"),
+        "The job template's label selector.",
+    ),
+)
+
+
 # --------------------------------------------------------------------------- services and more
 
 
@@ -544,6 +644,126 @@ _SERVICE_ACCOUNT = (
     _AGE,
 )
 
+_ROLE_PREFIX = "node-role.kubernetes.io/"
+
+
+def _node_status(obj: Obj, now: datetime) -> str:
+    # Ready's status decides; no Ready condition at all reads Unknown, and a cordoned node
+    # says so after it, as the server's node printer does.
+    ready = [c for c in _list(_get(obj, "status", "conditions")) if _map(c).get("type") == "Ready"]
+    status = "Unknown"
+    if ready:
+        status = "Ready" if _map(ready[0]).get("status") == "True" else "NotReady"
+    if _get(obj, "spec", "unschedulable") is True:
+        status += ",SchedulingDisabled"
+    return status
+
+
+def _node_roles(obj: Obj, now: datetime) -> str:
+    labels = _map(_get(obj, "metadata", "labels"))
+    roles = {key.removeprefix(_ROLE_PREFIX) for key in labels if key.startswith(_ROLE_PREFIX)}
+    if labels.get("kubernetes.io/role"):
+        roles.add(str(labels["kubernetes.io/role"]))
+    return ",".join(sorted(role for role in roles if role)) or _NONE
+
+
+def _node_address(kind: str) -> Cell:
+    def cell(obj: Obj, now: datetime) -> str:
+        for address in _list(_get(obj, "status", "addresses")):
+            if _map(address).get("type") == kind:
+                return str(_map(address).get("address") or _NONE)
+        return _NONE
+
+    return cell
+
+
+def _node_info(key: str) -> Cell:
+    return lambda obj, now: str(_get(obj, "status", "nodeInfo", key) or "<unknown>")
+
+
+_NODE = (
+    _Column("Status", _node_status, description="Whether the kubelet reports the node ready."),
+    _Column("Roles", _node_roles, description="The roles its node-role labels give it."),
+    _AGE,
+    _Column("Version", _node_info("kubeletVersion"), description="The kubelet's version."),
+    _wide("Internal-IP", _node_address("InternalIP"), "Its first internal address."),
+    _wide("External-IP", _node_address("ExternalIP"), "Its first external address."),
+    _wide("OS-Image", _node_info("osImage"), "The operating system image it reports."),
+    _wide("Kernel-Version", _node_info("kernelVersion"), "The kernel version it reports."),
+    _wide(
+        "Container-Runtime",
+        _node_info("containerRuntimeVersion"),
+        "The container runtime and its version.",
+    ),
+)
+
+
+def _ingress_hosts(obj: Obj, now: datetime) -> str:
+    # At most three hosts named; a rule with no host matches any ("*" when none names one).
+    rules = _list(_get(obj, "spec", "rules"))
+    hosts = [str(h) for h in (_map(rule).get("host") for rule in rules[:3]) if h]
+    if not hosts:
+        return "*"
+    more = len(rules) - 3
+    return ",".join(hosts) + (f" + {more} more..." if more > 0 else "")
+
+
+def _ingress_address(obj: Obj, now: datetime) -> str:
+    # Never cut short: the server renders its tables as wide, whatever kubectl then shows.
+    found = []
+    for entry in _list(_get(obj, "status", "loadBalancer", "ingress")):
+        entry = _map(entry)
+        address = entry.get("ip") or entry.get("hostname")
+        if address:
+            found.append(str(address))
+    return ",".join(found)
+
+
+_INGRESS = (
+    _Column(
+        "Class",
+        lambda obj, now: str(_get(obj, "spec", "ingressClassName") or _NONE),
+        description="The ingress class that serves it.",
+    ),
+    _Column("Hosts", _ingress_hosts, description="The hosts its rules match."),
+    _Column("Address", _ingress_address, description="Where its load balancer answers."),
+    _Column(
+        "Ports",
+        lambda obj, now: "80, 443" if _list(_get(obj, "spec", "tls")) else "80",
+        description="The ports it serves: 443 too when it has TLS.",
+    ),
+    _AGE,
+)
+
+
+def _int_or_percent(*path: str) -> Cell:
+    def cell(obj: Obj, now: datetime) -> str:
+        value = _get(obj, *path)
+        return "N/A" if value is None else str(value)
+
+    return cell
+
+
+_POD_DISRUPTION_BUDGET = (
+    _Column(
+        "Min Available",
+        _int_or_percent("spec", "minAvailable"),
+        description="Pods that must stay available.",
+    ),
+    _Column(
+        "Max Unavailable",
+        _int_or_percent("spec", "maxUnavailable"),
+        description="Pods that may be unavailable.",
+    ),
+    _Column(
+        "Allowed Disruptions",
+        _status_int("disruptionsAllowed"),
+        type="integer",
+        description="Evictions allowed now.",
+    ),
+    _AGE,
+)
+
 _CREATED_AT = (
     _Column(
         "Created At",
@@ -557,6 +777,7 @@ _PRINTERS: dict[tuple[str, str], tuple[_Column, ...]] = {
     ("", "Pod"): _POD,
     ("", "Service"): _SERVICE,
     ("", "Namespace"): _NAMESPACE,
+    ("", "Node"): _NODE,
     ("", "ConfigMap"): _CONFIG_MAP,
     ("", "Secret"): _SECRET,
     ("", "ServiceAccount"): _SERVICE_ACCOUNT,
@@ -564,6 +785,10 @@ _PRINTERS: dict[tuple[str, str], tuple[_Column, ...]] = {
     ("apps", "ReplicaSet"): _REPLICA_SET,
     ("apps", "StatefulSet"): _STATEFUL_SET,
     ("apps", "DaemonSet"): _DAEMON_SET,
+    ("batch", "Job"): _JOB,
+    ("batch", "CronJob"): _CRON_JOB,
+    ("networking.k8s.io", "Ingress"): _INGRESS,
+    ("policy", "PodDisruptionBudget"): _POD_DISRUPTION_BUDGET,
     # No printer upstream: the default table convertor's "Created At".
     ("apiextensions.k8s.io", "CustomResourceDefinition"): _CREATED_AT,
 }

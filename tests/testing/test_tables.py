@@ -531,3 +531,166 @@ def test_age_against_now():
     assert cells(table([p], kind="Pod", group="", now=naive))[0][4] == "2d"
     del p["metadata"]["creationTimestamp"]
     assert cells(table([p], kind="Pod", group="", now=NOW))[0][4] == "<unknown>"
+
+
+def test_nodes():
+    def node(name: str, ready: str | None, **extra: Any) -> dict[str, Any]:
+        conditions = [{"type": "Ready", "status": ready}] if ready else []
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": meta(name),
+            "status": {"conditions": conditions},
+            **extra,
+        }
+
+    control = node("cp", "True", spec={"unschedulable": True})
+    control["metadata"]["labels"] = {
+        "node-role.kubernetes.io/control-plane": "",
+        "kubernetes.io/role": "master",
+    }
+    control["status"].update(
+        addresses=[
+            {"type": "Hostname", "address": "cp"},
+            {"type": "InternalIP", "address": "10.0.0.1"},
+        ],
+        nodeInfo={"kubeletVersion": "v1.32.1", "osImage": "Debian", "kernelVersion": "6.1"},
+    )
+    result = table([control, node("w", "False"), node("new", None)], kind="Node", group="", now=NOW)
+    assert headers(result) == ["Name", "Status", "Roles", "Age", "Version"]
+    assert headers(result, wide=True)[5:] == [
+        *("Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime")
+    ]
+    assert cells(result, wide=True) == [
+        [
+            *("cp", "Ready,SchedulingDisabled", "control-plane,master", "5m", "v1.32.1"),
+            *("10.0.0.1", "<none>", "Debian", "6.1", "<unknown>"),
+        ],
+        ["w", "NotReady", "<none>", "5m", "<unknown>", "<none>", "<none>", *["<unknown>"] * 3],
+        ["new", "Unknown", "<none>", "5m", "<unknown>", "<none>", "<none>", *["<unknown>"] * 3],
+    ]
+
+
+def test_jobs():
+    def job(name: str, spec: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+        template = {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": meta(name),
+            "spec": {"template": template, **spec},
+            "status": status,
+        }
+
+    def condition(kind: str, status: str = "True") -> dict[str, str]:
+        return {"type": kind, "status": status}
+
+    done = {
+        "startTime": "2026-11-27T12:56:00Z",
+        "completionTime": "2026-11-27T12:56:42Z",
+        "succeeded": 3,
+        "conditions": [condition("SuccessCriteriaMet"), condition("Complete")],
+    }
+    result = table(
+        [
+            job("done", {"completions": 3, "selector": {"matchLabels": {"j": "1"}}}, done),
+            job("wide", {"parallelism": 4}, {"startTime": "2026-11-27T12:59:38Z"}),
+            job("new", {}, {}),
+            job("failed", {}, {"conditions": [condition("Failed")]}),
+            job("paused", {}, {"conditions": [condition("Suspended")]}),
+            job("resumed", {}, {"conditions": [condition("Suspended", "False")]}),
+        ],
+        kind="Job",
+        group="batch",
+        now=NOW,
+    )
+    assert headers(result) == ["Name", "Status", "Completions", "Duration", "Age"]
+    assert headers(result, wide=True)[5:] == ["Containers", "Images", "Selector"]
+    assert cells(result, wide=True) == [
+        ["done", "Complete", "3/3", "42s", "5m", "c", "busybox", "j=1"],
+        ["wide", "Running", "0/1 of 4", "60s", "5m", "c", "busybox", "<none>"],
+        ["new", "Running", "0/1", "", "5m", "c", "busybox", "<none>"],
+        ["failed", "Failed", "0/1", "", "5m", "c", "busybox", "<none>"],
+        ["paused", "Suspended", "0/1", "", "5m", "c", "busybox", "<none>"],
+        ["resumed", "Running", "0/1", "", "5m", "c", "busybox", "<none>"],
+    ]
+
+
+def test_cronjobs():
+    template = {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "b"}]}}}}
+    tick = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": meta("tick"),
+        "spec": {"schedule": "*/5 * * * *", "suspend": False, "jobTemplate": template},
+        "status": {"active": [{"name": "tick-1"}], "lastScheduleTime": "2026-11-27T13:00:00Z"},
+    }
+    berlin = {
+        **tick,
+        "metadata": meta("berlin"),
+        "spec": {"schedule": "@daily", "timeZone": "Europe/Berlin", "jobTemplate": template},
+        "status": {},
+    }
+    result = table([tick, berlin], kind="CronJob", group="batch", now=NOW)
+    assert headers(result) == [
+        *("Name", "Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age")
+    ]
+    assert cells(result, wide=True) == [
+        ["tick", "*/5 * * * *", "<none>", "False", 1, "38s", "5m", "c", "b", "<none>"],
+        ["berlin", "@daily", "Europe/Berlin", "<unset>", 0, "<none>", "5m", "c", "b", "<none>"],
+    ]
+
+
+def test_ingresses():
+    def ingress(name: str, spec: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": meta(name),
+            "spec": spec,
+            "status": status,
+        }
+
+    rules = [{"host": f"h{n}.example.com"} for n in range(5)]
+    balanced = {"loadBalancer": {"ingress": [{"ip": "192.0.2.1"}, {"hostname": "lb.example"}]}}
+    result = table(
+        [
+            ingress("site", {"ingressClassName": "nginx", "rules": rules[:2], "tls": [{}]}, {}),
+            ingress("many", {"rules": rules}, balanced),
+            ingress("any", {"rules": [{}]}, {}),
+        ],
+        kind="Ingress",
+        group="networking.k8s.io",
+        now=NOW,
+    )
+    assert headers(result) == ["Name", "Class", "Hosts", "Address", "Ports", "Age"]
+    assert cells(result) == [
+        ["site", "nginx", "h0.example.com,h1.example.com", "", "80, 443", "5m"],
+        [
+            *("many", "<none>", "h0.example.com,h1.example.com,h2.example.com + 2 more..."),
+            *("192.0.2.1,lb.example", "80", "5m"),
+        ],
+        ["any", "<none>", "*", "", "80", "5m"],
+    ]
+
+
+def test_pod_disruption_budgets():
+    def budget(name: str, spec: dict[str, Any], allowed: int) -> dict[str, Any]:
+        return {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta(name),
+            "spec": spec,
+            "status": {"disruptionsAllowed": allowed},
+        }
+
+    result = table(
+        [budget("half", {"minAvailable": "50%"}, 1), budget("one", {"maxUnavailable": 1}, 0)],
+        kind="PodDisruptionBudget",
+        group="policy",
+        now=NOW,
+    )
+    assert headers(result) == [
+        *("Name", "Min Available", "Max Unavailable", "Allowed Disruptions", "Age")
+    ]
+    assert cells(result) == [["half", "50%", "N/A", 1, "5m"], ["one", "N/A", "1", 0, "5m"]]

@@ -465,6 +465,21 @@ def differences(got: Any, want: Any, path: str = "") -> list[str]:
     return [] if got == want else [f"{path}: {got!r} != recorded {want!r}"]
 
 
+# What a client reads off the headers. Protobuf is read as JSON: the issue lets the fake
+# answer JSON where the server answers protobuf (and it is what the fake answers).
+READ_HEADERS = ("content-type", "warning")
+
+
+def headers_of(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    found = [(k.lower(), v) for k, v in lines if k.lower() in READ_HEADERS]
+    return sorted((k, "application/json" if PROTOBUF in v else v) for k, v in found)
+
+
+def recorded_headers(name: str) -> list[tuple[str, str]]:
+    lines = (RECORDED / f"{name}.headers").read_text().splitlines()[1:]
+    return headers_of([(k.strip(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines)])
+
+
 SEEN: set[str] = set()
 
 
@@ -487,6 +502,7 @@ def compare(item: Recorded, answer: FakeResponse) -> None:
     )
     expected_bytes = (folder / f"{item.name}.body").read_bytes()
     assert answer.status == item.status, (item.name, answer.body[:600])
+    assert headers_of(answer.header_lines()) == recorded_headers(item.name)
     if expected_bytes.startswith(b"k8s\x00"):
         # The issue lets the fake answer JSON where the server answers protobuf: the answer
         # is then read against the JSON the lab took of the same object, when it took one.

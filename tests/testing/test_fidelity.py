@@ -7,7 +7,8 @@ test keeps the two equal). Each answer is compared on what a client reads: the s
 Status's reason, message and causes, and the body's keys and values all the way down (a Table's
 only their types), leaving aside what a server makes up afresh (uids, timestamps,
 resourceVersions, addresses, ports, generated names) and reading managedFields by manager,
-operation and fields.
+operation and fields; Content-Type and Warning headers too. A recorded protobuf answer is
+decoded and read against the fake's JSON one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 
 from rawkube.testing import FakeClock, FakeCluster
 from rawkube.testing._http import FakeRequest, FakeResponse
+from rawkube.testing._protobuf import decode_protobuf
 from tests.conftest import FIXTURES, RECORDED
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "kubernetes" / "recorded"
@@ -436,6 +438,10 @@ def as_kubernetes(value: Any) -> Any:
 
 # Where the fake is known to differ, each with why; a test checks each is still seen.
 KNOWN = {
+    r"^kubectl_create_namespace_response\.pb: \.metadata\.managedFields\[0\]\[2\]\.f:spec: "
+    r"not recorded$": "kubectl's protobuf always carries the Namespace's empty spec, which the "
+    "server does not own (a Go struct that is not a pointer is there before the create); the "
+    "fake cannot tell such a struct from a pointer one, which the server owns (see below)",
     r"^create_pvc_minimal_201: \.metadata\.finalizers: missing$": "by design: the fake runs no "
     "pvc-protection controller to take kubernetes.io/pvc-protection off again, so it adds none "
     "and a deleted claim goes at once (as on a cluster with no pod using it)",
@@ -506,14 +512,12 @@ def compare(item: Recorded, answer: FakeResponse) -> None:
     assert headers_of(answer.header_lines()) == recorded_headers(item.name)
     if expected_bytes.startswith(b"k8s\x00"):
         # The issue lets the fake answer JSON where the server answers protobuf: the answer
-        # is then read against the JSON the lab took of the same object, when it took one.
-        twin = FIXTURES / "protobuf" / f"{item.name.removesuffix('.pb')}.json.body"
-        if answer.body.startswith(b"k8s\x00"):
-            return
+        # is then read against the recorded protobuf, decoded by the fake's own reader of
+        # kubectl's protobuf bodies.
         assert answer.headers.get("Content-Type") == "application/json"
-        if not twin.exists():
-            return
-        expected_bytes = twin.read_bytes()
+        got = json.loads(answer.body)
+        decoded = decode_protobuf(expected_bytes, got["apiVersion"], got["kind"])
+        expected_bytes = json.dumps(decoded).encode()
     if not expected_bytes:
         assert answer.body == b"", item.name
         return

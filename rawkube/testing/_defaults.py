@@ -493,6 +493,7 @@ def _template_generation(obj: Obj, live: Obj) -> None:
 
 # Kinds with a spec whose registries keep no metadata.generation.
 _NO_GENERATION = {
+    ("", "Namespace"),  # a spec, even kubectl's empty one, gives it none (recorded)
     ("", "Service"),
     ("", "PersistentVolumeClaim"),
     ("", "PersistentVolume"),

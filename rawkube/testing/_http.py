@@ -440,7 +440,9 @@ class Router:
     ) -> FakeResponse:
         accept = request.headers.get("accept", "")
         if "as=Table" in accept:
-            return self._table(request, resource, [obj], {})
+            # One object's Table carries its resourceVersion, as a list's carries the list's.
+            version = obj["metadata"].get("resourceVersion")
+            return self._table(request, resource, [obj], {"resourceVersion": version})
         if "as=PartialObjectMetadata" in accept:
             return _json(status, _partial(obj))
         return _json(status, obj)

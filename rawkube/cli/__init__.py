@@ -67,9 +67,23 @@ def _fake_apiserver(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwinds the demo through its cleanup, as Ctrl-C does."""
+
+
 def _demo(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from rawkube.cli import demo
 
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the cleanup finish
+        raise _Terminated
+
+    # Only the main thread may set a handler (main() may run elsewhere, in a test's thread).
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     real = not args.fake and (args.kubeconfig or args.context)
     try:
         if real:
@@ -80,9 +94,15 @@ def _demo(args: argparse.Namespace) -> int:
 
             with FakeCluster().client() as client:
                 demo.run(client, fake=True)
-    except (RawkubeError, TimeoutError) as exc:
+    except (RawkubeError, TimeoutError, demo.NoControllerError) as exc:
         print(f"rawkube demo: {exc}", file=sys.stderr)
         return 1
+    except _Terminated:
+        print("rawkube demo: terminated; its namespace is deleted", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -16,6 +16,7 @@ from rawkube.cli._common import (
     progress,
     report,
     targets,
+    type_name,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
                 if shown:  # another type, other columns: a blank line, then its own header
                     print()
                     layout = _layout()
-                failed, version, rows = _print_table(client, target, where, args, layout)
+                prefix = f"{type_name(target.info)}/" if len(found) > 1 else ""
+                failed, version, rows = _print_table(client, target, where, args, layout, prefix)
                 shown += rows
             else:
                 failed, version = _collect(client, target, where, args, objects)
@@ -155,6 +157,7 @@ def _print_table(
     namespace: str | None,
     args: argparse.Namespace,
     layout: TableLayout,
+    prefix: str,
 ) -> tuple[int, str, int]:
     """Print the rows (the header once): the status, the resourceVersion to watch from and
     how many rows were printed."""
@@ -169,7 +172,9 @@ def _print_table(
         if table.get("kind") != "Table":
             raise CliError(f"the server sent no Table for {target.info.plural}")
         version = (table.get("metadata") or {}).get("resourceVersion") or version
-        header, rows = table_rows(table, wide=wide, show_namespace=args.all_namespaces)
+        header, rows = table_rows(
+            table, wide=wide, show_namespace=args.all_namespaces, name_prefix=prefix
+        )
         if not rows:
             continue
         for line in layout.lines(rows if header_done else [header, *rows]):

@@ -43,13 +43,14 @@ def _namespace_of(row: Mapping[str, Any]) -> str:
 
 
 def table_rows(
-    table: Any, *, wide: bool = False, show_namespace: bool = False
+    table: Any, *, wide: bool = False, show_namespace: bool = False, name_prefix: str = ""
 ) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of ``table`` as text cells, with the columns kubectl shows.
 
     The columns of priority 0 (all of them with ``wide``), headers upper-cased; with
     ``show_namespace``, a NAMESPACE column first, read from each row's object metadata (the
-    server includes it unless asked not to).
+    server includes it unless asked not to). ``name_prefix`` starts the cells of the name
+    column (kubectl's ``deployment.apps/`` when several types are printed).
     """
     data = _as_dict(table)
     columns = [c for c in data.get("columnDefinitions") or () if isinstance(c, Mapping)]
@@ -59,6 +60,11 @@ def table_rows(
     for row in data.get("rows") or ():
         cells = row.get("cells") or []
         text = [_cell(cells[i]) if i < len(cells) else "" for i in shown]
+        if name_prefix:
+            text = [
+                name_prefix + cell if columns[i].get("format") == "name" else cell
+                for i, cell in zip(shown, text, strict=True)
+            ]
         rows.append([_namespace_of(row), *text] if show_namespace else text)
     if show_namespace:
         header = ["NAMESPACE", *header]

@@ -16,6 +16,11 @@ _MORE_BOOLEANS = re.compile(r"^(?:y|Y|n|N)$")
 
 
 _STR = "tag:yaml.org,2002:str"
+# What only a double-quoted scalar carries through unchanged: characters YAML cannot print, and
+# line breaks other than \n (a reader folds or normalises them anywhere else).
+_NEEDS_ESCAPES = re.compile(
+    "[^\x09\x0a\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029\ufeff]"
+)
 
 
 @functools.cache
@@ -33,7 +38,10 @@ def _dumper() -> type[Any]:
         # the emitter falls back to quotes when a literal block cannot hold the text exactly.
         resolve: Any = dumper.resolve  # PyYAML's resolver is untyped
         plain = resolve(yaml.ScalarNode, value, (True, False))
-        style = "|" if "\n" in value else None if plain == _STR else '"'
+        if plain != _STR or _NEEDS_ESCAPES.search(value):
+            style: str | None = '"'
+        else:
+            style = "|" if "\n" in value else None
         return dumper.represent_scalar(_STR, value, style=style)
 
     def number(dumper: Dumper, value: float) -> Any:

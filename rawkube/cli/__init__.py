@@ -166,7 +166,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     (status 2). A closed stdout (``rawkube get pods | head -1``) ends the command quietly, and
     Ctrl-C ends it with status 130, without a traceback.
     """
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    after: list[str] = []
+    if "--" in words:  # what follows is a command to run in a pod, never our options
+        at = words.index("--")
+        words, after = words[:at], words[at + 1 :]
+    parser = build_parser()
+    args = parser.parse_args(words)
+    if after and args.command != "exec":
+        parser.error(f"unexpected arguments after --: {' '.join(after)}")
+    args.after_dashes = after
     try:
         status: int = args.run(args)
         sys.stdout.flush()

@@ -18,7 +18,9 @@ def add_parsers(commands: Any, parent: argparse.ArgumentParser) -> None:
         help="run a command in a pod: rawkube exec POD -- CMD [ARG...]",
     )
     run_in.add_argument("pod", metavar="POD", help="the pod (or pod/NAME)")
-    run_in.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD", help="the command")
+    # The command after ``--`` is split off before parsing (see main), so that options before
+    # it (``-c app``) are ours and options after it (``ls -l``) are the command's.
+    run_in.add_argument("program", nargs="*", metavar="-- CMD", help="the command")
     run_in.add_argument("-c", "--container", help="the container (default: the pod's first)")
     run_in.add_argument("-i", "--stdin", action="store_true", help="send our stdin to the command")
     run_in.add_argument("-t", "--tty", action="store_true", help="give the command a terminal")
@@ -47,9 +49,7 @@ def add_parsers(commands: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run_exec(args: argparse.Namespace) -> int:
-    command = list(args.command)
-    if command[:1] == ["--"]:
-        command = command[1:]
+    command = [*args.program, *args.after_dashes]
     if not command:
         raise CliError("you must give a command to run: rawkube exec POD -- CMD [ARG...]")
     data = sys.stdin.buffer.read() if args.stdin else None

@@ -64,7 +64,16 @@ def test_a_closed_pipe_ends_quietly(served):
 
 def test_ctrl_c_ends_a_watch_with_130_and_no_traceback(served):
     process = subprocess.Popen(
-        [sys.executable, "-m", "rawkube", "--kubeconfig", str(served.kubeconfig), "get", "pods", "-w"],
+        [
+            sys.executable,
+            "-m",
+            "rawkube",
+            "--kubeconfig",
+            str(served.kubeconfig),
+            "get",
+            "pods",
+            "-w",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -85,7 +85,16 @@ def test_port_forward_forwards_until_interrupted(served):
     served.cluster.on_port(8080)  # echoes
     env_kubeconfig = str(served.kubeconfig)
     process = subprocess.Popen(
-        [sys.executable, "-m", "rawkube", "--kubeconfig", env_kubeconfig, "port-forward", "web-0", ":8080"],
+        [
+            sys.executable,
+            "-m",
+            "rawkube",
+            "--kubeconfig",
+            env_kubeconfig,
+            "port-forward",
+            "web-0",
+            ":8080",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -17,6 +17,7 @@ import rawkube
 from rawkube.client._retry_watch import within_deadline
 from rawkube.core._wait import (
     Condition,
+    Creation,
     Deletion,
     JsonPath,
     Predicate,
@@ -314,6 +315,35 @@ def test_deletion_counts_an_object_made_anew_under_the_name(fake_cluster, fake_c
     assert state.seen(pods.get("p"))
 
 
+def test_waiting_for_creation(fake_cluster, fake_client, when_watching):
+    pods = fake_client.core_v1.pods()
+    with pytest.raises(rawkube.WaitTimeoutError, match="to be created; last seen: not found"):
+        pods.wait("p", for_="create", timeout=0)
+    fake_cluster.clear_actions()
+    when_watching(fake_cluster, lambda: pods.create(pod()))
+    made = pods.wait("p", for_="create", timeout=PATIENCE)
+    assert made.metadata.uid == fake_cluster.objects("Pod")[0]["metadata"]["uid"]
+    assert [a.verb for a in fake_cluster.actions()][:3] == ["get", "list", "watch"]
+    fake_cluster.clear_actions()
+    assert pods.wait("p", for_="create").metadata.name == "p"  # already there
+    assert [a.verb for a in fake_cluster.actions()] == ["get"]
+
+
+@pytest.mark.anyio
+async def test_async_waiting_for_creation(fake_cluster, async_fake_client):
+    pods = async_fake_client.core_v1.pods()
+    made: list[Any] = []
+
+    async def wait() -> None:
+        made.append(await pods.wait("p", for_="create", timeout=PATIENCE))
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(wait)
+        await async_until(lambda: watched(fake_cluster))
+        await pods.create(pod())
+    assert made[0].metadata.name == "p"
+
+
 # --- predicates, jsonpath, the dynamic API ------------------------------------------------------
 
 
@@ -428,6 +458,7 @@ def test_a_watch_cut_past_the_servers_window_reads_again_and_ends(when_watching)
         ("CONDITION=Ready=unknown", Condition("Ready", "Unknown")),
         ("example.com/Synced", Condition("example.com/Synced", "True")),
         (" delete ", Deletion()),
+        ("create", Creation()),
         ("Deletion", Deletion()),
         (
             "jsonpath={.status.phase}=Running",
@@ -475,11 +506,13 @@ def test_for_is_read_as_kubectl_reads_it(for_, expected):
     ("for_", "says"),
     [
         ("", "expected a condition"),
-        ("condition=", "expected a condition"),
+        ("condition=", "condition= needs what to wait for"),
+        ("condition", "condition= needs what to wait for"),
+        ("jsonpath", "jsonpath= needs what to wait for"),
         ("Ready=Flase", "True, False or Unknown, not 'Flase'"),
         ("Ready=True=x", "True, False or Unknown"),
         ("Ready now", "expected a condition"),
-        ("jsonpath=", "empty"),
+        ("jsonpath= ", "jsonpath= needs"),
         ("jsonpath={}", "empty"),
         ("jsonpath={.status..phase}", "empty name"),
         ("jsonpath={.items[*].x}", r"\[\*\]"),

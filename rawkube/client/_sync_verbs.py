@@ -677,6 +677,7 @@ class _Verbs(Generic[T, L]):
           ``metadata.generation``) does not count;
         * ``"delete"`` (or ``"deletion"``): the object is gone (already gone counts), once any
           finalizers have let it go;
+        * ``"create"``: the object exists (already there counts);
         * ``"jsonpath={.status.phase}=Running"``: the field holds that value, compared as
           JSON writes it (``=3``, ``=true``); without ``=value``, the field is there. Dotted
           names, ``['a.b/c']`` and ``[n]`` indexes only;
@@ -690,8 +691,8 @@ class _Verbs(Generic[T, L]):
         :class:`~rawkube.WaitTimeoutError`, whose message names the object, ``for_`` and the
         last state seen (and whose ``last`` is the last object seen); ``0`` looks once,
         ``None`` waits for ever. A ``for_`` that cannot be read raises ``ValueError`` before
-        anything is sent; an object that does not exist (or is deleted while waited on for
-        anything but deletion) raises :class:`~rawkube.NotFoundError`.
+        anything is sent; an object that does not exist (or is deleted while waited on), but
+        for ``"delete"`` and ``"create"``, raises :class:`~rawkube.NotFoundError`.
         """
         state = WaitState(parse_for(for_), self._object_words(name), wait_timeout(timeout))
         deadline = Deadline(state.timeout) if state.timeout else None
@@ -709,19 +710,17 @@ class _Verbs(Generic[T, L]):
         while True:
             if deadline is not None and deadline.left() <= 0:
                 raise state.timed_out()
-            try:
-                obj = self._get_within(name, deadline)
-            except NotFoundError:
+            obj, version = self._look(name, state, deadline)
+            if obj is None:
                 if state.gone():
                     return None
-                raise
-            if state.seen(obj):
+            elif state.seen(obj):
                 return state.result
             if state.timeout == 0:
                 raise state.timed_out()
             watcher: RetryWatcher[T] = RetryWatcher(
                 self,
-                resource_version=resource_version(obj),
+                resource_version=version,
                 field_selector=f"metadata.name={name}",
                 deadline=deadline,
             )
@@ -741,14 +740,38 @@ class _Verbs(Generic[T, L]):
             except GoneError:
                 continue  # the server forgot that version: read the object again
 
-    def _get_within(self, name: str, deadline: Deadline | None) -> T:
-        """The object, read within what is left of ``deadline``."""
-        call = self._core.get(name, None)
+    def _look(self, name: str, state: WaitState, deadline: Deadline | None) -> tuple[T | None, str]:
+        """The object (None: not found, as a deletion or creation may find it) and the
+        resourceVersion to watch it from; other waits raise NotFoundError.
+        """
+        try:
+            obj: T = self._core.read(self._send_within(self._core.get(name, None), deadline))
+        except NotFoundError:
+            if not state.creating:
+                if state.deleting:
+                    return None, ""
+                raise
+            # Not there yet: a list of that one name says from which version to watch for it.
+            call = self._core.list(
+                label_selector=None,
+                field_selector=f"metadata.name={name}",
+                limit=None,
+                continue_=None,
+                resource_version=None,
+                resource_version_match=None,
+                timeout_seconds=None,
+            )
+            page = page_of(self._core.read_list(self._send_within(call, deadline)))
+            return (page.items[0] if page.items else None), page.resource_version or ""
+        return obj, resource_version(obj)
+
+    def _send_within(self, call: Call, deadline: Deadline | None) -> Result:
+        """Send a read, within what is left of ``deadline``."""
         if deadline is None:
-            return self._core.read(self._send(call))
+            return self._send(call)
         request = self._client.get().timeout(max(deadline.left(), 0.001))
         self._core.apply_to(request, call)
-        return self._core.read(request.do())
+        return request.do()
 
     def _object_words(self, name: str) -> str:
         info = self._core.info

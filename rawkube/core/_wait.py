@@ -8,6 +8,7 @@
   object's ``status.observedGeneration``) is older than ``metadata.generation`` describes an
   older spec and is not met, as kubectl judges it too;
 * ``"delete"`` (or ``"deletion"``): the object is gone;
+* ``"create"``: the object exists (kubectl's ``--for=create``);
 * ``"jsonpath={.status.phase}=Running"``: the field holds that value (its JSON text: ``3``,
   ``true``), or, without ``=value``, the field is there. Only dotted names (``\\.`` for a dot
   inside one, or ``['a.b/c']``) and ``[n]`` indexes: no filters, wildcards or expressions;
@@ -29,6 +30,7 @@ from rawkube.core._exceptions import WaitTimeoutError
 
 __all__ = [
     "Condition",
+    "Creation",
     "Deletion",
     "JsonPath",
     "Predicate",
@@ -70,6 +72,14 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Creation:
+    """The object exists."""
+
+    def __str__(self) -> str:
+        return "creation"
+
+
+@dataclass(frozen=True)
 class Deletion:
     """The object is gone: not found, deleted, or replaced by another of the same name."""
 
@@ -106,7 +116,7 @@ class Predicate:
         return f"predicate {getattr(self.check, '__name__', type(self.check).__name__)}"
 
 
-WaitFor = Condition | Deletion | JsonPath | Predicate
+WaitFor = Condition | Creation | Deletion | JsonPath | Predicate
 """What a wait waits for, as :func:`parse_for` reads it."""
 
 
@@ -126,7 +136,11 @@ def parse_for(for_: object) -> WaitFor:
     text = for_.strip()
     if text.lower() in ("delete", "deletion"):
         return Deletion()
+    if text.lower() == "create":
+        return Creation()
     kind, equals, rest = text.partition("=")
+    if kind.lower() in ("condition", "jsonpath") and not rest.strip():
+        raise ValueError(f"for_={for_!r}: {kind.lower()}= needs what to wait for after it")
     if equals and kind.lower() == "jsonpath":
         return _parse_jsonpath(for_, rest.strip())
     if equals and kind.lower() == "condition":
@@ -261,6 +275,16 @@ class WaitState:
         self.result: Any = None
         self._uid: str | None = None
 
+    @property
+    def deleting(self) -> bool:
+        """Whether the wait is for the object to be gone."""
+        return isinstance(self.target, Deletion)
+
+    @property
+    def creating(self) -> bool:
+        """Whether the wait is for the object to exist."""
+        return isinstance(self.target, Creation)
+
     def seen(self, obj: Any) -> bool:
         """The object as read or watched now; whether the wait is over.
 
@@ -278,6 +302,8 @@ class WaitState:
         self.last = obj
         if isinstance(target, Predicate):
             done = bool(target.check(obj))
+        elif isinstance(target, Creation):
+            done = True
         else:
             done = target.met(as_data(obj))
         if done:
@@ -287,8 +313,8 @@ class WaitState:
     def gone(self) -> bool:
         """The object is not there (not found, or a DELETED event); whether the wait is over.
 
-        Only a deletion is; any other wait reads the object again, which then raises
-        :class:`~rawkube.NotFoundError` (or finds one made anew).
+        Only a deletion is. A wait for creation goes on; any other reads the object again,
+        which then raises :class:`~rawkube.NotFoundError` (or finds one made anew).
         """
         if isinstance(self.target, Deletion):
             self.result = None
@@ -306,10 +332,12 @@ class WaitState:
 
     def describe(self) -> str:
         """The last state seen, in words: conditions, phase, whether it still exists."""
+        target = self.target
+        if isinstance(target, Creation):
+            return "not found"
         if self.last is None:
             return "nothing yet (no answer in time)"
         data = as_data(self.last)
-        target = self.target
         if isinstance(target, Deletion):
             return _existing(data)
         if isinstance(target, JsonPath):
@@ -336,6 +364,8 @@ def as_data(obj: Any) -> Mapping[str, Any]:
 def _goal(target: WaitFor) -> str:
     if isinstance(target, Deletion):
         return "be deleted"
+    if isinstance(target, Creation):
+        return "be created"
     if isinstance(target, Predicate):
         return f"satisfy the {target}"
     return f"have {target}"

@@ -108,7 +108,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
-    from rawkube.cli import _apply, _delete, _get, _logs, _pod, _resources
+    from rawkube.cli import _apply, _delete, _get, _logs, _pod, _resources, _wait
 
     parser = argparse.ArgumentParser(prog="rawkube", description=__doc__)
     add_global_options(parser, top=True)
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     _logs.add_parser(commands, after)
     _resources.add_parser(commands, after)
     _pod.add_parsers(commands, after)
+    _wait.add_parser(commands, after)
     version = commands.add_parser("version", help="print rawkube's and the server's version")
     version.set_defaults(run=_version)
     demo = commands.add_parser(

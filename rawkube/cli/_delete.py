@@ -117,25 +117,5 @@ def _delete(api: DynamicApi, info: ResourceInfo, name: str, args: argparse.Names
     print(f'{type_name(info)} "{name}" deleted', flush=True)
     if args.wait:
         with progress(f'waiting for {type_name(info)} "{name}" to go'):
-            _wait_gone(api, name)
+            api.wait(name, for_="delete", timeout=None)
     return 0
-
-
-def _wait_gone(api: DynamicApi, name: str) -> None:
-    """Until the object is gone: a watch on it from its current version (no polling)."""
-    from rawkube import NotFoundError
-
-    selector = f"metadata.name={name}"
-    while True:
-        listed = api.list(field_selector=selector)
-        if not listed.get("items"):
-            return
-        version = (listed.get("metadata") or {}).get("resourceVersion")
-        with api.watch(field_selector=selector, resource_version=version) as events:
-            for event in events:
-                if event.type == "DELETED":
-                    return
-        try:
-            api.get(name)
-        except NotFoundError:
-            return

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rawkube.cli._common import (
     CliError,
     Target,
+    kind_name,
     make_client,
     namespace_of,
     progress,
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 shown += rows
             else:
                 failed, version = _collect(client, target, where, args, objects)
-                shown += len(objects)
+                shown = len(objects)
             status = status or failed
         if not table:
             _print_objects(objects, args.output, single=_single(found))
@@ -223,7 +224,7 @@ def _typed(obj: dict[str, Any], info: ResourceInfo) -> dict[str, Any]:
 def _print_objects(objects: list[dict[str, Any]], output: str, *, single: bool) -> None:
     if output == "name":
         for obj in objects:
-            print(_name_of(obj))
+            print(kind_name(obj))
         return
     document: dict[str, Any] = (
         objects[0]
@@ -248,12 +249,6 @@ def _print_document(document: dict[str, Any], output: str) -> None:
 
         sys.stdout.write(to_yaml(document))
     sys.stdout.flush()
-
-
-def _name_of(obj: dict[str, Any]) -> str:
-    from rawkube.cli._common import kind_name
-
-    return kind_name(obj)
 
 
 def _watch(
@@ -293,7 +288,7 @@ def _watch(
                         for line in layout.lines(rows):
                             print(line, flush=True)
                     elif args.output == "name":
-                        print(_name_of(_typed(obj, info)), flush=True)
+                        print(kind_name(_typed(obj, info)), flush=True)
                     else:
                         _print_document(_typed(obj, info), args.output)
         except GoneError:

@@ -52,19 +52,30 @@ def run_exec(args: argparse.Namespace) -> int:
     command = [*args.program, *args.after_dashes]
     if not command:
         raise CliError("you must give a command to run: rawkube exec POD -- CMD [ARG...]")
+    from rawkube.core._channel import STDOUT
+
     data = sys.stdin.buffer.read() if args.stdin else None
     with make_client(args) as client:
         pods = client.core_v1.pods(namespace_of(args, client))
-        done = pods.exec(
-            pod_name(args.pod), command, container=args.container, stdin=data, tty=args.tty
+        process = pods.stream_exec(
+            pod_name(args.pod),
+            command,
+            container=args.container,
+            stdin=data is not None,
+            tty=args.tty,
         )
-    sys.stdout.buffer.write(done.stdout)
-    sys.stdout.flush()
-    sys.stderr.buffer.write(done.stderr)
-    if done.exit_code:
-        print(f"command terminated with exit code {done.exit_code}", file=sys.stderr)
-    sys.stderr.flush()
-    return done.exit_code
+        with process:
+            if data is not None:  # stdin is read to its end first, as exec() sends it
+                process.write_stdin(data)
+                process.close_stdin()
+            for chunk in process:  # printed as the command writes it
+                out = sys.stdout if chunk.channel == STDOUT else sys.stderr
+                out.buffer.write(chunk.data)
+                out.flush()
+            code = process.exit_code or 0
+    if code:
+        print(f"command terminated with exit code {code}", file=sys.stderr, flush=True)
+    return code
 
 
 def run_forward(args: argparse.Namespace) -> int:

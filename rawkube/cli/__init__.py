@@ -1,4 +1,4 @@
-"""The ``rawkube`` command: kubectl's everyday verbs on the library, a demo, a fake API server."""
+"""The rawkube command: kubectl's everyday verbs on the library, a demo, a fake API server."""
 
 from __future__ import annotations
 

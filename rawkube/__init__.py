@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from rawkube.client._sync_port_forward import PortForwardStream
     from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.core._channel import Output
+    from rawkube.core._label_selector import selector_matches
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
     from rawkube.models._yaml import load_all_yaml
@@ -108,6 +109,7 @@ _LAZY = {
     "StatusDetails": "rawkube.models.meta_v1",
     "load_all_yaml": "rawkube.models._yaml",
     "selector": "rawkube.core._selector",
+    "selector_matches": "rawkube.core._label_selector",
 }
 
 
@@ -224,6 +226,7 @@ __all__ = [
     "load_config",
     "retry_on_conflict",
     "selector",
+    "selector_matches",
     "set_collector_pause",
 ]
 

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from rawkube._public import publish
+from rawkube._public import public_dir, publish
 from rawkube._version import __version__
 from rawkube.client._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
 from rawkube.client._async_client import AsyncClient, AsyncRequest, AsyncRESTClient
@@ -131,8 +131,8 @@ def __getattr__(name: str) -> Any:
             stacklevel=2,
         )
         return getattr(import_module("rawkube.core._request"), name)
-    if name == "runtime":  # loaded with rawkube before its watchers were lazy: still an attribute
-        return import_module("rawkube.runtime")
+    if name in _SUBPACKAGES:  # attributes without an import, as rawkube.runtime always was
+        return import_module(f"rawkube.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
@@ -142,8 +142,13 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+# The public subpackages, served as attributes on first use (runtime was loaded with rawkube
+# before its watchers were lazy).
+_SUBPACKAGES = ("config", "errors", "models", "runtime", "testing")
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, "runtime"})
+    return public_dir(globals(), __all__, _SUBPACKAGES)
 
 
 __all__ = [

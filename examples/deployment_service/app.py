@@ -4,8 +4,9 @@ Run it on the cluster of your kubeconfig::
 
     uvicorn --factory examples.deployment_service.app:main
 
-FastAPI runs these plain ``def`` endpoints on a thread pool, which one ``rawkube.Client``
-serves safely. ``async_app.py`` is the same service on ``rawkube.AsyncClient``.
+FastAPI runs these plain ``def`` endpoints on a thread pool; its threads share one
+``rawkube.Client``, as informers' threads do. ``async_app.py`` is the same service on
+``rawkube.AsyncClient``.
 """
 
 from fastapi import FastAPI, Request, Response
@@ -65,21 +66,21 @@ def containers_of(deployment: Deployment) -> list[Container]:
     """The pod template's containers ([] if the Deployment has no template)."""
     spec = deployment.spec
     pod = spec.template.spec if spec is not None and spec.template is not None else None
-    return pod.containers or [] if pod is not None else []
+    return (pod.containers or []) if pod is not None else []
 
 
 def summary(deployment: Deployment) -> DeploymentOut:
     """The service's view of a Deployment read from the API server."""
     meta = deployment.metadata
-    assert meta is not None  # the server always sends metadata
+    assert meta is not None  # the models' metadata is Optional; the server always sends it
     containers = containers_of(deployment)
     spec, status = deployment.spec, deployment.status
     return DeploymentOut(
         name=meta.name or "",
         namespace=meta.namespace or "",
         image=containers[0].image if containers else None,
-        replicas=spec.replicas or 0 if spec is not None else 0,
-        ready_replicas=status.ready_replicas or 0 if status is not None else 0,
+        replicas=(spec.replicas or 0) if spec is not None else 0,
+        ready_replicas=(status.ready_replicas or 0) if status is not None else 0,
         resource_version=meta.resource_version or "",
     )
 

@@ -41,7 +41,11 @@ class ServiceDetector:
         self._found: dict[str, set[str]] = {}  # "namespace/pod" -> names of its Services
 
     def services_for(self, namespace: str, pod: str) -> set[str]:
-        """The names of the Services that select the pod (none for a pod it does not know)."""
+        """The names of the Services that select the pod (none for a pod it does not know).
+
+        The answer is as of the last change the worker handled: it follows a change in the
+        cluster shortly after the watch brings it.
+        """
         with self._lock:
             return set(self._found.get(f"{namespace}/{pod}", ()))
 

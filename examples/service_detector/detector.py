@@ -18,10 +18,13 @@ from rawkube.models.core_v1 import Service
 from rawkube.runtime import Controller, SharedInformer, meta_namespace_key
 
 
-# TODO(lead): rawkube.selector_matches
-def _selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
-    """Whether a Service's selector picks a pod with these labels (an empty one picks none)."""
-    return bool(selector) and all(labels.get(key) == value for key, value in selector.items())
+def _selects(selector: Mapping[str, str] | None, labels: Mapping[str, str]) -> bool:
+    """Whether a Service's selector picks a pod with these labels.
+
+    A Service without a selector (or an empty one) picks no pod: its endpoints are managed by
+    hand. ``selector_matches`` alone would read an empty map as "everything".
+    """
+    return bool(selector) and rawkube.selector_matches(selector, labels)
 
 
 class ServiceDetector:
@@ -97,7 +100,7 @@ class ServiceDetector:
         names = {
             service.metadata.name or ""
             for service in self._services.lister.list(namespace=namespace)
-            if service.metadata and service.spec and _selects(service.spec.selector or {}, labels)
+            if service.metadata and service.spec and _selects(service.spec.selector, labels)
         }
         with self._lock:
             self._found[key] = names

@@ -666,7 +666,9 @@ class _Verbs(Generic[T, L]):
         self, name: str, *, for_: str | Callable[[T], bool], timeout: float | None = 60.0
     ) -> T | None:
         """Wait until the object named ``name`` meets ``for_``, as ``kubectl wait`` does, and
-        return it as it then is (None for a deletion).
+        return it as it then is (None for a deletion: type checkers see None for a literal
+        ``"delete"``, the object for any other string, so a variable holding ``"delete"``
+        is typed as the object but gives None).
 
         ``for_`` is one of:
 

@@ -55,6 +55,7 @@ from rawkube.core._exceptions import (
     RawkubeError,
     RequestTimeoutError,
     TransportError,
+    WaitTimeoutError,
 )
 from rawkube.core._request import Result
 from rawkube.core._resource import (
@@ -219,6 +220,7 @@ __all__ = [
     "UnauthorizedError",
     "UnsafeArchiveError",
     "UnsupportedMediaTypeError",
+    "WaitTimeoutError",
     "Watch",
     "WatchEvent",
     "WebSocketClosedError",

@@ -78,6 +78,10 @@ def answer(request: httpx.Request) -> httpx.Response:
             json={"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
                   "message": 'pods "missing" not found'},
         )  # fmt: skip
+    if re.fullmatch(r"/api/v1/namespaces/default/pods/[^/]+", request.url.path):
+        name = request.url.path.rsplit("/", 1)[-1]  # a typed get (or wait) decodes a Pod
+        return httpx.Response(200, json={"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": name, "resourceVersion": "1"}, "status": {"phase": "Running"}})  # fmt: skip
     body = {
         "kind": "Thing",
         "metadata": {"name": request.url.path.rsplit("/", 1)[-1], "resourceVersion": "1"},
@@ -149,6 +153,8 @@ def test_the_readme_examples_run(cluster, capsys):
     assert "v1.36.2" in out
     assert '404 NotFound pods "missing" not found' in out
     assert "reconcile default/web-0 exists" in out  # the Controller example
+    assert "web-0 is Running" in out
+    assert "to have condition Ready=True; last seen: phase Running, no conditions" in out
     sent = [call.request for call in cluster.calls]
     assert all(r.headers["authorization"] == "Bearer readme-token" for r in sent)
     assert any(r.method == "PUT" and r.url.path.endswith("/configmaps/counter") for r in sent)

@@ -13,7 +13,13 @@ from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from rawkube.client._retry_watch import KnownObjects, Listed, ResumeState, log_resume
+from rawkube.client._retry_watch import (
+    KnownObjects,
+    Listed,
+    ResumeState,
+    log_resume,
+    within_deadline,
+)
 from rawkube.core._api_errors import ApiError, GoneError
 from rawkube.core._exceptions import DecodeError, TransportError
 from rawkube.core._pager import page_of
@@ -22,7 +28,7 @@ from rawkube.core._watch_decoder import WatchEvent
 if TYPE_CHECKING:
     from rawkube.client._async_verbs import _AsyncVerbs
     from rawkube.client._watch_stream import AsyncWatch
-    from rawkube.core._clock import Clock
+    from rawkube.core._clock import Clock, Deadline
 
 __all__ = ["AsyncListThenWatch", "AsyncRetryWatcher"]
 
@@ -37,7 +43,9 @@ class AsyncRetryWatcher(Generic[T]):
     :meth:`~rawkube.Api.watch`'s. Iterate it (``async for``) for events (no bookmarks);
     ``async with`` or :meth:`aclose` stops it (and, on threads,
     ``interrupt()`` stops it from another thread). ``metadata_only=True`` watches with
-    :meth:`~rawkube.Api.watch_metadata`. Raises, while iterating, :class:`~rawkube.GoneError`
+    :meth:`~rawkube.Api.watch_metadata`. With a ``deadline``, each watch is opened to end by
+    then (:func:`~rawkube.client._retry_watch.within_deadline`), no backoff outlasts it, and
+    the iteration ends once it has passed. Raises, while iterating, :class:`~rawkube.GoneError`
     (list again), :class:`~rawkube.UnauthorizedError`, :class:`~rawkube.ForbiddenError`,
     another 4xx :class:`~rawkube.ApiError`, or :class:`~rawkube.DecodeError` naming an event
     it cannot decode.
@@ -49,12 +57,15 @@ class AsyncRetryWatcher(Generic[T]):
         *,
         resource_version: str,
         metadata_only: bool = False,
+        deadline: Deadline | None = None,
         **options: Any,
     ) -> None:
         self._state = ResumeState(resource_version)
+        self._deadline = deadline
         watch = api.watch_metadata if metadata_only else api.watch
         self._open: Callable[[str], AsyncWatch[Any]] = lambda version: watch(
-            resource_version=version, **options
+            resource_version=version,
+            **(options if deadline is None else within_deadline(deadline.left(), options)),
         )
         self._clock: Clock = api.config.clock
         self._events: AsyncIterator[WatchEvent[T]] | None = None
@@ -78,6 +89,8 @@ class AsyncRetryWatcher(Generic[T]):
 
     async def _run(self) -> AsyncIterator[WatchEvent[T]]:
         while not self._closed:
+            if self._deadline is not None and self._deadline.left() <= 0:
+                return
             error: Exception | None = None
             self._watch = self._open(self._state.resource_version)
             if self._closed:  # stopped before this watch existed to be stopped
@@ -92,6 +105,8 @@ class AsyncRetryWatcher(Generic[T]):
             if self._closed:
                 return
             delay = self._state.delay_after(error)
+            if self._deadline is not None:
+                delay = max(min(delay, self._deadline.left()), 0.0)
             log_resume(self._state.resource_version, delay, error)
             if True:  # ASYNC
                 await self._clock.asleep(delay)

@@ -30,10 +30,12 @@ blocking twins, generated from them into ``_sync_retry_watch.py``) only open wat
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rawkube.client._watch_stream import DEFAULT_IDLE_TIMEOUT, DEFAULT_WATCH_TIMEOUT
 from rawkube.core._api_errors import (
     ApiError,
     ForbiddenError,
@@ -44,11 +46,21 @@ from rawkube.core._api_errors import (
 from rawkube.core._exceptions import DecodeError, TransportError
 from rawkube.core._watch_decoder import WatchEvent
 
-__all__ = ["MIN_RETRY_DELAY", "KnownObjects", "Listed", "ResumeState", "log_resume"]
+__all__ = [
+    "MIN_RETRY_DELAY",
+    "KnownObjects",
+    "Listed",
+    "ResumeState",
+    "log_resume",
+    "within_deadline",
+]
 
 logger = logging.getLogger("rawkube.watch")
 
 MIN_RETRY_DELAY = 1.0
+
+MIN_IDLE_TIMEOUT = 0.01
+"""The shortest read limit a watch is opened with under a deadline about to pass."""
 
 
 class ResumeState:
@@ -96,6 +108,22 @@ class ResumeState:
         if isinstance(error, TransportError):
             return MIN_RETRY_DELAY
         raise error
+
+
+def within_deadline(left: float, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The watch ``options`` cut to the ``left`` seconds of a deadline.
+
+    The server ends the watch by then (``timeout_seconds``, whole seconds, at least one) and a
+    silent connection is given up by then (``idle_timeout``), so a watch opened under a
+    deadline does not outlive it by much, even if nothing is sent.
+    """
+    timeout = options.get("timeout_seconds", DEFAULT_WATCH_TIMEOUT)
+    idle = options.get("idle_timeout", DEFAULT_IDLE_TIMEOUT)
+    return {
+        **options,
+        "timeout_seconds": max(1, min(timeout, math.floor(left))),
+        "idle_timeout": max(min(idle, left), MIN_IDLE_TIMEOUT),
+    }
 
 
 def log_resume(version: str, delay: float, error: Exception | None) -> None:

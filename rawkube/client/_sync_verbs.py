@@ -22,7 +22,7 @@ from rawkube.client._websocket import (
     exec_params,
     parse_ports,
 )
-from rawkube.core._api_errors import GoneError
+from rawkube.core._api_errors import GoneError, NotFoundError
 from rawkube.core._calls import (
     METADATA_ACCEPT,
     TABLE_ACCEPT,
@@ -32,10 +32,18 @@ from rawkube.core._calls import (
     ResourceCore,
 )
 from rawkube.core._clock import Deadline
+from rawkube.core._exceptions import TransportError
 from rawkube.core._framing import TextLines
 from rawkube.core._pager import check_page_size, collect, page_of, pages
 from rawkube.core._request import Result, _positive_seconds
 from rawkube.core._resource import GroupVersionResource
+from rawkube.core._wait import (
+    WaitState,
+    object_words,
+    parse_for,
+    resource_version,
+    wait_timeout,
+)
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
@@ -643,6 +651,138 @@ class _Verbs(Generic[T, L]):
         """The GET that a WebSocket session on the object's ``subresource`` starts with."""
         call = Call("GET", self._core.subresource(name, subresource), subresource, params=params)
         return self._core.apply_to(self._client.get(), call).build()
+
+    @overload
+    def wait(
+        self, name: str, *, for_: Literal["delete", "deletion"], timeout: float | None = ...
+    ) -> None: ...
+
+    @overload
+    def wait(
+        self, name: str, *, for_: str | Callable[[T], bool], timeout: float | None = ...
+    ) -> T: ...
+
+    def wait(
+        self, name: str, *, for_: str | Callable[[T], bool], timeout: float | None = 60.0
+    ) -> T | None:
+        """Wait until the object named ``name`` meets ``for_``, as ``kubectl wait`` does, and
+        return it as it then is (None for a deletion: type checkers see None for a literal
+        ``"delete"``, the object for any other string, so a variable holding ``"delete"``
+        is typed as the object but gives None).
+
+        ``for_`` is one of:
+
+        * a condition of ``status.conditions``: ``"Ready"``, ``"Available"``,
+          ``"condition=Ready"``, ``"Ready=False"``, ``"condition=Available=true"`` (status
+          True unless given; type and status compared without regard to case). A condition
+          the controller wrote for an older spec (``observedGeneration`` below
+          ``metadata.generation``) does not count;
+        * ``"delete"`` (or ``"deletion"``): the object is gone (already gone counts), once any
+          finalizers have let it go;
+        * ``"create"``: the object exists (already there counts);
+        * ``"jsonpath={.status.phase}=Running"``: the field holds that value, compared as
+          JSON writes it (``=3``, ``=true``); without ``=value``, the field is there. Dotted
+          names, ``['a.b/c']`` and ``[n]`` indexes only;
+        * a callable given the object (the typed model; the dynamic API's dict), true when
+          done. An exception it raises ends the wait and propagates.
+
+        The object is read once; if it already meets ``for_``, that is the answer. Otherwise
+        its changes are watched from that resourceVersion (a watch of this one name, resumed
+        when cut, read anew if the server has forgotten that version): no polling.
+        ``timeout`` (seconds, real time even on a fake clock) covers the whole wait: past it,
+        :class:`~rawkube.WaitTimeoutError`, whose message names the object, ``for_`` and the
+        last state seen (and whose ``last`` is the last object seen); ``0`` looks once,
+        ``None`` waits for ever. A ``for_`` that cannot be read raises ``ValueError`` before
+        anything is sent; an object that does not exist (or is deleted while waited on), but
+        for ``"delete"`` and ``"create"``, raises :class:`~rawkube.NotFoundError`.
+        """
+        state: WaitState[T] = WaitState(
+            parse_for(for_), self._object_words(name), wait_timeout(timeout)
+        )
+        deadline = Deadline(state.timeout) if state.timeout else None
+        try:
+            return self._wait(name, state, deadline)
+        except TransportError as exc:  # the last read or watch ran into the deadline
+            if deadline is not None and deadline.left() <= 0:
+                raise state.timed_out() from exc
+            raise
+
+    def _wait(self, name: str, state: WaitState[T], deadline: Deadline | None) -> T | None:
+        """Read, then watch, until ``state`` says the wait is over; see :meth:`wait`."""
+        from rawkube.client._sync_retry_watch import RetryWatcher
+
+        while True:
+            if deadline is not None and deadline.left() <= 0:
+                raise state.timed_out()
+            obj, version = self._look(name, state, deadline)
+            if obj is None:
+                if state.gone():
+                    return None
+            elif state.seen(obj):
+                return state.result
+            if state.timeout == 0:
+                raise state.timed_out()
+            watcher: RetryWatcher[T] = RetryWatcher(
+                self,
+                resource_version=version,
+                field_selector=f"metadata.name={name}",
+                deadline=deadline,
+            )
+            try:
+                with watcher:
+                    for event in watcher:
+                        if event.type == "DELETED":
+                            if state.gone():
+                                return None
+                            break  # read it again: NotFoundError, or one made anew
+                        if state.seen(event.object):
+                            return state.result
+                        if deadline is not None and deadline.left() <= 0:
+                            raise state.timed_out()
+                    else:  # a watcher under a deadline ends only once it has passed
+                        raise state.timed_out()
+            except GoneError:
+                continue  # the server forgot that version: read the object again
+
+    def _look(
+        self, name: str, state: WaitState[T], deadline: Deadline | None
+    ) -> tuple[T | None, str]:
+        """The object (None: not found, as a deletion or creation may find it) and the
+        resourceVersion to watch it from; other waits raise NotFoundError.
+        """
+        try:
+            obj: T = self._core.read(self._send_within(self._core.get(name, None), deadline))
+        except NotFoundError:
+            if not state.creating:
+                if state.deleting:
+                    return None, ""
+                raise
+            # Not there yet: a list of that one name says from which version to watch for it.
+            call = self._core.list(
+                label_selector=None,
+                field_selector=f"metadata.name={name}",
+                limit=None,
+                continue_=None,
+                resource_version=None,
+                resource_version_match=None,
+                timeout_seconds=None,
+            )
+            page = page_of(self._core.read_list(self._send_within(call, deadline)))
+            return (page.items[0] if page.items else None), page.resource_version or ""
+        return obj, resource_version(obj)
+
+    def _send_within(self, call: Call, deadline: Deadline | None) -> Result:
+        """Send a read, within what is left of ``deadline``."""
+        if deadline is None:
+            return self._send(call)
+        request = self._client.get().timeout(max(deadline.left(), 0.001))
+        self._core.apply_to(request, call)
+        return request.do()
+
+    def _object_words(self, name: str) -> str:
+        info = self._core.info
+        namespace = None if self._core.all_namespaces else self._core.namespace
+        return object_words(info.plural, info.group, self._core.named("wait", name), namespace)
 
     @overload
     def watch(

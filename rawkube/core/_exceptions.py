@@ -24,6 +24,7 @@
     │   └── RequestTimeoutError      a connect, read, write or pool timeout
     ├── ConfigError                  a kubeconfig, in-cluster setting or credential plugin is bad
     ├── DecodeError                  a body could not be decoded into what was asked for
+    ├── WaitTimeoutError             ``wait()`` ran out of time (also a TimeoutError)
     ├── ResourceNotFoundError        discovery knows no such resource (also a LookupError)
     └── AmbiguousResourceError       a name matches several resources of one group (LookupError)
 
@@ -35,6 +36,8 @@ or ``RuntimeError``, never one of these. httpx's own exceptions never escape unw
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class RawkubeError(Exception):
@@ -59,3 +62,18 @@ class ConfigError(RawkubeError):
 
 class DecodeError(RawkubeError):
     """A body or stream could not be decoded into what was asked for."""
+
+
+class WaitTimeoutError(RawkubeError, TimeoutError):
+    """``wait()`` ran out of time before the object met what it waited for.
+
+    The message names the object, what was waited for and the last state seen (its conditions'
+    ``type=status``, its phase, "still exists", "not found yet"), never the object's content.
+    ``last`` is the last object seen: the typed model, or the dict of the dynamic API (None
+    when no answer came in time). Also a ``TimeoutError``, so ``except TimeoutError`` catches
+    it.
+    """
+
+    def __init__(self, message: str, last: Any = None) -> None:
+        super().__init__(message)
+        self.last = last

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from rawkube._public import publish
+from rawkube._public import public_dir, publish
 from rawkube._version import __version__
 from rawkube.client._api import Api, AsyncApi, AsyncDynamicApi, DynamicApi
 from rawkube.client._async_client import AsyncClient, AsyncRequest, AsyncRESTClient
@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from rawkube.client._sync_port_forward import PortForwardStream
     from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.core._channel import Output
+    from rawkube.core._label_selector import selector_matches
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
     from rawkube.models._yaml import load_all_yaml
@@ -109,6 +110,7 @@ _LAZY = {
     "StatusDetails": "rawkube.models.meta_v1",
     "load_all_yaml": "rawkube.models._yaml",
     "selector": "rawkube.core._selector",
+    "selector_matches": "rawkube.core._label_selector",
 }
 
 
@@ -130,8 +132,8 @@ def __getattr__(name: str) -> Any:
             stacklevel=2,
         )
         return getattr(import_module("rawkube.core._request"), name)
-    if name == "runtime":  # loaded with rawkube before its watchers were lazy: still an attribute
-        return import_module("rawkube.runtime")
+    if name in _SUBPACKAGES:  # attributes without an import, as rawkube.runtime always was
+        return import_module(f"rawkube.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'rawkube' has no attribute {name!r}")
@@ -141,8 +143,13 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+# The public subpackages, served as attributes on first use (runtime was loaded with rawkube
+# before its watchers were lazy).
+_SUBPACKAGES = ("config", "errors", "models", "runtime", "testing")
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, "runtime"})
+    return public_dir(globals(), __all__, _SUBPACKAGES)
 
 
 __all__ = [
@@ -226,6 +233,7 @@ __all__ = [
     "load_config",
     "retry_on_conflict",
     "selector",
+    "selector_matches",
     "set_collector_pause",
 ]
 

@@ -39,3 +39,13 @@ def publish(package: str, namespace: Mapping[str, Any], names: Iterable[str]) ->
         ):
             continue
         obj.__module__ = package
+
+
+def public_dir(
+    namespace: Mapping[str, Any], names: Iterable[str], submodules: Iterable[str] = ()
+) -> list[str]:
+    """What ``dir()`` shows of a public package: ``names`` (its ``__all__``), the public
+    ``submodules`` it serves as attributes, and its dunders; not what its code imports for its
+    own use (``Any``, ``TYPE_CHECKING``, ``importlib``, private modules)."""
+    dunders = {name for name in namespace if name.startswith("__") and name.endswith("__")}
+    return sorted({*names, *submodules, *dunders})

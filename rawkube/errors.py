@@ -6,7 +6,7 @@ Each takes any exception and answers False for anything that is not the matching
 
 from __future__ import annotations
 
-from rawkube._public import publish
+from rawkube._public import public_dir, publish
 from rawkube.core._api_errors import (
     AlreadyExistsError,
     ApiError,
@@ -133,3 +133,7 @@ def suggests_client_delay(exc: BaseException) -> int | None:
 
 
 publish(__name__, globals(), __all__)
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals(), __all__)

@@ -445,6 +445,48 @@ def test_a_watch_cut_past_the_servers_window_reads_again_and_ends(when_watching)
         assert tuple(a.verb for a in cluster.actions()[:2]) == ("watch", "get")
 
 
+def test_a_silent_server_does_not_hold_the_wait_past_its_timeout(tmp_path, when_watching):
+    cluster = FakeCluster()  # real time, over a socket: only the client's read limit notices
+    cluster.create(deployment(**UNAVAILABLE))
+    with cluster.serve() as server:
+        client = rawkube.Client.from_kubeconfig(server.write_kubeconfig(tmp_path / "kc"))
+
+        def go_silent() -> None:
+            time.sleep(0.3)  # a moment after the watch is asked for: it is open when stalled
+            cluster.stall_watches()
+
+        when_watching(cluster, go_silent)
+        started = time.monotonic()
+        with client, pytest.raises(rawkube.WaitTimeoutError, match="Available=False"):
+            client.apps_v1.deployments().wait("web", for_="Available", timeout=1.5)
+        assert 1.5 <= time.monotonic() - started < 4.0
+
+
+@pytest.mark.anyio
+async def test_async_a_silent_server_does_not_hold_the_wait_past_its_timeout(tmp_path):
+    cluster = FakeCluster()
+    cluster.create(deployment(**UNAVAILABLE))
+    with cluster.serve() as server:
+        kubeconfig = server.write_kubeconfig(tmp_path / "kc")
+        async with rawkube.AsyncClient.from_kubeconfig(kubeconfig) as client:
+            errors: list[BaseException] = []
+
+            async def wait() -> None:
+                try:
+                    await client.apps_v1.deployments().wait("web", for_="Available", timeout=1.5)
+                except rawkube.WaitTimeoutError as exc:
+                    errors.append(exc)
+
+            started = time.monotonic()
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(wait)
+                await async_until(lambda: watched(cluster))
+                await anyio.sleep(0.3)  # the watch is open when it goes silent
+                cluster.stall_watches()
+            assert 1.5 <= time.monotonic() - started < 4.0
+            assert len(errors) == 1
+
+
 # --- parsing and judging, without I/O -----------------------------------------------------------
 
 

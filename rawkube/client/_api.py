@@ -8,6 +8,7 @@ every decision; a test keeps their signatures the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rawkube.client._async_verbs import _AsyncVerbs
@@ -17,10 +18,11 @@ from rawkube.core._calls import (
     AllNamespaces,
     Call,
     ObjectList,
+    PatchType,
     ResourceCore,
 )
 from rawkube.core._request import Result
-from rawkube.core._resource import GroupVersionResource
+from rawkube.core._resource import GroupVersionResource, ResourceInfo
 
 if TYPE_CHECKING:
     from rawkube.client._async_client import AsyncClient
@@ -72,11 +74,85 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
     across namespaces (it answers 405). A resource discovery does not know (or cannot be read
     for) is sent as addressed, and the server's answer speaks. With ``.namespace()``, an
     object naming another namespace is sent as it is: the server refuses it (400 BadRequest).
+
+    Every answer is the server's dict: ``delete`` and ``delete_collection`` give the object
+    (still finalising), the list deleted or the ``Status``; ``evict`` and ``bind`` the
+    ``Status``; the scale verbs the ``Scale``, all as dicts. ``list_table``,
+    ``list_metadata`` and ``watch_metadata`` ask for a meta.k8s.io representation by name and
+    keep its model (``Table``, ``PartialObjectMetadata``).
     """
 
     def __init__(self, client: Client, gvr: GroupVersionResource, namespace: str | None = None):
         super().__init__(client, ResourceCore.dynamic(gvr, namespace))
         self._gvr = gvr
+
+    # The shared verbs type these answers as the typed API's models; the dynamic client's
+    # ResourceCore reads each as the server's dict, which these signatures say.
+    def delete(
+        self,
+        name: str,
+        *,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Delete ``name``: the object (still finalising) or the server's Status, as a dict."""
+        return _dict(
+            super().delete(
+                name,
+                propagation_policy=propagation_policy,
+                grace_period_seconds=grace_period_seconds,
+                preconditions=preconditions,
+                dry_run=dry_run,
+            )
+        )
+
+    def delete_collection(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Delete every object selected: the list deleted or the server's Status, as a dict."""
+        return _dict(
+            super().delete_collection(
+                label_selector=label_selector,
+                field_selector=field_selector,
+                propagation_policy=propagation_policy,
+                grace_period_seconds=grace_period_seconds,
+                dry_run=dry_run,
+            )
+        )
+
+    def get_scale(self, name: str) -> dict[str, Any]:  # type: ignore[override]  # see above
+        """The ``scale`` subresource of ``name``, as the server's dict."""
+        return _dict(super().get_scale(name))
+
+    def update_scale(  # type: ignore[override]  # a dict answer, see above
+        self, name: str, scale: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Replace the ``scale`` subresource of ``name``; the server's answer as a dict."""
+        return _dict(super().update_scale(name, scale))
+
+    def patch_scale(  # type: ignore[override]  # a dict answer, see above
+        self, name: str, patch: Any, *, patch_type: PatchType = "merge"
+    ) -> dict[str, Any]:
+        """Patch the ``scale`` subresource of ``name``; the server's answer as a dict."""
+        return _dict(super().patch_scale(name, patch, patch_type=patch_type))
+
+    def evict(  # type: ignore[override]  # a dict answer, see above
+        self, name: str, *, delete_options: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Evict the pod ``name``; the server's Status as a dict (429 when a budget forbids)."""
+        return _dict(super().evict(name, delete_options=delete_options))
+
+    def bind(self, name: str, node: str) -> dict[str, Any]:  # type: ignore[override]  # see above
+        """Bind the pod ``name`` to ``node``; the server's Status as a dict."""
+        return _dict(super().bind(name, node))
 
     def namespace(self, namespace: str) -> DynamicApi:
         """The same resource in ``namespace``."""
@@ -99,13 +175,81 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
 
 
 class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
-    """The asyncio twin of :class:`DynamicApi`, which says how a write finds its namespace."""
+    """The asyncio twin of :class:`DynamicApi`, which says how a write finds its namespace
+    and what each verb answers (the server's dicts)."""
 
     def __init__(
         self, client: AsyncClient, gvr: GroupVersionResource, namespace: str | None = None
     ):
         super().__init__(client, ResourceCore.dynamic(gvr, namespace))
         self._gvr = gvr
+
+    # As DynamicApi's: the server's dicts, which the shared verbs type as models.
+    async def delete(
+        self,
+        name: str,
+        *,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """As :meth:`DynamicApi.delete`."""
+        return _dict(
+            await super().delete(
+                name,
+                propagation_policy=propagation_policy,
+                grace_period_seconds=grace_period_seconds,
+                preconditions=preconditions,
+                dry_run=dry_run,
+            )
+        )
+
+    async def delete_collection(
+        self,
+        *,
+        label_selector: str | Mapping[str, str] | None = None,
+        field_selector: str | Mapping[str, str] | None = None,
+        propagation_policy: str | None = None,
+        grace_period_seconds: int | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """As :meth:`DynamicApi.delete_collection`."""
+        return _dict(
+            await super().delete_collection(
+                label_selector=label_selector,
+                field_selector=field_selector,
+                propagation_policy=propagation_policy,
+                grace_period_seconds=grace_period_seconds,
+                dry_run=dry_run,
+            )
+        )
+
+    async def get_scale(self, name: str) -> dict[str, Any]:  # type: ignore[override]  # a dict
+        """As :meth:`DynamicApi.get_scale`."""
+        return _dict(await super().get_scale(name))
+
+    async def update_scale(  # type: ignore[override]  # a dict answer, as DynamicApi's
+        self, name: str, scale: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """As :meth:`DynamicApi.update_scale`."""
+        return _dict(await super().update_scale(name, scale))
+
+    async def patch_scale(  # type: ignore[override]  # a dict answer, as DynamicApi's
+        self, name: str, patch: Any, *, patch_type: PatchType = "merge"
+    ) -> dict[str, Any]:
+        """As :meth:`DynamicApi.patch_scale`."""
+        return _dict(await super().patch_scale(name, patch, patch_type=patch_type))
+
+    async def evict(  # type: ignore[override]  # a dict answer, as DynamicApi's
+        self, name: str, *, delete_options: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """As :meth:`DynamicApi.evict`."""
+        return _dict(await super().evict(name, delete_options=delete_options))
+
+    async def bind(self, name: str, node: str) -> dict[str, Any]:  # type: ignore[override]
+        """As :meth:`DynamicApi.bind` (a dict answer, which the shared verbs type as Status)."""
+        return _dict(await super().bind(name, node))
 
     def namespace(self, namespace: str) -> AsyncDynamicApi:
         """The same resource in ``namespace``."""
@@ -127,27 +271,99 @@ class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
         return await self.namespace(namespace)._send(call)
 
 
+def _dict(answer: object) -> dict[str, Any]:
+    """The dynamic ResourceCore's answer, a dict (its reads never build a model)."""
+    if not isinstance(answer, dict):
+        raise TypeError(f"expected the server's dict, not {type(answer).__name__}")
+    return answer
+
+
+_WANTED = (
+    "a resource name ('deploy', 'deployments.apps', 'deployment.v1.apps', a CRD's plural), "
+    "a GroupVersionResource or a ResourceInfo"
+)
+
+
+def _address(resource: object) -> GroupVersionResource | str:
+    """A GroupVersionResource as it is, a ResourceInfo's, or a name for discovery to resolve."""
+    if isinstance(resource, ResourceInfo):
+        return resource.gvr
+    if isinstance(resource, (GroupVersionResource, str)):
+        return resource
+    if isinstance(resource, type) and hasattr(resource, "__resource__"):
+        name = resource.__name__
+        raise TypeError(
+            f"{name} is a model class: client.api({name}) serves it typed; "
+            f"dynamic.resource() takes {_WANTED}"
+        )
+    raise TypeError(f"dynamic.resource() takes {_WANTED}, not {type(resource).__name__}")
+
+
 class Dynamic:
-    """The dynamic client of a :class:`~rawkube.Client`: any resource, plain dicts."""
+    """The dynamic client of a :class:`~rawkube.Client`: any resource, plain dicts.
+
+    ``client.dynamic.resource("deploy")`` resolves a name as kubectl does, through
+    ``client.discovery`` (cached): a short name (``po``, ``deploy``), a plural or singular
+    (``deployments``), ``<name>.<group>`` (``deployments.apps``, ``widgets.example.com``) or
+    ``<name>.<version>.<group>`` (``deployment.v1.apps``); a GroupVersionResource or a
+    ResourceInfo needs no discovery.
+    """
 
     __slots__ = ("_client",)
 
     def __init__(self, client: Client) -> None:
         self._client = client
 
-    def resource(self, gvr: GroupVersionResource) -> DynamicApi:
-        """Every verb of ``gvr``'s resource; ``.namespace("ns")`` narrows it to a namespace."""
-        return DynamicApi(self._client, gvr)
+    def resource(self, resource: GroupVersionResource | ResourceInfo | str) -> DynamicApi:
+        """Every verb of the resource; ``.namespace("ns")`` narrows it to a namespace.
+
+        Raises :class:`~rawkube.ResourceNotFoundError` for a name the server does not serve
+        (after one refresh of discovery; it suggests close names),
+        :class:`~rawkube.AmbiguousResourceError` for a name two resources of a group share,
+        and ``TypeError`` for anything but a name, a GroupVersionResource or a ResourceInfo.
+        """
+        address = _address(resource)
+        if isinstance(address, str):
+            address = self._client.discovery.resolve(address).gvr
+        return DynamicApi(self._client, address)
+
+    def resolve(self, name: str) -> DynamicApi:
+        """``resource(name)``, for the same code on both clients (the async one awaits it)."""
+        if not isinstance(name, str):
+            raise TypeError(f"resolve() takes a resource name, not {type(name).__name__}")
+        return self.resource(name)
 
 
 class AsyncDynamic:
-    """The dynamic client of an :class:`~rawkube.AsyncClient`."""
+    """The dynamic client of an :class:`~rawkube.AsyncClient`.
+
+    ``resource()`` takes a GroupVersionResource or a ResourceInfo, as it cannot wait for
+    discovery; a name resolves with ``await client.dynamic.resolve("deploy")``, which reads
+    names as :class:`Dynamic` does.
+    """
 
     __slots__ = ("_client",)
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
 
-    def resource(self, gvr: GroupVersionResource) -> AsyncDynamicApi:
-        """As :meth:`Dynamic.resource`."""
-        return AsyncDynamicApi(self._client, gvr)
+    def resource(self, resource: GroupVersionResource | ResourceInfo) -> AsyncDynamicApi:
+        """As :meth:`Dynamic.resource`, without names: ``TypeError`` says to await ``resolve``."""
+        address = _address(resource)
+        if isinstance(address, str):
+            raise TypeError(
+                f"AsyncDynamic.resource() cannot wait for discovery to resolve {address!r}: "
+                f"use `await client.dynamic.resolve({address!r})`, or pass a "
+                "GroupVersionResource"
+            )
+        return AsyncDynamicApi(self._client, address)
+
+    async def resolve(self, name: str) -> AsyncDynamicApi:
+        """The resource ``name`` names, resolved through ``client.discovery`` (cached).
+
+        Reads names and raises as :meth:`Dynamic.resource`.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"resolve() takes a resource name, not {type(name).__name__}")
+        info = await self._client.discovery.resolve(name)
+        return AsyncDynamicApi(self._client, info.gvr)

@@ -666,7 +666,9 @@ class _Verbs(Generic[T, L]):
         self, name: str, *, for_: str | Callable[[T], bool], timeout: float | None = 60.0
     ) -> T | None:
         """Wait until the object named ``name`` meets ``for_``, as ``kubectl wait`` does, and
-        return it as it then is (None for a deletion).
+        return it as it then is (None for a deletion: type checkers see None for a literal
+        ``"delete"``, the object for any other string, so a variable holding ``"delete"``
+        is typed as the object but gives None).
 
         ``for_`` is one of:
 
@@ -694,16 +696,18 @@ class _Verbs(Generic[T, L]):
         anything is sent; an object that does not exist (or is deleted while waited on), but
         for ``"delete"`` and ``"create"``, raises :class:`~rawkube.NotFoundError`.
         """
-        state = WaitState(parse_for(for_), self._object_words(name), wait_timeout(timeout))
+        state: WaitState[T] = WaitState(
+            parse_for(for_), self._object_words(name), wait_timeout(timeout)
+        )
         deadline = Deadline(state.timeout) if state.timeout else None
         try:
-            return self._wait(name, state, deadline)  # type: ignore[no-any-return]
+            return self._wait(name, state, deadline)
         except TransportError as exc:  # the last read or watch ran into the deadline
             if deadline is not None and deadline.left() <= 0:
                 raise state.timed_out() from exc
             raise
 
-    def _wait(self, name: str, state: WaitState, deadline: Deadline | None) -> Any:
+    def _wait(self, name: str, state: WaitState[T], deadline: Deadline | None) -> T | None:
         """Read, then watch, until ``state`` says the wait is over; see :meth:`wait`."""
         from rawkube.client._sync_retry_watch import RetryWatcher
 
@@ -740,7 +744,9 @@ class _Verbs(Generic[T, L]):
             except GoneError:
                 continue  # the server forgot that version: read the object again
 
-    def _look(self, name: str, state: WaitState, deadline: Deadline | None) -> tuple[T | None, str]:
+    def _look(
+        self, name: str, state: WaitState[T], deadline: Deadline | None
+    ) -> tuple[T | None, str]:
         """The object (None: not found, as a deletion or creation may find it) and the
         resourceVersion to watch it from; other waits raise NotFoundError.
         """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rawkube._public import publish
+from rawkube._public import public_dir, publish
 from rawkube.config._config import (
     ClientCertificate,
     Config,
@@ -29,8 +29,8 @@ _LAZY = {
     "ExecConfig": "exec",
     "TokenFileAuth": "auth",
 }
-# Submodules that `import rawkube.config` used to load, still reachable as attributes.
-_SUBMODULES = {"auth", "build", "exec", "kubeconfig"}
+# The public submodules, reachable as attributes (some `import rawkube.config` used to load).
+_SUBMODULES = ("auth", "build", "exec", "incluster", "kubeconfig", "load", "tls")
 
 
 def __getattr__(name: str) -> Any:
@@ -48,7 +48,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, *_SUBMODULES})
+    return public_dir(globals(), __all__, _SUBMODULES)
 
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import ssl
 from collections.abc import Iterator, Mapping
@@ -193,6 +194,10 @@ class Credentials(httpx.Auth):
 class Config:
     """One resolved connection to an API server, built by ``load_config()`` or by hand.
 
+    By hand, :meth:`from_server` takes a token, a client certificate and a CA as they come
+    (``Config.from_server("https://10.0.0.1:6443", token=..., ca_pem=...)``); the fields below
+    take the same as ``auth=BearerTokenAuth(token)`` and ``tls=TLSSettings(...)``.
+
     ``server`` is the base URL (it may carry a path prefix, as behind a proxy); ``namespace`` the
     default namespace; ``auth`` the credential flow; ``context`` and ``source`` say where the
     settings came from. The repr shows no secret.
@@ -251,6 +256,59 @@ class Config:
             f"context={self.context!r}, auth={auth}, source={self.source!r})"
         )
 
+    @classmethod
+    def from_server(
+        cls,
+        server: str,
+        *,
+        token: str | None = None,
+        token_file: str | os.PathLike[str] | None = None,
+        client_cert_pem: bytes | str | None = None,
+        client_key_pem: bytes | str | None = None,
+        ca_pem: bytes | str | None = None,
+        verify: bool = True,
+        tls_server_name: str | None = None,
+        **options: Any,
+    ) -> Config:
+        """A Config for ``server`` with the credentials a kubeconfig user entry would hold.
+
+        ``token`` is sent as ``Authorization: Bearer <token>``; ``token_file`` is read on
+        first use and again as it rotates (a projected service-account token). The PEM data
+        (bytes or text, not paths: ``Path(p).read_bytes()`` reads a file) is the client
+        certificate and key the connection presents, and the CA that alone is trusted to have
+        signed the server's certificate (without it, the system's CAs); ``verify=False``
+        trusts any server (kubectl's ``--insecure-skip-tls-verify``); ``tls_server_name`` the
+        name the server's certificate must carry, when it differs from the URL's host.
+        ``options`` are the other fields (``namespace``, ``proxy``, ``read_timeout``, ...).
+        The repr shows no token or key, nor does any error.
+
+        Raises:
+            ConfigError: ``token`` and ``token_file`` (or either and ``auth``) are both given;
+                the TLS arguments and ``tls`` are both given; a certificate comes without its
+                key (or a key without its certificate); the PEM data is not PEM; ``verify=False``
+                comes with ``ca_pem`` (kubectl refuses the pair too); the token cannot be sent
+                as a header; anything ``Config`` itself raises.
+        """
+        from rawkube.config.auth import BearerTokenAuth, TokenFileAuth  # auth builds on this
+
+        source = options.get("source", "explicit settings")
+        if token is not None and token_file is not None:
+            raise ConfigError(f"{source}: give token or token_file, not both")
+        if (token is not None or token_file is not None) and options.get("auth") is not None:
+            raise ConfigError(f"{source}: give a token or auth, not both")
+        if token is not None:
+            options["auth"] = BearerTokenAuth(token)
+        elif token_file is not None:
+            options["auth"] = TokenFileAuth(token_file, clock=options.get("clock", SYSTEM_CLOCK))
+        tls_given = (client_cert_pem, client_key_pem, ca_pem, tls_server_name)
+        if any(value is not None for value in tls_given) or not verify:
+            if "tls" in options:
+                raise ConfigError(f"{source}: give the TLS arguments or tls, not both")
+            options["tls"] = _tls_settings(
+                source, client_cert_pem, client_key_pem, ca_pem, verify, tls_server_name
+            )
+        return cls(server=server, **options)
+
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (``config.replace(namespace="kube-system")``)."""
         return dataclasses.replace(self, **changes)
@@ -274,3 +332,49 @@ class Config:
         if self.impersonation is not None:
             out.extend(self.impersonation.headers())
         return out
+
+
+def _tls_settings(
+    source: str,
+    cert: bytes | str | None,
+    key: bytes | str | None,
+    ca: bytes | str | None,
+    verify: bool,
+    server_name: str | None,
+) -> TLSSettings:
+    """:meth:`Config.from_server`'s TLS arguments, checked, as one TLSSettings."""
+    if (cert is None) != (key is None):
+        given, missing = ("client_cert_pem", "client_key_pem")[:: 1 if key is None else -1]
+        raise ConfigError(f"{source}: {given} needs {missing} too")
+    if ca is not None and not verify:
+        raise ConfigError(
+            f"{source}: ca_pem and verify=False conflict: a CA is only used to verify"
+        )
+    client_cert = None
+    if cert is not None and key is not None:
+        client_cert = ClientCertificate(
+            _pem(source, "client_cert_pem", cert), _pem(source, "client_key_pem", key)
+        )
+    ca_pem = None if ca is None else _pem(source, "ca_pem", ca)
+    return TLSSettings(
+        verify=verify, ca_pem=ca_pem, client_cert=client_cert, server_name=server_name
+    )
+
+
+def _pem(source: str, name: str, data: bytes | str) -> bytes:
+    """PEM data as bytes; its text is never quoted (a key is a secret)."""
+    if isinstance(data, str):
+        try:
+            data = data.encode("ascii")
+        except UnicodeEncodeError:
+            raise ConfigError(f"{source}: {name} is not PEM data (it is not ASCII)") from None
+    if not isinstance(data, bytes):
+        raise ConfigError(f"{source}: {name} must be PEM bytes or text, not {type(data).__name__}")
+    from rawkube.config.tls import looks_like_pem  # tls builds on this module
+
+    if not looks_like_pem(data):
+        raise ConfigError(
+            f"{source}: {name} is not PEM data (no '-----BEGIN'); pass the file's contents, "
+            "not its path"
+        )
+    return data

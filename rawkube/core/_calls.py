@@ -415,12 +415,19 @@ class ResourceCore(Generic[T, L]):
 
     # --- answers -------------------------------------------------------------------------------
 
+    # The dynamic client (no model) answers every verb with the server's dict: the reads
+    # below build a model only for the typed API. (Its class types them as dicts.)
+
     def read_scale(self, result: Result) -> Scale:
+        if self.model is None:
+            return result.json()  # type: ignore[no-any-return]
         from rawkube.models.autoscaling_v1 import Scale
 
         return result.into(Scale)
 
     def read_status(self, result: Result) -> Status:
+        if self.model is None:
+            return result.json()  # type: ignore[no-any-return]
         from rawkube.models.meta_v1 import Status
 
         return result.into(Status)
@@ -445,7 +452,7 @@ class ResourceCore(Generic[T, L]):
         from rawkube.models.meta_v1 import Status
 
         data = result.json()
-        if isinstance(data, dict) and data.get("kind") == "Status":
+        if self.model is not None and isinstance(data, dict) and data.get("kind") == "Status":
             return result.into(Status)
         return self.read(result)
 
@@ -454,7 +461,7 @@ class ResourceCore(Generic[T, L]):
         from rawkube.models.meta_v1 import Status
 
         data = result.json()
-        if isinstance(data, dict) and data.get("kind") == "Status":
+        if self.model is not None and isinstance(data, dict) and data.get("kind") == "Status":
             return result.into(Status)
         return self.read_list(result)
 

@@ -13,6 +13,8 @@ __all__ = [
     "LabelParser",
     "Requirement",
     "check_field_term",
+    "check_label_key",
+    "check_label_value",
     "field_selector",
     "label_selector",
     "selector",
@@ -217,6 +219,11 @@ def _check_label_value(value: str) -> None:
         raise ValueError(f"invalid label value {value!r}: must be at most 63 characters")
     if value and not _LABEL_NAME.fullmatch(value):
         raise ValueError(f"invalid label value {value!r}: must be empty or {_NAME_CHARS}")
+
+
+# Shared with rawkube.core._label_selector, which checks a LabelSelector object's labels.
+check_label_key = _check_label_key
+check_label_value = _check_label_value
 
 
 # --- checking label selector strings --------------------------------------------------------

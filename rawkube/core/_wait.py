@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rawkube.core._exceptions import WaitTimeoutError
 
@@ -41,6 +41,8 @@ __all__ = [
     "resource_version",
     "wait_timeout",
 ]
+
+T = TypeVar("T")
 
 MAX_WAIT = 10**9
 """The longest timeout taken, in seconds (as for a request's)."""
@@ -259,7 +261,7 @@ def wait_timeout(timeout: object) -> float | None:
     return float(timeout)
 
 
-class WaitState:
+class WaitState(Generic[T]):
     """One wait's judge: the client hands it each state of the object as it reads or watches it.
 
     ``what`` names the object in messages (``deployments.apps/web in namespace default``).
@@ -271,8 +273,8 @@ class WaitState:
         self.target = target
         self.what = what
         self.timeout = timeout
-        self.last: Any = None
-        self.result: Any = None
+        self.last: T | None = None
+        self.result: T | None = None
         self._uid: str | None = None
 
     @property
@@ -285,7 +287,7 @@ class WaitState:
         """Whether the wait is for the object to exist."""
         return isinstance(self.target, Creation)
 
-    def seen(self, obj: Any) -> bool:
+    def seen(self, obj: T) -> bool:
         """The object as read or watched now; whether the wait is over.
 
         A predicate that raises raises here: the wait stops with its exception.

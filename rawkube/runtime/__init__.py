@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rawkube._public import publish
+from rawkube._public import public_dir, publish
 from rawkube.client._async_retry_watch import AsyncListThenWatch, AsyncRetryWatcher
 from rawkube.client._sync_retry_watch import ListThenWatch, RetryWatcher, list_then_watch
 
@@ -111,6 +111,10 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     publish(__name__, globals(), [name])
     return value
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals(), __all__)
 
 
 publish(__name__, globals(), __all__)

@@ -1,6 +1,6 @@
 """Testing helpers: :class:`FakeCluster`, an in-memory Kubernetes API server, and its parts."""
 
-from rawkube._public import publish
+from rawkube._public import public_dir, publish
 from rawkube.core._clock import FakeClock
 from rawkube.testing._cluster import FakeCluster
 from rawkube.testing._exec import ExecCall, ExecReply, HangUp, echo
@@ -21,3 +21,7 @@ __all__ = [
 for _name in ("Action", "ExecCall", "ExecReply", "FakeCluster", "FakeServer", "HangUp", "echo"):
     globals()[_name].__module__ = "rawkube.testing"
 publish(__name__, globals(), __all__)
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals(), __all__)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from rawkube.core._label_selector import from_label_selector
 from rawkube.testing import _defaults, _meta
 from rawkube.testing._catalog import ResourceType
 from rawkube.testing._errors import FakeApiError, go_quote, invalid_object
@@ -342,22 +343,12 @@ def config_key_causes(data: Any, field: str, found: list[Cause]) -> None:
 
 
 def _selector_matches(selector: Obj, labels: Mapping[Any, Any]) -> bool:
-    for key, value in _dict(selector.get("matchLabels")).items():
-        if labels.get(key) != value:
-            return False
-    for item in _list(selector.get("matchExpressions")):
-        expression = _dict(item)
-        label, operator = expression.get("key"), expression.get("operator")
-        values = _list(expression.get("values"))
-        if operator == "In" and labels.get(label) not in values:
-            return False
-        if operator == "NotIn" and label in labels and labels.get(label) in values:
-            return False
-        if operator == "Exists" and label not in labels:
-            return False
-        if operator == "DoesNotExist" and label in labels:
-            return False
-    return True
+    """Whether the template's labels are selected: rawkube.selector_matches's own matcher."""
+    try:
+        return from_label_selector(selector).matches(labels)
+    except (TypeError, ValueError):
+        # The server checks a selector it cannot build no further; selector_causes says why.
+        return True
 
 
 def _selector_empty(selector: Obj) -> bool:

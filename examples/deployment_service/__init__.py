@@ -1,0 +1,1 @@
+"""A REST service that creates, reads, updates, scales and deletes Deployments (FastAPI)."""

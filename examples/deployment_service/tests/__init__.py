@@ -1,0 +1,1 @@
+"""The Deployment service's tests, on rawkube's fake cluster."""

@@ -1,0 +1,1 @@
+"""The leader-elected controller's tests, on rawkube's fake cluster."""

@@ -1,0 +1,1 @@
+"""Which Services select each pod, kept current from informers and a workqueue."""

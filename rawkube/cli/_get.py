@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             status = status or failed
         if not table:
             _print_objects(objects, args.output, single=_single(found))
-        if not shown:
+        if not shown and table:  # JSON, YAML and names say it by an empty List, or nothing
             _no_resources(args, found, namespace)
         if args.watch:
             _watch(client, found[0], _where(args, found[0], namespace), args, version, layout)
@@ -242,13 +242,22 @@ def _print_objects(objects: list[dict[str, Any]], output: str, *, single: bool) 
 
 
 def _print_document(document: dict[str, Any], output: str) -> None:
+    """JSON (indented by 4) or YAML, keys sorted at every level as kubectl prints them."""
     if output == "json":
-        print(json.dumps(document, indent=4, ensure_ascii=False))
+        print(json.dumps(document, indent=4, ensure_ascii=False, sort_keys=True))
     else:
         from rawkube import to_yaml
 
-        sys.stdout.write(to_yaml(document))
+        sys.stdout.write(to_yaml(_sorted(document)))
     sys.stdout.flush()
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def _watch(

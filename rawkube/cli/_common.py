@@ -94,7 +94,7 @@ class Target:
 def targets(client: Client, words: Sequence[str]) -> list[Target]:
     """``TYPE [NAME...]``, ``TYPE1,TYPE2`` or ``TYPE/NAME...`` as kubectl reads them."""
     if not words:
-        raise CliError("you must specify the type of resource to get")
+        raise CliError("you must name a resource type (pods, deploy, ...) and the objects")
     if "/" in words[0]:
         found: list[Target] = []
         for word in words:

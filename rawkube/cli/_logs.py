@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from rawkube.cli._common import CliError, make_client, namespace_of
+from rawkube.cli._common import CliError, make_client, namespace_of, progress
 
 
 def add_parser(commands: Any, parent: argparse.ArgumentParser) -> None:
@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
             "since_seconds": args.since,
         }
         if not args.follow:
-            sys.stdout.write(pods.log(name, **options))
+            with progress(f"reading the log of pod {name}"):
+                text = pods.log(name, **options)
+            sys.stdout.write(text)
             sys.stdout.flush()
             return 0
         for line in pods.log(name, follow=True, **options):

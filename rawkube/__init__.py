@@ -237,4 +237,12 @@ __all__ = [
     "set_collector_pause",
 ]
 
+# The CLI's printers, public (issue 21): kubectl's Table layout and YAML that reads back.
+if TYPE_CHECKING:
+    from rawkube.core._table import format_table
+    from rawkube.models._yaml import to_yaml
+_LAZY.update(format_table="rawkube.core._table", to_yaml="rawkube.models._yaml")
+__all__ += ["format_table", "to_yaml"]
+__all__.sort()
+
 publish(__name__, globals(), __all__)

@@ -1,15 +1,17 @@
-"""The ``rawkube`` command: ``version``, ``demo`` and ``fake-apiserver``."""
+"""The rawkube command: kubectl's everyday verbs on the library, a demo, a fake API server."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from rawkube import _http
 from rawkube._version import __version__
+from rawkube.cli._common import REPORTED, add_global_options, report
 from rawkube.client._sync_client import Client
 from rawkube.config import load_config
 from rawkube.config._config import redact_url
@@ -65,9 +67,23 @@ def _fake_apiserver(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwinds the demo through its cleanup, as Ctrl-C does."""
+
+
 def _demo(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from rawkube.cli import demo
 
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the cleanup finish
+        raise _Terminated
+
+    # Only the main thread may set a handler (main() may run elsewhere, in a test's thread).
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, terminate) if main_thread else None
     real = not args.fake and (args.kubeconfig or args.context)
     try:
         if real:
@@ -78,20 +94,35 @@ def _demo(args: argparse.Namespace) -> int:
 
             with FakeCluster().client() as client:
                 demo.run(client, fake=True)
-    except (RawkubeError, TimeoutError) as exc:
+    except (RawkubeError, TimeoutError, demo.NoControllerError) as exc:
         print(f"rawkube demo: {exc}", file=sys.stderr)
         return 1
+    except _Terminated:
+        print("rawkube demo: terminated; its namespace is deleted", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
+    from rawkube.cli import _apply, _delete, _get, _logs, _pod, _resources, _wait
+
     parser = argparse.ArgumentParser(prog="rawkube", description=__doc__)
-    parser.add_argument(
-        "--kubeconfig", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config)"
-    )
-    parser.add_argument("--context", help="kubeconfig context to use")
-    commands = parser.add_subparsers(dest="command", required=True)
+    add_global_options(parser, top=True)
+    # The same options after the command, as kubectl users type them (``get pods -n web``).
+    after = argparse.ArgumentParser(add_help=False)
+    add_global_options(after, top=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _get.add_parser(commands, after)
+    _apply.add_parser(commands, after)
+    _delete.add_parser(commands, after)
+    _logs.add_parser(commands, after)
+    _resources.add_parser(commands, after)
+    _pod.add_parsers(commands, after)
+    _wait.add_parser(commands, after)
     version = commands.add_parser("version", help="print rawkube's and the server's version")
     version.set_defaults(run=_version)
     demo = commands.add_parser(
@@ -130,7 +161,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    status: int = args.run(args)
+    """Run the command; returns the exit status.
+
+    Failures are one ``error: ...`` line on stderr and status 1; usage errors are argparse's
+    (status 2). A closed stdout (``rawkube get pods | head -1``) ends the command quietly, and
+    Ctrl-C ends it with status 130, without a traceback.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    after: list[str] = []
+    if "--" in words:  # what follows is a command to run in a pod, never our options
+        at = words.index("--")
+        words, after = words[:at], words[at + 1 :]
+    parser = build_parser()
+    args = parser.parse_args(words)
+    if after and args.command != "exec":
+        parser.error(f"unexpected arguments after --: {' '.join(after)}")
+    args.after_dashes = after
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has gone: say nothing more, and keep Python's own flush at exit from
+        # failing again on the closed pipe (the Python documentation's advice).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except REPORTED as exc:
+        report(exc)
+        return 1
     return status

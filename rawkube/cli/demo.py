@@ -3,7 +3,8 @@
 It creates a namespace of its own, a Deployment with its pods and a Service, lists the pods as
 the server's Table, watches an update arrive, patches, and deletes the namespace, printing each
 step. On the embedded fake cluster no controller runs, so the demo makes the Deployment's pods
-itself, as the Deployment controller would; on a real cluster it waits for the controller's.
+itself, as the Deployment controller would; on a real cluster it waits for the controller's,
+and says so when the cluster has no controller making them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from rawkube import format_table
+from rawkube.cli._common import progress
 from rawkube.client._sync_client import Client
 from rawkube.models.apps_v1 import Deployment, DeploymentSpec
 from rawkube.models.core_v1 import (
@@ -25,10 +28,16 @@ from rawkube.models.core_v1 import (
     ServicePort,
     ServiceSpec,
 )
-from rawkube.models.meta_v1 import LabelSelector, ObjectMeta, OwnerReference, Table
+from rawkube.models.meta_v1 import LabelSelector, ObjectMeta, OwnerReference
 
 REPLICAS = 3
 POD_WAIT_SECONDS = 120
+CONTROLLER_GRACE_SECONDS = 15
+"""How long the pods may take to appear before the demo checks that a controller is at work."""
+
+
+class NoControllerError(RuntimeError):
+    """The cluster runs no Deployment controller: the pods would never come."""
 
 
 def run(client: Client, *, fake: bool, out: TextIO = sys.stdout) -> None:
@@ -79,7 +88,7 @@ def _tour(client: Client, namespace: str, fake: bool, say: Callable[[str], None]
 
     table = pods.list_table(label_selector="app=web")
     say("  pods, as the server's Table:")
-    for line in _table_lines(table):
+    for line in format_table(table).splitlines():
         say("    " + line)
 
     version = deployments.get("web").metadata.resource_version  # type: ignore[union-attr]
@@ -93,18 +102,6 @@ def _tour(client: Client, namespace: str, fake: bool, say: Callable[[str], None]
                 break
     scaled = deployments.patch_scale("web", {"spec": {"replicas": 1}})
     say(f"  scaled deployment web to {scaled.spec.replicas if scaled.spec else '?'} replica")
-
-
-def _table_lines(table: Table) -> list[str]:
-    """The Table as kubectl prints it: the columns of priority 0, upper-case, aligned."""
-    shown = [i for i, c in enumerate(table.column_definitions or ()) if not c.priority]
-    names = [(table.column_definitions or [])[i].name or "" for i in shown]
-    rows = [[names[j].upper() for j in range(len(shown))]]
-    rows += [[str((row.cells or [])[i]) for i in shown] for row in table.rows or ()]
-    widths = [max(len(r[j]) for r in rows) for j in range(len(shown))]
-    return [
-        "   ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    ]
 
 
 def _pod_spec() -> PodSpec:
@@ -125,12 +122,46 @@ def _make_pods(client: Client, namespace: str, deployment: Deployment) -> None:
 
 
 def _wait_for_pods(client: Client, namespace: str) -> None:
-    pods = client.core_v1.pods(namespace)
     seen: set[str] = set()
-    with pods.watch(label_selector="app=web", timeout_seconds=POD_WAIT_SECONDS) as events:
+    with progress(f"waiting for the Deployment's {REPLICAS} pods"):
+        if _watch_pods(client, namespace, seen, CONTROLLER_GRACE_SECONDS):
+            return
+        _check_controller(client, namespace)
+        if _watch_pods(client, namespace, seen, POD_WAIT_SECONDS - CONTROLLER_GRACE_SECONDS):
+            return
+    raise TimeoutError(f"the Deployment's pods did not appear within {POD_WAIT_SECONDS} s")
+
+
+def _watch_pods(client: Client, namespace: str, seen: set[str], seconds: int) -> bool:
+    """Add the pods that appear within ``seconds`` to ``seen``; True once there are enough."""
+    pods = client.core_v1.pods(namespace)
+    listed = pods.list(label_selector="app=web")
+    seen.update(p.metadata.name for p in listed.items or () if p.metadata and p.metadata.name)
+    if len(seen) >= REPLICAS:
+        return True
+    version = listed.metadata.resource_version if listed.metadata else None
+    with pods.watch(
+        label_selector="app=web", resource_version=version, timeout_seconds=max(1, seconds)
+    ) as events:
         for event in events:
             if event.type == "ADDED" and event.object.metadata and event.object.metadata.name:
                 seen.add(event.object.metadata.name)
             if len(seen) >= REPLICAS:
-                return
-    raise TimeoutError(f"the Deployment's pods did not appear within {POD_WAIT_SECONDS} s")
+                return True
+    return False
+
+
+def _check_controller(client: Client, namespace: str) -> None:
+    """Raise NoControllerError when nothing has acted on the Deployment: no status, no
+    ReplicaSet. A busy controller that is merely slow leaves its marks on both."""
+    deployment = client.apps_v1.deployments(namespace).get("web")
+    status = deployment.status
+    observed = status is not None and (status.observed_generation or status.conditions)
+    replica_sets = client.apps_v1.replica_sets(namespace).list(label_selector="app=web")
+    if observed or replica_sets.items:
+        return
+    raise NoControllerError(
+        f"no pods appeared within {CONTROLLER_GRACE_SECONDS} s and the Deployment shows no "
+        "progress and has no ReplicaSet: this cluster runs no Deployment controller "
+        "(kube-controller-manager), so the demo cannot go on"
+    )

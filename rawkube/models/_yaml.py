@@ -12,7 +12,7 @@ from rawkube.core._yaml import MAX_YAML_BYTES, read_documents, unchained
 if TYPE_CHECKING:
     from rawkube.models import K8sModel, TypedObject
 
-__all__ = ["MAX_YAML_BYTES", "load_all_yaml"]
+__all__ = ["MAX_YAML_BYTES", "load_all_yaml", "to_yaml"]
 
 
 def load_all_yaml(
@@ -52,6 +52,38 @@ def load_all_yaml(
             if document is not None:
                 objects.extend(_objects(document, where, model_for))
         return objects
+
+
+def to_yaml(obj: Any) -> str:
+    """``obj`` as YAML: a model (through its ``to_dict()``) or a dict, or a list of them, one
+    document each (``---`` before every one).
+
+    The YAML is what :func:`load_all_yaml` and kubectl read back as the same data: block style,
+    keys in their order, multi-line text as literal blocks, and strings that would read as
+    another type (``"123"``, ``"true"``, ``"yes"``, ``"null"``, a date) quoted.
+
+    Raises:
+        TypeError: ``obj`` (or an item of a list) is neither a model nor a mapping, or holds a
+            value JSON cannot (a non-string key, bytes, ...).
+        ValueError: a value is NaN or infinite, or a model's value cannot be written.
+    """
+    from rawkube.core._yaml_dump import dump_documents
+
+    if isinstance(obj, (list, tuple)):
+        return dump_documents([_data(item) for item in obj])
+    return dump_documents([_data(obj)])
+
+
+def _data(obj: Any) -> Any:
+    from collections.abc import Mapping
+
+    from rawkube.models import K8sModel
+
+    if isinstance(obj, K8sModel):
+        return obj.to_dict()
+    if isinstance(obj, Mapping):
+        return obj
+    raise TypeError(f"to_yaml takes a model or a mapping (or a list of them), not {_a(obj)}")
 
 
 def _objects(

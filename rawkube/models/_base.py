@@ -17,9 +17,16 @@ pydantic's public hooks are used: overridden dunder methods, a ``model_validator
 ``to_json()`` raise :class:`~rawkube.DecodeError` for a value from the server that does not
 decode and ``ValueError`` for one the caller set that cannot be written, nothing else.
 
-Every field is optional and defaults to None, also where the API calls it required: a response
-must decode whatever a server leaves out, and the API server itself answers an incomplete object
-with 422 Invalid and the fields at fault (:class:`~rawkube.InvalidError`).
+Every field is optional, also where the API calls it required: a response must decode whatever
+a server leaves out, and the API server itself answers an incomplete object with 422 Invalid and
+the fields at fault (:class:`~rawkube.InvalidError`). Fields default to None, but for an
+object's ``metadata`` and a list's ``metadata`` and ``items``: those default to an empty
+ObjectMeta, ListMeta or list (null from a server reads as one too), so typed code reads
+``pod.metadata.name`` and iterates ``lst.items`` with no check for None. An empty default is
+not written; once something is set in it (``pod.metadata.name = "web"``) it is.
+
+A model built by its constructor refuses field names it does not know, nested dicts included
+(see :class:`K8sModel`); decoded, it keeps them.
 """
 
 from __future__ import annotations

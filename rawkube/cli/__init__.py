@@ -88,12 +88,12 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         if real:
             with Client(load_config(args.kubeconfig, context=args.context)) as client:
-                demo.run(client, fake=False)
+                demo.run_interruptible(client, fake=False)
         else:
             from rawkube.testing import FakeCluster
 
             with FakeCluster().client() as client:
-                demo.run(client, fake=True)
+                demo.run_interruptible(client, fake=True)
     except (RawkubeError, TimeoutError, demo.NoControllerError) as exc:
         print(f"rawkube demo: {exc}", file=sys.stderr)
         return 1

@@ -9,14 +9,17 @@ and says so when the cluster has no controller making them.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
 from rawkube import format_table
 from rawkube.cli._common import progress
 from rawkube.client._sync_client import Client
+from rawkube.core._exceptions import RawkubeError
 from rawkube.models.apps_v1 import Deployment, DeploymentSpec
 from rawkube.models.core_v1 import (
     Container,
@@ -40,13 +43,15 @@ class NoControllerError(RuntimeError):
     """The cluster runs no Deployment controller: the pods would never come."""
 
 
-def run(client: Client, *, fake: bool, out: TextIO = sys.stdout) -> None:
+def run(
+    client: Client, *, fake: bool, out: TextIO = sys.stdout, namespace: str | None = None
+) -> None:
     """Run the tour against ``client``; raises the client's errors as they come."""
 
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
-    namespace = f"rawkube-demo-{secrets.token_hex(3)}"
+    namespace = namespace or new_namespace()
     where = "the embedded fake cluster" if fake else client.config.server
     say(f"rawkube demo on {where}")
     client.core_v1.namespaces().create(Namespace(metadata=ObjectMeta(name=namespace)))
@@ -56,6 +61,41 @@ def run(client: Client, *, fake: bool, out: TextIO = sys.stdout) -> None:
     finally:
         client.core_v1.namespaces().delete(namespace)
         say(f"  deleted namespace {namespace} and everything in it")
+
+
+def new_namespace() -> str:
+    """A namespace name of the demo's own, unlikely to be taken."""
+    return f"rawkube-demo-{secrets.token_hex(3)}"
+
+
+def run_interruptible(client: Client, *, fake: bool, out: TextIO = sys.stdout) -> None:
+    """:func:`run` on a worker thread, while the calling thread only waits for it.
+
+    Ctrl-C and a SIGTERM handler that raises reach the main thread. Raised into the tour
+    itself, such an exception can land anywhere, even in an import that swallows it; raised
+    into a plain wait, it always arrives. The namespace is then deleted from here, and the
+    exception goes on. The worker is a daemon: it never keeps the process alive.
+    """
+    namespace = new_namespace()
+    failure: list[BaseException] = []
+
+    def tour() -> None:
+        try:
+            run(client, fake=fake, out=out, namespace=namespace)
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            failure.append(exc)
+
+    worker = threading.Thread(target=tour, name="rawkube-demo", daemon=True)
+    worker.start()
+    try:
+        worker.join()
+    except BaseException:
+        with contextlib.suppress(RawkubeError):  # never created, or already gone
+            client.core_v1.namespaces().delete(namespace)
+            print(f"  deleted namespace {namespace} and everything in it", file=out, flush=True)
+        raise
+    if failure:
+        raise failure[0]
 
 
 def _tour(client: Client, namespace: str, fake: bool, say: Callable[[str], None]) -> None:

@@ -47,8 +47,9 @@ class _OpenEnumMarker:
         kinds = [kind for kind in _KINDS if any(type(value) is kind for value in values)]
         if not values or any(type(value) not in _KINDS for value in values):
             return handler(source)  # not a Literal of scalars: validated as written
-        choices: list[core_schema.CoreSchema] = [_schema_of(kind) for kind in kinds]
-        return choices[0] if len(choices) == 1 else core_schema.union_schema(choices)
+        if len(kinds) == 1:
+            return _schema_of(kinds[0])
+        return core_schema.union_schema([_schema_of(kind) for kind in kinds])
 
 
 OpenEnum = _OpenEnumMarker()

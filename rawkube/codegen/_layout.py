@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
-__all__ = ["WIDTH", "docstring", "field_lines", "literal", "wrap_comment"]
+__all__ = ["WIDTH", "docstring", "field_lines", "literal", "too_long", "wrap_comment"]
 
 WIDTH = 100
 """ruff's default line length, the one the generated code is laid out for."""
@@ -91,7 +91,7 @@ def docstring(text: str, indent: str) -> list[str]:
     """
     body = clean_text(text)
     lines: list[str] = []
-    room = WIDTH - len(indent)
+    room = WIDTH - len(indent) - 3  # the first line holds the opening quotes
     for line in body.splitlines() or [""]:
         if not line:
             lines.append("")
@@ -128,26 +128,99 @@ def field_lines(attr: str, annotation: str, value: str, *, indent: str = "    ")
     """``attr: annotation = value`` as ruff formats it.
 
     ``value`` is ``None``, a literal or a call ``name(args)``; ``annotation`` is ``Any``, a
-    ``... | None`` union or an ``Annotated[...]`` subscript.
+    ``... | None`` union or an ``Annotated[...]`` subscript. Too long for a line, the value
+    goes first: a call splits its own arguments when its opening fits, any other value is
+    put in parentheses on a line of its own; when even that does not fit, the annotation
+    splits.
     """
     one = f"{indent}{attr}: {annotation} = {value}"
     if len(one) <= WIDTH:
         return [one]
     inner = indent + "    "
-    if _is_call(value):
-        head = f"{indent}{attr}: {annotation} = "
-        if len(head) + value.index("(") + 1 <= WIDTH:
-            return _call_lines(head, value, indent)
-    if annotation.startswith("Annotated[") and annotation.endswith("]"):
-        opened = [f"{indent}{attr}: Annotated[", f"{inner}{annotation[len('Annotated[') : -1]}"]
-        closing = f"{indent}] = "
-    else:
-        opened = [f"{indent}{attr}: (", f"{inner}{annotation}"]
-        closing = f"{indent}) = "
+    head = f"{indent}{attr}: {annotation} = "
+    simple = annotation.isidentifier()  # nothing in it to split
+    if _is_call(value) and len(head) + value.index("(") + 1 <= WIDTH:
+        return _call_lines(head, value, indent)
+    if len(head) + 1 <= WIDTH:
+        return [f"{head}(", *_value_lines(value, inner), f"{indent})"]
+    if simple:  # the line stays too long; only a call's arguments can move
+        return _call_lines(head, value, indent) if _is_call(value) else [one]
+    opened, closing = _split_annotation(attr, annotation, indent)
     last = closing + value
     if len(last) <= WIDTH or not _is_call(value):
         return [*opened, last]
     return [*opened, *_call_lines(closing, value, indent)]
+
+
+def _split_annotation(attr: str, annotation: str, indent: str) -> tuple[list[str], str]:
+    """The lines of an annotation too long for its line, and the start of the last one."""
+    inner = indent + "    "
+    if annotation.startswith("Annotated[") and annotation.endswith("]"):
+        args = annotation[len("Annotated[") : -1]
+        lines = [f"{indent}{attr}: Annotated["]
+        if len(inner) + len(args) <= WIDTH:
+            lines.append(f"{inner}{args}")
+        else:
+            for arg in _split_args(args):
+                lines += _expr_lines(arg, inner, ",")
+        return lines, f"{indent}] = "
+    return [f"{indent}{attr}: (", *_expr_lines(annotation, inner, "")], f"{indent}) = "
+
+
+def _expr_lines(expr: str, indent: str, suffix: str) -> list[str]:
+    """A type expression (names, ``a | b``, ``name[args]``) at ``indent``, split as ruff splits
+    it when it does not fit: at its ``|`` first (each operand after the first on a line
+    starting ``| ``), then inside its brackets."""
+    if len(indent) + len(expr) + len(suffix) <= WIDTH:
+        return [f"{indent}{expr}{suffix}"]
+    operands = _split_top(expr, " | ")
+    if len(operands) > 1:
+        lines: list[str] = []
+        for index, operand in enumerate(operands):
+            end = suffix if index == len(operands) - 1 else ""
+            part = _expr_lines(operand, indent + ("" if index == 0 else "  "), end)
+            if index:
+                part[0] = f"{indent}| {part[0][len(indent) + 2 :]}"
+            lines += part
+        return lines
+    if expr.endswith("]") and "[" in expr:
+        at = expr.index("[")
+        args = expr[at + 1 : -1]
+        inner = indent + "    "
+        parts = _split_args(args)
+        if len(parts) == 1 or len(inner) + len(args) <= WIDTH:
+            body = _expr_lines(args, inner, "")
+        else:
+            body = [line for part in parts for line in _expr_lines(part, inner, ",")]
+        return [f"{indent}{expr[: at + 1]}", *body, f"{indent}]{suffix}"]
+    return [f"{indent}{expr}{suffix}"]
+
+
+def _split_top(expr: str, separator: str) -> list[str]:
+    """``expr`` split at ``separator`` outside brackets."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(expr):
+        char = expr[i]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and expr.startswith(separator, i):
+            parts.append(expr[start:i])
+            start = i + len(separator)
+            i = start
+            continue
+        i += 1
+    parts.append(expr[start:])
+    return parts
+
+
+def _value_lines(value: str, indent: str) -> list[str]:
+    """A value on lines of its own at ``indent``: whole, or a call split."""
+    line = f"{indent}{value}"
+    if len(line) <= WIDTH or not _is_call(value):
+        return [line]
+    return _call_lines(indent, value, indent)
 
 
 def _is_call(value: str) -> bool:
@@ -200,3 +273,15 @@ def wrap_comment(text: str, *, first: str = "# ", rest: str = "#   ") -> list[st
         break_long_words=True,
         break_on_hyphens=False,
     )
+
+
+def too_long(line: str) -> bool:
+    """Whether ruff's E501 reports the line: longer than :data:`WIDTH`, unless it is one word
+    or ends with a URL that starts within the width (ruff lets those be)."""
+    if len(line) <= WIDTH:
+        return False
+    words = line.split()
+    if len(words) <= 1:
+        return False
+    last = words[-1]
+    return not ("://" in last and line.rindex(last) < WIDTH)

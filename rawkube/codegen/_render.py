@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rawkube.codegen._layout import WIDTH, docstring, field_lines, literal, wrap_comment
+from rawkube.codegen._layout import WIDTH, docstring, field_lines, literal, too_long, wrap_comment
 from rawkube.codegen._plan import Alias, ClassPlan, FieldPlan, ModulePlan
 
 __all__ = ["HEADER", "render_module"]
@@ -35,7 +35,7 @@ def render_module(module: ModulePlan, command: str) -> str:
         # isort leaves one blank line between the imports and an assignment, ruff two elsewhere
         lines += [""] if index == 0 and isinstance(item, Alias) else ["", ""]
         lines += _alias(item) if isinstance(item, Alias) else _class(item)
-    if any(len(line) > WIDTH for line in lines):
+    if any(too_long(line) for line in lines):
         # A word longer than a line (a URL, an enum value) cannot be wrapped.
         lines.insert(1, "# ruff: noqa: E501")
     return "\n".join(lines) + "\n"
@@ -50,8 +50,12 @@ def _import(module: str, names: list[str]) -> str:
 
 
 def _alias(alias: Alias) -> list[str]:
-    values = [f"        {literal(v)}," for v in alias.values]
-    return [f"{alias.name} = Annotated[", "    Literal[", *values, "    ],", "    OpenEnum,", "]"]
+    if len(alias.values) == 1:  # one value with a comma would be a tuple: never exploded
+        literal_lines = [f"    Literal[{literal(alias.values[0])}],"]
+    else:
+        values = [f"        {literal(v)}," for v in alias.values]
+        literal_lines = ["    Literal[", *values, "    ],"]
+    return [f"{alias.name} = Annotated[", *literal_lines, "    OpenEnum,", "]"]
 
 
 def _class(cls: ClassPlan) -> list[str]:

@@ -82,6 +82,8 @@ class ModelClass:
     kind: str = ""
     resource: dict[str, Any] | None = None
     fields: list[tuple[str, str, str]] = field(default_factory=list)  # (attribute, json, type)
+    # Fields never None: attribute -> what makes the empty value (see _never_none)
+    defaults: dict[str, str] = field(default_factory=dict)
     deps: set[str] = field(default_factory=set)  # classes of the same module it refers to
 
 
@@ -179,6 +181,11 @@ def plan(definitions: dict[str, Any], group_versions: dict[str, Any]) -> dict[st
                 annotation = f"Annotated[{annotation} | None, Lazy]"
                 module.typing_names.add("Annotated")
                 module.uses_lazy = True
+            empty = _never_none(cls, attr, annotation)
+            if empty is not None:
+                cls.defaults[attr] = empty
+                module.uses_field = True
+                annotation = annotation.replace(" | None, Lazy]", ", Lazy]")
             cls.fields.append((attr, json_name, annotation))
             if attr != json_name:
                 module.uses_field = True
@@ -190,6 +197,23 @@ def plan(definitions: dict[str, Any], group_versions: dict[str, Any]) -> dict[st
             ]
         module.classes[cls_nm] = cls
     return modules
+
+
+def _never_none(cls: ModelClass, attr: str, annotation: str) -> str | None:
+    """The factory of ``attr``'s empty value if the field is never None, else None.
+
+    An object's ``metadata`` (ObjectMeta, or a list's ListMeta) and a list's ``items`` default
+    to an empty value, so typed code reads ``pod.metadata.name`` and iterates ``lst.items``
+    without checking for None; an empty default is not written unless something was set in it.
+    """
+    if cls.base == "K8sModel":
+        return None
+    model = annotation.removeprefix("Annotated[").split(" | ")[0]
+    if attr == "metadata" and model.rsplit(".", 1)[-1] in ("ObjectMeta", "ListMeta"):
+        return model
+    if attr == "items" and cls.kind.endswith("List") and model.startswith("list["):
+        return "list"
+    return None
 
 
 def _own_kind(
@@ -372,7 +396,12 @@ def render_class(cls: ModelClass) -> list[str]:
             typ = annotation
         else:
             typ = f"{annotation} | None"
-        if attr == json_name:
+        empty = cls.defaults.get(attr)
+        if empty is not None:
+            alias = "" if attr == json_name else f", validation_alias={json.dumps(json_name)}"
+            alias += "" if attr == json_name else f", serialization_alias={json.dumps(json_name)}"
+            lines.append(f"    {attr}: {typ} = Field(default_factory={empty}{alias})")
+        elif attr == json_name:
             lines.append(f"    {attr}: {typ} = None")
         else:
             alias = json.dumps(json_name)

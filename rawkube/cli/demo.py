@@ -91,13 +91,13 @@ def _tour(client: Client, namespace: str, fake: bool, say: Callable[[str], None]
     for line in format_table(table).splitlines():
         say("    " + line)
 
-    version = deployments.get("web").metadata.resource_version  # type: ignore[union-attr]
+    version = deployments.get("web").metadata.resource_version
     with deployments.watch(resource_version=version, timeout_seconds=30) as events:
         deployments.patch("web", {"metadata": {"labels": {"tier": "front"}}})
         say("  patched deployment web: label tier=front")
         for event in events:
             if event.type == "MODIFIED":
-                got = (event.object.metadata.labels or {}).get("tier")  # type: ignore[union-attr]
+                got = (event.object.metadata.labels or {}).get("tier")
                 say(f"  the watch saw it: {event.type} deployment web, tier={got}")
                 break
     scaled = deployments.patch_scale("web", {"spec": {"replicas": 1}})

@@ -73,7 +73,8 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
     anything else raises ``ValueError`` before it is sent: the server only lists and watches
     across namespaces (it answers 405). A resource discovery does not know (or cannot be read
     for) is sent as addressed, and the server's answer speaks. With ``.namespace()``, an
-    object naming another namespace is sent as it is: the server refuses it (400 BadRequest).
+    object naming another namespace raises ``ValueError`` before it is sent (the server would
+    refuse it: 400 BadRequest).
 
     Every answer is the server's dict: ``delete`` and ``delete_collection`` give the object
     (still finalising), the list deleted or the ``Status``; ``evict`` and ``bind`` the

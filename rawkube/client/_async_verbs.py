@@ -33,8 +33,11 @@ from rawkube.core._calls import (
     TABLE_ACCEPT,
     WATCH_METADATA_ACCEPT,
     Call,
+    FieldValidation,
     PatchType,
+    PropagationPolicy,
     ResourceCore,
+    ResourceVersionMatch,
 )
 from rawkube.core._clock import Deadline
 from rawkube.core._exceptions import TransportError
@@ -138,7 +141,7 @@ class _AsyncVerbs(Generic[T, L]):
         limit: int | None = None,
         continue_: str | None = None,
         resource_version: str | None = None,
-        resource_version_match: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
         timeout_seconds: int | None = None,
         page_size: int | None = None,
     ) -> L:
@@ -257,7 +260,7 @@ class _AsyncVerbs(Generic[T, L]):
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> T:
         """Create ``obj``; the server's copy is returned (``dry_run=True``: nothing is kept)."""
         options = self._core.write_options(dry_run, field_manager, field_validation)
@@ -269,7 +272,7 @@ class _AsyncVerbs(Generic[T, L]):
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> T:
         """Replace the object named by ``obj.metadata.name`` (a stale one: ConflictError)."""
         options = self._core.write_options(dry_run, field_manager, field_validation)
@@ -281,7 +284,7 @@ class _AsyncVerbs(Generic[T, L]):
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> T:
         """Replace the object's status through its ``status`` subresource."""
         options = self._core.write_options(dry_run, field_manager, field_validation)
@@ -295,7 +298,7 @@ class _AsyncVerbs(Generic[T, L]):
         patch_type: PatchType = "merge",
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
         subresource: str | None = None,
     ) -> T:
         """Patch the object: a merge (default), JSON, strategic-merge or apply patch."""
@@ -363,7 +366,7 @@ class _AsyncVerbs(Generic[T, L]):
         self,
         name: str,
         *,
-        propagation_policy: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, str] | None = None,
         dry_run: bool = False,
@@ -383,7 +386,7 @@ class _AsyncVerbs(Generic[T, L]):
         *,
         label_selector: str | Mapping[str, str] | None = None,
         field_selector: str | Mapping[str, str] | None = None,
-        propagation_policy: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
     ) -> L | Status:

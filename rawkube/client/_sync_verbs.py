@@ -28,8 +28,11 @@ from rawkube.core._calls import (
     TABLE_ACCEPT,
     WATCH_METADATA_ACCEPT,
     Call,
+    FieldValidation,
     PatchType,
+    PropagationPolicy,
     ResourceCore,
+    ResourceVersionMatch,
 )
 from rawkube.core._clock import Deadline
 from rawkube.core._exceptions import TransportError
@@ -133,7 +136,7 @@ class _Verbs(Generic[T, L]):
         limit: int | None = None,
         continue_: str | None = None,
         resource_version: str | None = None,
-        resource_version_match: str | None = None,
+        resource_version_match: ResourceVersionMatch | None = None,
         timeout_seconds: int | None = None,
         page_size: int | None = None,
     ) -> L:
@@ -251,7 +254,7 @@ class _Verbs(Generic[T, L]):
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> T:
         """Create ``obj``; the server's copy is returned (``dry_run=True``: nothing is kept)."""
         options = self._core.write_options(dry_run, field_manager, field_validation)
@@ -263,7 +266,7 @@ class _Verbs(Generic[T, L]):
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> T:
         """Replace the object named by ``obj.metadata.name`` (a stale one: ConflictError)."""
         options = self._core.write_options(dry_run, field_manager, field_validation)
@@ -275,7 +278,7 @@ class _Verbs(Generic[T, L]):
         *,
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
     ) -> T:
         """Replace the object's status through its ``status`` subresource."""
         options = self._core.write_options(dry_run, field_manager, field_validation)
@@ -289,7 +292,7 @@ class _Verbs(Generic[T, L]):
         patch_type: PatchType = "merge",
         dry_run: bool = False,
         field_manager: str | None = None,
-        field_validation: str | None = None,
+        field_validation: FieldValidation | None = None,
         subresource: str | None = None,
     ) -> T:
         """Patch the object: a merge (default), JSON, strategic-merge or apply patch."""
@@ -357,7 +360,7 @@ class _Verbs(Generic[T, L]):
         self,
         name: str,
         *,
-        propagation_policy: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, str] | None = None,
         dry_run: bool = False,
@@ -377,7 +380,7 @@ class _Verbs(Generic[T, L]):
         *,
         label_selector: str | Mapping[str, str] | None = None,
         field_selector: str | Mapping[str, str] | None = None,
-        propagation_policy: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
     ) -> L | Status:

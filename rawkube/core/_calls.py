@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from rawkube.core._request import RequestBuilder, Result, patch_content_type
-from rawkube.core._resource import GroupVersionResource, ResourceInfo, check_segment
+from rawkube.core._resource import (
+    GroupVersionResource,
+    ResourceInfo,
+    check_namespace,
+    check_segment,
+)
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
@@ -28,9 +33,13 @@ __all__ = [
     "WATCH_METADATA_ACCEPT",
     "AllNamespaces",
     "Call",
+    "FieldValidation",
     "ObjectList",
     "PatchType",
+    "PropagationPolicy",
     "ResourceCore",
+    "ResourceVersionMatch",
+    "one_of",
 ]
 
 T = TypeVar("T")  # an object: the resource's model, or a dict for the dynamic client
@@ -38,6 +47,30 @@ L = TypeVar("L")  # a list answer: the resource's List model, or a dict
 T_co = TypeVar("T_co", covariant=True)
 
 PatchType = Literal["merge", "json", "strategic", "apply"]
+"""How a patch is read: a JSON merge patch, a JSON patch, a strategic merge patch, an apply."""
+PropagationPolicy = Literal["Foreground", "Background", "Orphan"]
+"""What a delete does to the object's dependents (``propagation_policy``)."""
+FieldValidation = Literal["Strict", "Warn", "Ignore"]
+"""What the server does with unknown or duplicate fields of a write (``field_validation``)."""
+ResourceVersionMatch = Literal["Exact", "NotOlderThan"]
+"""How a list reads its ``resource_version`` (``resource_version_match``)."""
+
+_PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+_FIELD_VALIDATIONS = ("Strict", "Warn", "Ignore")
+_RESOURCE_VERSION_MATCHES = ("Exact", "NotOlderThan")
+
+
+def one_of(what: str, value: object, allowed: tuple[str, ...]) -> Any:
+    """``value`` if it is one of ``allowed`` (or None), else ``ValueError`` naming them all.
+
+    The options with a fixed set of values are Literals to a type checker; this refuses the
+    others (a wrong case: ``"foreground"``) before anything is sent, on every path.
+    """
+    if value is None or (isinstance(value, str) and value in allowed):
+        return value
+    choices = ", ".join(repr(a) for a in allowed)
+    raise ValueError(f"{what} must be one of {choices}, not {value!r}")
+
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 WATCH_METADATA_ACCEPT = (
@@ -74,16 +107,18 @@ class Call:
     accept: str | None = None
     # A list or watch: it alone may span namespaces (the server serves nothing else there).
     whole_collection: bool = False
+    # The namespace of the object written, where it says one and the API named none.
+    namespace: str | None = None
 
 
 class ObjectList(Protocol[T_co]):
     """What a list answer offers (it is the resource's own List model, ``PodList``, ...)."""
 
     @property
-    def items(self) -> Sequence[T_co] | None: ...
+    def items(self) -> Sequence[T_co]: ...
 
     @property
-    def metadata(self) -> ListMeta | None: ...
+    def metadata(self) -> ListMeta: ...
 
 
 def _query(**options: str | int | bool | None) -> tuple[tuple[str, str | int | bool], ...]:
@@ -92,6 +127,10 @@ def _query(**options: str | int | bool | None) -> tuple[tuple[str, str | int | b
 
 
 def _dry_run(dry_run: bool) -> str | None:
+    # The API's only dry-run value is "All": a str here ("All", "None") is refused rather than
+    # taken for True by its truth.
+    if not isinstance(dry_run, bool):
+        raise ValueError(f"dry_run must be True or False, not {dry_run!r}")
     return "All" if dry_run else None
 
 
@@ -106,6 +145,13 @@ class ResourceCore(Generic[T, L]):
     A verb on one object refuses a missing name (None or ``""``) with ``ValueError`` before
     anything is sent, as the URL without it is the whole collection's; a name that is not a
     str is a ``TypeError``, as for every path segment. Only ``delete_collection`` deletes many.
+    A namespace must be a DNS-1123 label, and options with a fixed set of values one of them
+    (:func:`one_of`): both are refused with ``ValueError`` before anything is sent.
+
+    A create, update or apply of an object whose ``metadata.namespace`` names a namespace goes
+    there when the API was given none (typed: the config's namespace is then only the
+    default); when the API was given another one, it raises ``ValueError`` before sending, as
+    the server would refuse it (400).
     """
 
     def __init__(
@@ -114,11 +160,13 @@ class ResourceCore(Generic[T, L]):
         model: type[Any] | None,
         namespace: str | None,
         all_namespaces: bool,
+        explicit: bool = True,
     ) -> None:
         self.info = info
         self.model = model
         self.namespace = namespace
         self.all_namespaces = all_namespaces
+        self.explicit = explicit  # the namespace was named, not the config's default
 
     @classmethod
     def typed(
@@ -133,17 +181,17 @@ class ResourceCore(Generic[T, L]):
                 raise ValueError(f"{info.plural} are cluster-scoped: they take no namespace")
             return cls(info, model, None, False)
         if namespace is ALL:
-            return cls(info, model, None, True)
+            return cls(info, model, None, True, explicit=False)
         name = default_namespace if namespace is None else namespace
-        return cls(info, model, check_segment("namespace", name), False)
+        return cls(info, model, check_namespace(name), False, explicit=namespace is not None)
 
     @classmethod
     def dynamic(cls, gvr: GroupVersionResource, namespace: str | None) -> ResourceCore[Any, Any]:
         """The calls of any resource, in ``namespace`` or (None) cluster-wide/all namespaces."""
         plural = check_segment("resource", gvr.resource)
         info = ResourceInfo(gvr.group, gvr.version, "", plural, namespace is not None)
-        where = None if namespace is None else check_segment("namespace", namespace)
-        return cls(info, None, where, namespace is None)
+        where = None if namespace is None else check_namespace(namespace)
+        return cls(info, None, where, namespace is None, explicit=namespace is not None)
 
     def __repr__(self) -> str:
         where = "all namespaces" if self.all_namespaces else self.namespace or "cluster"
@@ -154,9 +202,9 @@ class ResourceCore(Generic[T, L]):
     def apply_to(self, builder: RequestBuilder, call: Call) -> RequestBuilder:
         """Lay ``call`` out on a request builder of the right method."""
         builder.group_version(self.info.api_version)
-        if self.namespace is not None:
-            if self.all_namespaces is False:
-                builder.namespace(self.namespace)
+        namespace = self.namespace if call.namespace is None else call.namespace
+        if namespace is not None:
+            builder.namespace(namespace)
         elif not call.whole_collection and self.info.namespaced and self.model is not None:
             raise ValueError(
                 f"{self.info.plural}: name a namespace for this call; ALL only lists and watches"
@@ -198,12 +246,13 @@ class ResourceCore(Generic[T, L]):
 
         if limit is not None and (isinstance(limit, bool) or limit <= 0):
             raise ValueError(f"limit must be a positive number of items, not {limit!r}")
+        match = one_of("resource_version_match", resource_version_match, _RESOURCE_VERSION_MATCHES)
         params = _query(
             labelSelector=labels(label_selector),
             fieldSelector=fields(field_selector),
             limit=limit,
             resourceVersion=resource_version,
-            resourceVersionMatch=resource_version_match,
+            resourceVersionMatch=match,
             timeoutSeconds=timeout_seconds,
         )
         if continue_:
@@ -253,17 +302,22 @@ class ResourceCore(Generic[T, L]):
         return _query(
             dryRun=_dry_run(dry_run),
             fieldManager=field_manager,
-            fieldValidation=field_validation,
+            fieldValidation=one_of("field_validation", field_validation, _FIELD_VALIDATIONS),
         )
 
     def create(self, obj: T | Mapping[str, Any], options: tuple[Any, ...]) -> Call:
-        return Call("POST", params=options, body=self._checked(obj))
+        checked = self._checked(obj)
+        where = self._placed(checked)
+        return Call("POST", params=options, body=_written(checked), namespace=where)
 
     def update(
         self, obj: T | Mapping[str, Any], options: tuple[Any, ...], subresource: str | None = None
     ) -> Call:
-        body = self._checked(obj)
-        return Call("PUT", _name_of(body), subresource, params=options, body=body)
+        checked = self._checked(obj)
+        name, where = _name_of(checked), self._placed(checked)
+        return Call(
+            "PUT", name, subresource, params=options, body=_written(checked), namespace=where
+        )
 
     def patch(
         self,
@@ -293,7 +347,10 @@ class ResourceCore(Generic[T, L]):
         params = _query(
             dryRun=_dry_run(dry_run), fieldManager=field_manager, force=True if force else None
         )
-        return Call("PATCH", _name_of(body), subresource, params, body, patch_type="apply")
+        where = self._placed(body)
+        return Call(
+            "PATCH", _name_of(body), subresource, params, body, patch_type="apply", namespace=where
+        )
 
     def delete(
         self,
@@ -310,12 +367,13 @@ class ResourceCore(Generic[T, L]):
         Only ``delete_collection`` passes ``params``, its selectors: without them a None name
         is refused, so a model's unset ``metadata.name`` never empties a namespace.
         """
+        policy = one_of("propagation_policy", propagation_policy, _PROPAGATION_POLICIES)
         if params is None:
             name, params = self.named("delete", name), ()
         # DeleteOptions travel as the JSON body, as kubectl sends them.
         options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
-        if propagation_policy is not None:
-            options["propagationPolicy"] = propagation_policy
+        if policy is not None:
+            options["propagationPolicy"] = policy
         if grace_period_seconds is not None:
             options["gracePeriodSeconds"] = grace_period_seconds
         if preconditions:
@@ -371,7 +429,7 @@ class ResourceCore(Generic[T, L]):
                 f"{self.info.plural} are namespaced: {_verb_of(call)} needs a namespace, from "
                 f".namespace(...){source}; without one the server refuses it (405)"
             )
-        return check_segment("namespace", namespace)
+        return _object_placement(self.info.plural, None, namespace)
 
     def evict(self, name: str, delete_options: Mapping[str, Any] | None) -> Call:
         eviction: dict[str, Any] = {
@@ -477,6 +535,20 @@ class ResourceCore(Generic[T, L]):
 
     # --- helpers -------------------------------------------------------------------------------
 
+    def _placed(self, body: Any) -> str | None:
+        """The namespace a write of ``body`` goes to other than the API's, if any.
+
+        A typed API given no namespace writes the object where its ``metadata.namespace``
+        says; one given a namespace refuses an object naming another (see the class
+        docstring). A dynamic API given none leaves it to :meth:`write_namespace`.
+        """
+        if not self.info.namespaced or (self.model is None and not self.explicit):
+            return None
+        given = _namespace_of(body)
+        if given is None:
+            return None
+        return _object_placement(self.info.plural, self.namespace if self.explicit else None, given)
+
     def _checked(self, obj: T | Mapping[str, Any]) -> Any:
         if isinstance(obj, Mapping):
             return dict(obj)
@@ -489,7 +561,7 @@ class ResourceCore(Generic[T, L]):
         self, obj: T | Mapping[str, Any], keep_resource_version: bool
     ) -> dict[str, Any]:
         checked = self._checked(obj)
-        body = checked if isinstance(checked, dict) else checked.to_dict()
+        body = checked if isinstance(checked, dict) else checked.to_dict(exclude_none=True)
         body = {
             **body,
             "apiVersion": self.info.api_version,
@@ -514,11 +586,48 @@ def _sends_object(call: Call) -> bool:
 
 
 def _object_namespace(call: Call) -> str | None:
-    if not _sends_object(call) or not isinstance(call.body, dict):
+    if not _sends_object(call):
         return None
-    metadata = call.body.get("metadata")
-    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return _namespace_of(call.body)
+
+
+def _namespace_of(body: Any) -> str | None:
+    """The ``metadata.namespace`` an object (a dict or a model) names; ``""`` names none."""
+    if isinstance(body, dict):
+        metadata = body.get("metadata")
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    else:
+        namespace = getattr(getattr(body, "metadata", None), "namespace", None)
     return namespace if namespace != "" else None
+
+
+def _object_placement(plural: str, named: str | None, given: object) -> str | None:
+    """Where an object naming namespace ``given`` is written, if the API named ``named``.
+
+    The one decision for every write that sends the object (typed or dynamic): ``given`` must
+    be a namespace's name; with no namespace named, the object goes to ``given``; with one, it
+    must be the same (None: send it there), else ``ValueError`` before anything is sent.
+    """
+    given = check_namespace(given)
+    if named is None:
+        return given
+    if given != named:
+        raise ValueError(
+            f"{plural}: the object's metadata.namespace {given!r} is not this API's namespace "
+            f"{named!r}; write it through an API in {given!r} (the server refuses the mismatch)"
+        )
+    return None
+
+
+def _written(body: Any) -> Any:
+    """The body a create or update sends: a dict as given, a model without its None fields.
+
+    ``Container(name="n", image=None)`` sends no ``"image": null``; a merge patch (sent as
+    given) keeps them, as null deletes a field there.
+    """
+    if isinstance(body, dict):
+        return body
+    return body.to_json(exclude_none=True).encode()
 
 
 def _verb_of(call: Call) -> str:

@@ -146,6 +146,28 @@ def check_segment(what: str, value: object) -> str:
     return value
 
 
+@functools.cache  # compiled on first use, as the group-version pattern is
+def _dns_label() -> re.Pattern[str]:
+    return re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
+def check_namespace(value: object) -> str:
+    """Return ``value`` if it is a namespace's name (a DNS-1123 label), else raise.
+
+    A namespace's name is at most 63 lower-case letters, digits and ``-``, starting and ending
+    with a letter or digit, as the API server checks it. Raises ``TypeError`` for a non-string
+    and ``ValueError`` (quoting the value and the rule) for anything else.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"namespace must be a str, not {type(value).__name__}")
+    if len(value) > 63 or not _dns_label().fullmatch(value):
+        raise ValueError(
+            f"namespace must be a DNS-1123 label (at most 63 lower-case letters, digits and '-',"
+            f" starting and ending with a letter or digit), not {value[:100]!r}"
+        )
+    return value
+
+
 def layout_path(
     *,
     root: str,

@@ -17,9 +17,16 @@ pydantic's public hooks are used: overridden dunder methods, a ``model_validator
 ``to_json()`` raise :class:`~rawkube.DecodeError` for a value from the server that does not
 decode and ``ValueError`` for one the caller set that cannot be written, nothing else.
 
-Every field is optional and defaults to None, also where the API calls it required: a response
-must decode whatever a server leaves out, and the API server itself answers an incomplete object
-with 422 Invalid and the fields at fault (:class:`~rawkube.InvalidError`).
+Every field is optional, also where the API calls it required: a response must decode whatever
+a server leaves out, and the API server itself answers an incomplete object with 422 Invalid and
+the fields at fault (:class:`~rawkube.InvalidError`). Fields default to None, but for an
+object's ``metadata`` and a list's ``metadata`` and ``items``: those default to an empty
+ObjectMeta, ListMeta or list (null from a server reads as one too), so typed code reads
+``pod.metadata.name`` and iterates ``lst.items`` with no check for None. An empty default is
+not written; once something is set in it (``pod.metadata.name = "web"``) it is.
+
+A model built by its constructor refuses field names it does not know, nested dicts included
+(see :class:`K8sModel`); decoded, it keeps them.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from rawkube.core._resource import ResourceInfo
-from rawkube.models._lazy import materialise
+from rawkube.models._lazy import check_known, materialise
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -42,7 +49,18 @@ _M = TypeVar("_M", bound="K8sModel")
 
 
 class K8sModel(BaseModel):
-    """Base of every Kubernetes model: keeps unknown fields, dumps camelCase without unset ones."""
+    """Base of every Kubernetes model: keeps unknown fields, dumps camelCase without unset ones.
+
+    Unknown fields are kept when an object is decoded (``Result.into()``, watches, informers,
+    ``model_validate``, ``model_validate_json``), so a read-modify-write loses none of what a
+    newer server sends. A model built by its constructor is written by hand: a key it does not
+    know there, or in a dict given for a nested model (``Container(imagee="x")``,
+    ``Deployment(spec={"replica": 3})``, a list of such dicts), raises
+    ``pydantic.ValidationError`` (an ``extra_forbidden`` error at the key's path) at once, and
+    so does setting an unknown attribute (``ValueError``); an unknown field an object was
+    decoded with may be set again. ``model_construct()`` and ``model_copy(update=...)`` do not
+    validate, as pydantic documents, so they take any key as they are given it.
+    """
 
     # defer_build: a class builds its validator on first use, not at import. core_v1 alone
     # holds some 260 classes; building them all took ~0.4 s of every import.
@@ -53,6 +71,22 @@ class K8sModel(BaseModel):
         serialize_by_alias=True,
         defer_build=True,
     )
+
+    # Only a call of the class (``Container(...)``) passes keywords to __new__: pydantic makes
+    # the instances it validates with none, and a custom __init__ would be called for each of
+    # them (pydantic-core calls it when validating), so the check is here.
+    def __new__(cls: type[_M], /, **data: Any) -> _M:
+        if data:  # built by hand: a key the model does not know is a typo
+            check_known(cls, data)
+        return super().__new__(cls)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # As in the constructor, an unknown name is a typo, unless the object came with it.
+        if name not in type(self).model_fields and not name.startswith("_"):
+            extra = self.__pydantic_extra__
+            if (extra is None or name not in extra) and not hasattr(type(self), name):
+                raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        super().__setattr__(name, value)
 
     # A model decoded by rawkube builds its nested models when they are first read
     # (rawkube.models._lazy); comparing, printing and iterating build them first, so these see
@@ -99,33 +133,78 @@ class K8sModel(BaseModel):
     def model_dump(self, **options: Any) -> dict[str, Any]:
         if options.get("serialize_as_any"):
             _build_all(self)
+        if options.get("exclude_unset"):
+            _mark_filled(self)
         return super().model_dump(**options)
 
     def model_dump_json(self, **options: Any) -> str:
         if options.get("serialize_as_any"):
             _build_all(self)
+        if options.get("exclude_unset"):
+            _mark_filled(self)
         return super().model_dump_json(**options)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, exclude_none: bool = False) -> dict[str, Any]:
         """The object as JSON-ready data: camelCase keys, only the fields that were set.
 
-        Raises :class:`~rawkube.DecodeError` when a value from the server does not decode
-        (naming the field) and ``ValueError`` when a value set in Python cannot be written.
+        ``exclude_none=True`` also leaves out the fields set to None (a create, update or apply
+        body does: a merge patch keeps them, as null deletes a field there). Raises
+        :class:`~rawkube.DecodeError` when a value from the server does not decode (naming the
+        field) and ``ValueError`` when a value set in Python cannot be written.
         """
         try:
-            return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            return self.model_dump(
+                mode="json", by_alias=True, exclude_unset=True, exclude_none=exclude_none
+            )
         except ValueError as exc:  # pydantic's PydanticSerializationError is one
             raise _dump_error(self, exc) from None
 
-    def to_json(self) -> str:
+    def to_json(self, *, exclude_none: bool = False) -> str:
         """The object as JSON text: camelCase keys, only the fields that were set.
 
-        Raises as :meth:`to_dict`.
+        ``exclude_none`` and errors as :meth:`to_dict`.
         """
         try:
-            return self.model_dump_json(by_alias=True, exclude_unset=True)
+            return self.model_dump_json(
+                by_alias=True, exclude_unset=True, exclude_none=exclude_none
+            )
         except ValueError as exc:
             raise _dump_error(self, exc) from None
+
+
+_defaulted: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _mark_filled(model: K8sModel) -> None:
+    """Count as set the defaulted fields of ``model`` (and of its list's items) filled since.
+
+    ``metadata`` and a list's ``items`` default to empty values that are not written; once
+    something is set in one (``pod.metadata.name = "web"``, ``lst.items.append(pod)``), it is
+    written, as if it had been set.
+    """
+    names = _defaulted.get(type(model))
+    if names is None:
+        fields = type(model).model_fields
+        names = tuple(name for name, info in fields.items() if info.default_factory is not None)
+        _defaulted[type(model)] = names
+    if not names:
+        return
+    values, set_ = model.__dict__, model.model_fields_set
+    for name in names:
+        value = values.get(name)
+        if name not in set_ and _filled(value):
+            set_.add(name)
+        if name == "items" and type(value) is list:  # else raw JSON: from the server, as sent
+            for item in value:
+                if isinstance(item, K8sModel):
+                    _mark_filled(item)
+
+
+def _filled(value: Any) -> bool:
+    """Whether a defaulted value holds something: a model with a field set, a non-empty list."""
+    if isinstance(value, BaseModel):
+        return bool(value.model_fields_set or value.model_extra)
+    return bool(value) if isinstance(value, (list, dict)) else value is not None
 
 
 def _build_all(model: K8sModel) -> None:

@@ -17,7 +17,8 @@ __all__ = ["CustomResource"]
 class CustomResource(Resource):
     """Subclass it to type a custom resource; ``client.api(Widget)`` then gives every verb.
 
-    Declare the resource on the class and its fields as usual (``metadata`` is inherited)::
+    Declare the resource on the class and its fields as usual (``metadata`` is inherited, an
+    empty ObjectMeta unless given, as the List's ``items`` are an empty list)::
 
         class Widget(CustomResource):
             __group__ = "example.com"
@@ -51,7 +52,7 @@ class CustomResource(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[ObjectMeta | None, Lazy] = None
+    metadata: Annotated[ObjectMeta, Lazy] = Field(default_factory=ObjectMeta)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -85,8 +86,8 @@ class CustomResource(Resource):
                 ),
             ),
             kind=(str | None, None),
-            metadata=(Annotated[ListMeta | None, Lazy], None),
-            items=(Annotated[list[cls] | None, Lazy], None),  # type: ignore[valid-type,arg-type]
+            metadata=(Annotated[ListMeta, Lazy], Field(default_factory=ListMeta)),
+            items=(Annotated[list[cls], Lazy], Field(default_factory=list)),  # type: ignore[valid-type,arg-type]
         )
         list_model.__api_version__ = cls.__api_version__
         list_model.__kind__ = f"{cls.__kind__}List"

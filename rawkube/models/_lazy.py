@@ -91,6 +91,7 @@ __all__ = [
     "build",
     "build_fields",
     "build_json",
+    "check_known",
     "decode_fields",
     "materialise",
     "read_event",
@@ -125,13 +126,22 @@ _publish = threading.Lock()
 class _Slot:
     """What a lazy field holds (one model, a list or a map of them) and how to build it."""
 
-    __slots__ = ("_validate", "annotation", "shape", "target")
+    __slots__ = ("_validate", "annotation", "nullable", "shape", "target")
 
-    def __init__(self, target: type[BaseModel], shape: str, annotation: Any) -> None:
+    def __init__(
+        self, target: type[BaseModel], shape: str, annotation: Any, nullable: bool = True
+    ) -> None:
         self.target = target
         self.shape = shape
         self.annotation = annotation
+        self.nullable = nullable  # else null (or None) is the empty value: see empty()
         self._validate: Callable[..., Any] | None = None  # made on first use
+
+    def empty(self) -> Any:
+        """What a field that is never None holds for null: an empty model, list or map."""
+        if self.shape is _ONE:
+            return self.target()
+        return [] if self.shape is _LIST else {}
 
     def eager(self) -> Callable[..., Any]:
         """``validate_python`` of the field's models, validating all of them now."""
@@ -225,11 +235,12 @@ def _validator(target: type[BaseModel], shape: str) -> Callable[..., Any]:
 def _slot_for(source: Any) -> _Slot:
     """The slot of a field typed ``X | None``, ``list[X] | None`` or ``dict[str, X] | None``."""
     annotation = source
+    nullable = False
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) != 1:
             raise TypeError(f"Lazy applies to one model type, not {annotation!r}")
-        annotation = args[0]
+        annotation, nullable = args[0], True
     origin = typing.get_origin(annotation)
     shape = _ONE
     if origin is list:
@@ -238,7 +249,7 @@ def _slot_for(source: Any) -> _Slot:
         shape, annotation = _MAP, typing.get_args(annotation)[1]
     if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         raise TypeError(f"Lazy applies to fields holding models, not {annotation!r}")
-    return _Slot(annotation, shape, source)
+    return _Slot(annotation, shape, source, nullable)
 
 
 class _LazyMarker:
@@ -290,11 +301,13 @@ class _Validate:
 
     def __call__(self, value: Any, info: core_schema.ValidationInfo) -> Any:
         if value is None:
-            return None
+            return None if self.slot.nullable else self.slot.empty()
         context = info.context
         if value.__class__ is _raw[0] and context.__class__ is Decoding:
             # null is None at once, as eagerly: dumps leaving out None must see it
-            return None if len(value) == 4 and bytes(value) == b"null" else value
+            if len(value) == 4 and bytes(value) == b"null":
+                return None if self.slot.nullable else self.slot.empty()
+            return value
         # A ValidationError raised here is reported at this field, its paths below it.
         return self.slot.eager()(value, context=context)
 
@@ -335,11 +348,10 @@ class _Serialize:
 
 
 def _as_received(info: core_schema.SerializationInfo) -> bool:
-    """Whether these dump options write JSON exactly as it was received."""
+    """Whether these dump options write JSON as it was received (nulls may be left out)."""
     return bool(
         info.by_alias
         and info.exclude_unset
-        and not info.exclude_none
         and not info.exclude_defaults
         and info.include is None
         and info.exclude is None
@@ -627,6 +639,61 @@ def materialise(obj: BaseModel) -> None:
     if facts is not None:
         for name in facts.lazy:
             getattr(obj, name)
+
+
+_known: dict[type[BaseModel], dict[str, _Slot | None]] = {}
+
+
+def check_known(model: type[BaseModel], data: dict[str, Any]) -> None:
+    """Refuse the keys of ``data``, given by hand for ``model``, that name none of its fields.
+
+    The dicts given for its nested models (one, a list or a map of them) are looked at too;
+    models (and their unknown fields, from a server) are taken as they are, and so is a model
+    forbidding unknown fields, which says so itself. Raises ``pydantic.ValidationError`` with
+    an ``extra_forbidden`` error at each unknown key's path.
+    """
+    errors: list[Any] = []
+    _unknown_keys(model, data, (), errors)
+    if errors:
+        raise ValidationError.from_exception_data(model.__name__, errors)
+
+
+def _unknown_keys(
+    model: type[BaseModel], data: Any, at: tuple[Any, ...], errors: list[Any]
+) -> None:
+    if type(data) is not dict or model.model_config.get("extra") != "allow":
+        return
+    fields = _known.get(model)
+    if fields is None:
+        fields = _known[model] = _fields_by_key(model)
+    for key, value in data.items():
+        if key not in fields:
+            errors.append({"type": "extra_forbidden", "loc": (*at, key), "input": value})
+            continue
+        slot = fields[key]
+        if slot is None or value is None:
+            continue
+        if slot.shape is _ONE:
+            _unknown_keys(slot.target, value, (*at, key), errors)
+        elif slot.shape is _LIST and type(value) is list:
+            for index, item in enumerate(value):
+                _unknown_keys(slot.target, item, (*at, key, index), errors)
+        elif slot.shape is _MAP and type(value) is dict:
+            for name, item in value.items():
+                _unknown_keys(slot.target, item, (*at, key, name), errors)
+
+
+def _fields_by_key(model: type[BaseModel]) -> dict[str, _Slot | None]:
+    """``model``'s fields by name and alias: the slot of those holding models, else None."""
+    found: dict[str, _Slot | None] = {}
+    for name, info in model.model_fields.items():
+        try:
+            slot: _Slot | None = _slot_for(info.annotation)
+        except TypeError:  # a field holding no model: nothing below it to look at
+            slot = None
+        for key in _keys_of(model, [name]):
+            found[key] = slot
+    return found
 
 
 def summarise(exc: ValidationError) -> str:

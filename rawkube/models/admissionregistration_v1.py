@@ -166,7 +166,7 @@ class MutatingAdmissionPolicy(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[MutatingAdmissionPolicySpec | None, Lazy] = None
 
 
@@ -217,7 +217,7 @@ class MutatingAdmissionPolicyBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[MutatingAdmissionPolicyBindingSpec | None, Lazy] = None
 
 
@@ -230,9 +230,9 @@ class MutatingAdmissionPolicyBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[MutatingAdmissionPolicyBinding] | None, Lazy] = None
+    items: Annotated[list[MutatingAdmissionPolicyBinding], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class MutatingAdmissionPolicyList(TypedObject):
@@ -244,9 +244,9 @@ class MutatingAdmissionPolicyList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[MutatingAdmissionPolicy] | None, Lazy] = None
+    items: Annotated[list[MutatingAdmissionPolicy], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class RuleWithOperations(K8sModel):
@@ -343,7 +343,7 @@ class MutatingWebhookConfiguration(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     webhooks: Annotated[list[MutatingWebhook] | None, Lazy] = None
 
 
@@ -356,9 +356,9 @@ class MutatingWebhookConfigurationList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[MutatingWebhookConfiguration] | None, Lazy] = None
+    items: Annotated[list[MutatingWebhookConfiguration], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class TypeChecking(K8sModel):
@@ -439,7 +439,7 @@ class ValidatingAdmissionPolicy(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ValidatingAdmissionPolicySpec | None, Lazy] = None
     status: Annotated[ValidatingAdmissionPolicyStatus | None, Lazy] = None
 
@@ -481,7 +481,7 @@ class ValidatingAdmissionPolicyBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ValidatingAdmissionPolicyBindingSpec | None, Lazy] = None
 
 
@@ -494,9 +494,9 @@ class ValidatingAdmissionPolicyBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ValidatingAdmissionPolicyBinding] | None, Lazy] = None
+    items: Annotated[list[ValidatingAdmissionPolicyBinding], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ValidatingAdmissionPolicyList(TypedObject):
@@ -508,9 +508,9 @@ class ValidatingAdmissionPolicyList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ValidatingAdmissionPolicy] | None, Lazy] = None
+    items: Annotated[list[ValidatingAdmissionPolicy], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ValidatingWebhook(K8sModel):
@@ -569,7 +569,7 @@ class ValidatingWebhookConfiguration(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     webhooks: Annotated[list[ValidatingWebhook] | None, Lazy] = None
 
 
@@ -582,6 +582,6 @@ class ValidatingWebhookConfigurationList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ValidatingWebhookConfiguration] | None, Lazy] = None
+    items: Annotated[list[ValidatingWebhookConfiguration], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

@@ -362,7 +362,7 @@ class CustomResourceDefinition(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[CustomResourceDefinitionSpec | None, Lazy] = None
     status: Annotated[CustomResourceDefinitionStatus | None, Lazy] = None
 
@@ -376,6 +376,6 @@ class CustomResourceDefinitionList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[CustomResourceDefinition] | None, Lazy] = None
+    items: Annotated[list[CustomResourceDefinition], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

@@ -34,7 +34,7 @@ class ControllerRevision(Resource):
     )
     data: RawExtension | None = None
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     revision: int | None = None
 
 
@@ -47,9 +47,9 @@ class ControllerRevisionList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ControllerRevision] | None, Lazy] = None
+    items: Annotated[list[ControllerRevision], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class RollingUpdateDaemonSet(K8sModel):
@@ -169,7 +169,7 @@ class DaemonSet(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[DaemonSetSpec | None, Lazy] = None
     status: Annotated[DaemonSetStatus | None, Lazy] = None
 
@@ -183,9 +183,9 @@ class DaemonSetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[DaemonSet] | None, Lazy] = None
+    items: Annotated[list[DaemonSet], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class RollingUpdateDeployment(K8sModel):
@@ -304,7 +304,7 @@ class Deployment(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[DeploymentSpec | None, Lazy] = None
     status: Annotated[DeploymentStatus | None, Lazy] = None
 
@@ -318,9 +318,9 @@ class DeploymentList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Deployment] | None, Lazy] = None
+    items: Annotated[list[Deployment], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ReplicaSetSpec(K8sModel):
@@ -398,7 +398,7 @@ class ReplicaSet(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ReplicaSetSpec | None, Lazy] = None
     status: Annotated[ReplicaSetStatus | None, Lazy] = None
 
@@ -412,9 +412,9 @@ class ReplicaSetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ReplicaSet] | None, Lazy] = None
+    items: Annotated[list[ReplicaSet], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class RollingUpdateStatefulSetStrategy(K8sModel):
@@ -561,7 +561,7 @@ class StatefulSet(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[StatefulSetSpec | None, Lazy] = None
     status: Annotated[StatefulSetStatus | None, Lazy] = None
 
@@ -575,6 +575,6 @@ class StatefulSetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[StatefulSet] | None, Lazy] = None
+    items: Annotated[list[StatefulSet], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

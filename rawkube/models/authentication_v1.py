@@ -61,7 +61,7 @@ class SelfSubjectReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     status: Annotated[SelfSubjectReviewStatus | None, Lazy] = None
 
 
@@ -98,7 +98,7 @@ class TokenRequest(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[TokenRequestSpec | None, Lazy] = None
     status: Annotated[TokenRequestStatus | None, Lazy] = None
 
@@ -138,6 +138,6 @@ class TokenReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[TokenReviewSpec | None, Lazy] = None
     status: Annotated[TokenReviewStatus | None, Lazy] = None

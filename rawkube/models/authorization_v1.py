@@ -105,7 +105,7 @@ class LocalSubjectAccessReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[SubjectAccessReviewSpec | None, Lazy] = None
     status: Annotated[SubjectAccessReviewStatus | None, Lazy] = None
 
@@ -166,7 +166,7 @@ class SelfSubjectAccessReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[SelfSubjectAccessReviewSpec | None, Lazy] = None
     status: Annotated[SubjectAccessReviewStatus | None, Lazy] = None
 
@@ -211,7 +211,7 @@ class SelfSubjectRulesReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[SelfSubjectRulesReviewSpec | None, Lazy] = None
     status: Annotated[SubjectRulesReviewStatus | None, Lazy] = None
 
@@ -235,6 +235,6 @@ class SubjectAccessReview(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[SubjectAccessReviewSpec | None, Lazy] = None
     status: Annotated[SubjectAccessReviewStatus | None, Lazy] = None

@@ -89,7 +89,7 @@ class HorizontalPodAutoscaler(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[HorizontalPodAutoscalerSpec | None, Lazy] = None
     status: Annotated[HorizontalPodAutoscalerStatus | None, Lazy] = None
 
@@ -103,9 +103,9 @@ class HorizontalPodAutoscalerList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[HorizontalPodAutoscaler] | None, Lazy] = None
+    items: Annotated[list[HorizontalPodAutoscaler], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ScaleSpec(K8sModel):
@@ -131,6 +131,6 @@ class Scale(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ScaleSpec | None, Lazy] = None
     status: Annotated[ScaleStatus | None, Lazy] = None

@@ -275,7 +275,7 @@ class HorizontalPodAutoscaler(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[HorizontalPodAutoscalerSpec | None, Lazy] = None
     status: Annotated[HorizontalPodAutoscalerStatus | None, Lazy] = None
 
@@ -289,6 +289,6 @@ class HorizontalPodAutoscalerList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[HorizontalPodAutoscaler] | None, Lazy] = None
+    items: Annotated[list[HorizontalPodAutoscaler], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

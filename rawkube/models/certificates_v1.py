@@ -76,7 +76,7 @@ class CertificateSigningRequest(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[CertificateSigningRequestSpec | None, Lazy] = None
     status: Annotated[CertificateSigningRequestStatus | None, Lazy] = None
 
@@ -90,6 +90,6 @@ class CertificateSigningRequestList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[CertificateSigningRequest] | None, Lazy] = None
+    items: Annotated[list[CertificateSigningRequest], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

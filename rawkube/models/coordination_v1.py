@@ -59,7 +59,7 @@ class Lease(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[LeaseSpec | None, Lazy] = None
 
 
@@ -72,6 +72,6 @@ class LeaseList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Lease] | None, Lazy] = None
+    items: Annotated[list[Lease], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

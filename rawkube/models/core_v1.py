@@ -271,7 +271,7 @@ class Binding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     target: Annotated[ObjectReference | None, Lazy] = None
 
 
@@ -478,7 +478,7 @@ class ComponentStatus(Resource):
     )
     conditions: Annotated[list[ComponentCondition] | None, Lazy] = None
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
 
 
 class ComponentStatusList(TypedObject):
@@ -490,9 +490,9 @@ class ComponentStatusList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ComponentStatus] | None, Lazy] = None
+    items: Annotated[list[ComponentStatus], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ConfigMap(Resource):
@@ -520,7 +520,7 @@ class ConfigMap(Resource):
     data: dict[str, str] | None = None
     immutable: bool | None = None
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
 
 
 class ConfigMapEnvSource(K8sModel):
@@ -547,9 +547,9 @@ class ConfigMapList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ConfigMap] | None, Lazy] = None
+    items: Annotated[list[ConfigMap], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ConfigMapNodeConfigSource(K8sModel):
@@ -1296,7 +1296,7 @@ class Endpoints(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     subsets: Annotated[list[EndpointSubset] | None, Lazy] = None
 
 
@@ -1309,9 +1309,9 @@ class EndpointsList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Endpoints] | None, Lazy] = None
+    items: Annotated[list[Endpoints], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class EphemeralContainer(K8sModel):
@@ -1511,7 +1511,7 @@ class Event(Resource):
         default=None, validation_alias="lastTimestamp", serialization_alias="lastTimestamp"
     )
     message: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     reason: str | None = None
     related: Annotated[ObjectReference | None, Lazy] = None
     reporting_component: str | None = Field(
@@ -1536,9 +1536,9 @@ class EventList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Event] | None, Lazy] = None
+    items: Annotated[list[Event], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class FCVolumeSource(K8sModel):
@@ -1784,7 +1784,7 @@ class LimitRange(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[LimitRangeSpec | None, Lazy] = None
 
 
@@ -1797,9 +1797,9 @@ class LimitRangeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[LimitRange] | None, Lazy] = None
+    items: Annotated[list[LimitRange], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class PortStatus(K8sModel):
@@ -1905,7 +1905,7 @@ class Namespace(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[NamespaceSpec | None, Lazy] = None
     status: Annotated[NamespaceStatus | None, Lazy] = None
 
@@ -1919,9 +1919,9 @@ class NamespaceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Namespace] | None, Lazy] = None
+    items: Annotated[list[Namespace], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class NodeConfigSource(K8sModel):
@@ -2132,7 +2132,7 @@ class Node(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[NodeSpec | None, Lazy] = None
     status: Annotated[NodeStatus | None, Lazy] = None
 
@@ -2156,9 +2156,9 @@ class NodeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Node] | None, Lazy] = None
+    items: Annotated[list[Node], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class PhotonPersistentDiskVolumeSource(K8sModel):
@@ -2404,7 +2404,7 @@ class PersistentVolume(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[PersistentVolumeSpec | None, Lazy] = None
     status: Annotated[PersistentVolumeStatus | None, Lazy] = None
 
@@ -2478,7 +2478,7 @@ class PersistentVolumeClaim(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[PersistentVolumeClaimSpec | None, Lazy] = None
     status: Annotated[PersistentVolumeClaimStatus | None, Lazy] = None
 
@@ -2492,9 +2492,9 @@ class PersistentVolumeClaimList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PersistentVolumeClaim] | None, Lazy] = None
+    items: Annotated[list[PersistentVolumeClaim], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class PersistentVolumeClaimVolumeSource(K8sModel):
@@ -2517,9 +2517,9 @@ class PersistentVolumeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PersistentVolume] | None, Lazy] = None
+    items: Annotated[list[PersistentVolume], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class PodDNSConfigOption(K8sModel):
@@ -3196,7 +3196,7 @@ class Pod(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[PodSpec | None, Lazy] = None
     status: Annotated[PodStatus | None, Lazy] = None
 
@@ -3210,9 +3210,9 @@ class PodList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Pod] | None, Lazy] = None
+    items: Annotated[list[Pod], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class PodTemplateSpec(K8sModel):
@@ -3241,7 +3241,7 @@ class PodTemplate(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     template: Annotated[PodTemplateSpec | None, Lazy] = None
 
 
@@ -3254,9 +3254,9 @@ class PodTemplateList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PodTemplate] | None, Lazy] = None
+    items: Annotated[list[PodTemplate], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ReplicationControllerSpec(K8sModel):
@@ -3329,7 +3329,7 @@ class ReplicationController(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ReplicationControllerSpec | None, Lazy] = None
     status: Annotated[ReplicationControllerStatus | None, Lazy] = None
 
@@ -3343,9 +3343,9 @@ class ReplicationControllerList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ReplicationController] | None, Lazy] = None
+    items: Annotated[list[ReplicationController], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ScopedResourceSelectorRequirement(K8sModel):
@@ -3404,7 +3404,7 @@ class ResourceQuota(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ResourceQuotaSpec | None, Lazy] = None
     status: Annotated[ResourceQuotaStatus | None, Lazy] = None
 
@@ -3418,9 +3418,9 @@ class ResourceQuotaList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ResourceQuota] | None, Lazy] = None
+    items: Annotated[list[ResourceQuota], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class Secret(Resource):
@@ -3444,7 +3444,7 @@ class Secret(Resource):
     data: dict[str, Base64] | None = None
     immutable: bool | None = None
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     string_data: dict[str, str] | None = Field(
         default=None, validation_alias="stringData", serialization_alias="stringData"
     )
@@ -3460,9 +3460,9 @@ class SecretList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Secret] | None, Lazy] = None
+    items: Annotated[list[Secret], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ServicePort(K8sModel):
@@ -3596,7 +3596,7 @@ class Service(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[ServiceSpec | None, Lazy] = None
     status: Annotated[ServiceStatus | None, Lazy] = None
 
@@ -3630,7 +3630,7 @@ class ServiceAccount(Resource):
         default=None, validation_alias="imagePullSecrets", serialization_alias="imagePullSecrets"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     secrets: Annotated[list[ObjectReference] | None, Lazy] = None
 
 
@@ -3643,9 +3643,9 @@ class ServiceAccountList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ServiceAccount] | None, Lazy] = None
+    items: Annotated[list[ServiceAccount], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ServiceList(TypedObject):
@@ -3657,9 +3657,9 @@ class ServiceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Service] | None, Lazy] = None
+    items: Annotated[list[Service], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class TopologySelectorLabelRequirement(K8sModel):

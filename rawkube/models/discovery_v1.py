@@ -99,7 +99,7 @@ class EndpointSlice(Resource):
     )
     endpoints: Annotated[list[Endpoint] | None, Lazy] = None
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     ports: Annotated[list[EndpointPort] | None, Lazy] = None
 
 
@@ -112,6 +112,6 @@ class EndpointSliceList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[EndpointSlice] | None, Lazy] = None
+    items: Annotated[list[EndpointSlice], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

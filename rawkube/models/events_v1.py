@@ -63,7 +63,7 @@ class Event(Resource):
         default=None, validation_alias="eventTime", serialization_alias="eventTime"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     note: str | None = None
     reason: str | None = None
     regarding: Annotated[core_v1.ObjectReference | None, Lazy] = None
@@ -89,6 +89,6 @@ class EventList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Event] | None, Lazy] = None
+    items: Annotated[list[Event], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

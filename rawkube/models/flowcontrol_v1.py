@@ -167,7 +167,7 @@ class FlowSchema(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[FlowSchemaSpec | None, Lazy] = None
     status: Annotated[FlowSchemaStatus | None, Lazy] = None
 
@@ -181,9 +181,9 @@ class FlowSchemaList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[FlowSchema] | None, Lazy] = None
+    items: Annotated[list[FlowSchema], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class QueuingConfiguration(K8sModel):
@@ -274,7 +274,7 @@ class PriorityLevelConfiguration(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[PriorityLevelConfigurationSpec | None, Lazy] = None
     status: Annotated[PriorityLevelConfigurationStatus | None, Lazy] = None
 
@@ -288,6 +288,6 @@ class PriorityLevelConfigurationList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PriorityLevelConfiguration] | None, Lazy] = None
+    items: Annotated[list[PriorityLevelConfiguration], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

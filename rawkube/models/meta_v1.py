@@ -185,7 +185,7 @@ class APIGroupDiscovery(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[ObjectMeta | None, Lazy] = None
+    metadata: Annotated[ObjectMeta, Lazy] = Field(default_factory=ObjectMeta)
     versions: Annotated[list[APIVersionDiscovery] | None, Lazy] = None
 
 
@@ -226,9 +226,9 @@ class APIGroupDiscoveryList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[APIGroupDiscovery] | None, Lazy] = None
+    items: Annotated[list[APIGroupDiscovery], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[ListMeta | None, Lazy] = None
+    metadata: Annotated[ListMeta, Lazy] = Field(default_factory=ListMeta)
 
 
 class APIGroupList(TypedObject):
@@ -402,7 +402,7 @@ class PartialObjectMetadata(TypedObject):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[ObjectMeta | None, Lazy] = None
+    metadata: Annotated[ObjectMeta, Lazy] = Field(default_factory=ObjectMeta)
 
 
 class PartialObjectMetadataList(TypedObject):
@@ -414,9 +414,9 @@ class PartialObjectMetadataList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PartialObjectMetadata] | None, Lazy] = None
+    items: Annotated[list[PartialObjectMetadata], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[ListMeta | None, Lazy] = None
+    metadata: Annotated[ListMeta, Lazy] = Field(default_factory=ListMeta)
 
 
 class StatusCause(K8sModel):
@@ -453,7 +453,7 @@ class Status(TypedObject):
     details: Annotated[StatusDetails | None, Lazy] = None
     kind: str | None = None
     message: str | None = None
-    metadata: Annotated[ListMeta | None, Lazy] = None
+    metadata: Annotated[ListMeta, Lazy] = Field(default_factory=ListMeta)
     reason: str | None = None
     status: str | None = None
 
@@ -498,7 +498,7 @@ class Table(TypedObject):
         default=None, validation_alias="columnDefinitions", serialization_alias="columnDefinitions"
     )
     kind: str | None = None
-    metadata: Annotated[ListMeta | None, Lazy] = None
+    metadata: Annotated[ListMeta, Lazy] = Field(default_factory=ListMeta)
     rows: Annotated[list[TableRow] | None, Lazy] = None
 
 

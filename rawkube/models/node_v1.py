@@ -51,7 +51,7 @@ class RuntimeClass(Resource):
     )
     handler: str | None = None
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     overhead: Annotated[Overhead | None, Lazy] = None
     scheduling: Annotated[Scheduling | None, Lazy] = None
 
@@ -65,6 +65,6 @@ class RuntimeClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[RuntimeClass] | None, Lazy] = None
+    items: Annotated[list[RuntimeClass], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

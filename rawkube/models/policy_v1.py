@@ -27,7 +27,7 @@ class Eviction(TypedObject):
         default=None, validation_alias="deleteOptions", serialization_alias="deleteOptions"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
 
 
 class PodDisruptionBudgetSpec(K8sModel):
@@ -96,7 +96,7 @@ class PodDisruptionBudget(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[PodDisruptionBudgetSpec | None, Lazy] = None
     status: Annotated[PodDisruptionBudgetStatus | None, Lazy] = None
 
@@ -110,6 +110,6 @@ class PodDisruptionBudgetList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PodDisruptionBudget] | None, Lazy] = None
+    items: Annotated[list[PodDisruptionBudget], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

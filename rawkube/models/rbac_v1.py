@@ -61,7 +61,7 @@ class ClusterRole(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     rules: Annotated[list[PolicyRule] | None, Lazy] = None
 
 
@@ -105,7 +105,7 @@ class ClusterRoleBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     role_ref: Annotated[RoleRef | None, Lazy] = Field(
         default=None, validation_alias="roleRef", serialization_alias="roleRef"
     )
@@ -121,9 +121,9 @@ class ClusterRoleBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ClusterRoleBinding] | None, Lazy] = None
+    items: Annotated[list[ClusterRoleBinding], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class ClusterRoleList(TypedObject):
@@ -135,9 +135,9 @@ class ClusterRoleList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[ClusterRole] | None, Lazy] = None
+    items: Annotated[list[ClusterRole], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class Role(Resource):
@@ -159,7 +159,7 @@ class Role(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     rules: Annotated[list[PolicyRule] | None, Lazy] = None
 
 
@@ -182,7 +182,7 @@ class RoleBinding(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     role_ref: Annotated[RoleRef | None, Lazy] = Field(
         default=None, validation_alias="roleRef", serialization_alias="roleRef"
     )
@@ -198,9 +198,9 @@ class RoleBindingList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[RoleBinding] | None, Lazy] = None
+    items: Annotated[list[RoleBinding], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class RoleList(TypedObject):
@@ -212,6 +212,6 @@ class RoleList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[Role] | None, Lazy] = None
+    items: Annotated[list[Role], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

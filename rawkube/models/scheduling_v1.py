@@ -37,7 +37,7 @@ class PriorityClass(Resource):
         default=None, validation_alias="globalDefault", serialization_alias="globalDefault"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     preemption_policy: str | None = Field(
         default=None, validation_alias="preemptionPolicy", serialization_alias="preemptionPolicy"
     )
@@ -53,6 +53,6 @@ class PriorityClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[PriorityClass] | None, Lazy] = None
+    items: Annotated[list[PriorityClass], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

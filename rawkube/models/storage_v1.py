@@ -88,7 +88,7 @@ class CSIDriver(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[CSIDriverSpec | None, Lazy] = None
 
 
@@ -101,9 +101,9 @@ class CSIDriverList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[CSIDriver] | None, Lazy] = None
+    items: Annotated[list[CSIDriver], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class VolumeNodeResources(K8sModel):
@@ -150,7 +150,7 @@ class CSINode(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[CSINodeSpec | None, Lazy] = None
 
 
@@ -163,9 +163,9 @@ class CSINodeList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[CSINode] | None, Lazy] = None
+    items: Annotated[list[CSINode], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class CSIStorageCapacity(Resource):
@@ -191,7 +191,7 @@ class CSIStorageCapacity(Resource):
     maximum_volume_size: Quantity | None = Field(
         default=None, validation_alias="maximumVolumeSize", serialization_alias="maximumVolumeSize"
     )
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     node_topology: Annotated[meta_v1.LabelSelector | None, Lazy] = Field(
         default=None, validation_alias="nodeTopology", serialization_alias="nodeTopology"
     )
@@ -209,9 +209,9 @@ class CSIStorageCapacityList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[CSIStorageCapacity] | None, Lazy] = None
+    items: Annotated[list[CSIStorageCapacity], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class StorageClass(Resource):
@@ -242,7 +242,7 @@ class StorageClass(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     mount_options: list[str] | None = Field(
         default=None, validation_alias="mountOptions", serialization_alias="mountOptions"
     )
@@ -265,9 +265,9 @@ class StorageClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[StorageClass] | None, Lazy] = None
+    items: Annotated[list[StorageClass], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class VolumeAttachmentSource(K8sModel):
@@ -340,7 +340,7 @@ class VolumeAttachment(Resource):
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     spec: Annotated[VolumeAttachmentSpec | None, Lazy] = None
     status: Annotated[VolumeAttachmentStatus | None, Lazy] = None
 
@@ -354,9 +354,9 @@ class VolumeAttachmentList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[VolumeAttachment] | None, Lazy] = None
+    items: Annotated[list[VolumeAttachment], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)
 
 
 class VolumeAttributesClass(Resource):
@@ -382,7 +382,7 @@ class VolumeAttributesClass(Resource):
         default=None, validation_alias="driverName", serialization_alias="driverName"
     )
     kind: str | None = None
-    metadata: Annotated[meta_v1.ObjectMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ObjectMeta, Lazy] = Field(default_factory=meta_v1.ObjectMeta)
     parameters: dict[str, str] | None = None
 
 
@@ -395,6 +395,6 @@ class VolumeAttributesClassList(TypedObject):
     api_version: str | None = Field(
         default=None, validation_alias="apiVersion", serialization_alias="apiVersion"
     )
-    items: Annotated[list[VolumeAttributesClass] | None, Lazy] = None
+    items: Annotated[list[VolumeAttributesClass], Lazy] = Field(default_factory=list)
     kind: str | None = None
-    metadata: Annotated[meta_v1.ListMeta | None, Lazy] = None
+    metadata: Annotated[meta_v1.ListMeta, Lazy] = Field(default_factory=meta_v1.ListMeta)

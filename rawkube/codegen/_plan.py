@@ -1,6 +1,6 @@
 """From CRD versions to what a module holds: classes, fields and types, named by path (no text).
 
-The mapping of a structural OpenAPI v3 schema (docs/codegen.md has the user's view):
+The mapping of a structural OpenAPI v3 schema (README.md, "Your own resources", shows it in use):
 
 - a kind's top level becomes a ``CustomResource`` subclass; ``apiVersion``, ``kind`` and
   ``metadata`` are inherited, every other property is a field;

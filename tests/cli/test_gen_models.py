@@ -11,6 +11,7 @@ import pytest
 
 from rawkube.cli import main
 from rawkube.codegen import read_crds
+from rawkube.models import _base
 from rawkube.testing import FakeCluster
 from tests.codegen.conftest import CRDS
 
@@ -93,6 +94,7 @@ def test_from_a_served_cluster_over_the_kubeconfig(tmp_path, capsys):
         )  # fmt: skip
         assert (status, err) == (0, "")
         assert modules(out) == ["cert_manager_io_v1.py"]
+        registry = dict(_base._REGISTRY)  # importing the module registers Certificate
         sys.path.insert(0, str(tmp_path))
         try:
             module = importlib.import_module("live.cert_manager_io_v1")
@@ -118,6 +120,8 @@ def test_from_a_served_cluster_over_the_kubeconfig(tmp_path, capsys):
             sys.path.remove(str(tmp_path))
             for name in [m for m in sys.modules if m.split(".")[0] == "live"]:
                 del sys.modules[name]
+            _base._REGISTRY.clear()
+            _base._REGISTRY.update(registry)
 
 
 def test_refuses_to_overwrite_a_file_it_did_not_write(tmp_path, capsys):

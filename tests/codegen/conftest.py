@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 
 from rawkube.codegen import generate_models, read_crds, write_models
+from rawkube.models import _base
 
 CRDS = Path(__file__).resolve().parents[1] / "fixtures" / "crds"
 
@@ -30,11 +31,16 @@ def generated(tmp_path: Path) -> Iterator[Generate]:
         importlib.invalidate_caches()
         return {module: importlib.import_module(f"{name}.{module}") for module in sources}
 
+    # Importing a model registers its (apiVersion, kind) for every later decode: the kinds
+    # these tests make up must not outlive them.
+    registry = dict(_base._REGISTRY)
     sys.path.insert(0, str(tmp_path))
     try:
         yield generate
     finally:
         sys.path.remove(str(tmp_path))
+        _base._REGISTRY.clear()
+        _base._REGISTRY.update(registry)
         for module in list(sys.modules):
             if module.split(".")[0] in packages:
                 del sys.modules[module]

@@ -251,3 +251,24 @@ def test_a_kind_carries_its_crds_names_into_its_resource(generated):
     assert info.categories == ("cert-manager",)
     assert info.singular == "certificate"
     assert cert.List.__name__ == "CertificateList"
+
+
+def test_an_informer_caches_generated_models(generated):
+    from rawkube.runtime import SharedInformerFactory
+
+    module = generated(CRDS / "servicemonitor.yaml")["monitoring_coreos_com_v1"]
+    monitor = module.ServiceMonitor
+    case = next(c for c in CASES if c.kind == "ServiceMonitor")
+    cluster = FakeCluster([*read_crds([CRDS / "servicemonitor.yaml"])])
+    with cluster.client() as client:
+        client.api(monitor, namespace="default").create(monitor.model_validate(case.body))
+        factory = SharedInformerFactory(client)
+        informer = factory.informer(client.api(monitor, namespace="default"))
+        factory.start()
+        try:
+            assert factory.wait_for_cache_sync(timeout=10)
+            cached = informer.lister.get("default", "web")
+        finally:
+            factory.stop()
+    assert isinstance(cached, monitor)
+    assert cached.spec.endpoints[0].metric_relabelings[0].action == "drop"

@@ -59,14 +59,21 @@ def _is_crd(document: Any) -> bool:
 
 
 def crds_from_cluster(client: Client, groups: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """The cluster's CustomResourceDefinitions (of ``groups`` only, when given), sorted by name."""
-    from rawkube.models.apiextensions_v1 import CustomResourceDefinition
+    """The cluster's CustomResourceDefinitions (of ``groups`` only, when given), sorted by name.
+
+    They are read as the server's JSON (the dynamic client), never through a model, so what
+    the generator sees is what the server stores.
+    """
+    from rawkube.core._resource import GroupVersionResource
 
     wanted = set(groups)
-    crds = client.api(CustomResourceDefinition).list().items or []
-    found = [crd.to_dict() for crd in crds]
+    crds = GroupVersionResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+    found: list[dict[str, Any]] = list(client.dynamic.resource(crds).list().get("items") or [])
     if wanted:
         found = [c for c in found if (c.get("spec") or {}).get("group") in wanted]
+    for crd in found:  # list items come without their type
+        crd.setdefault("apiVersion", "apiextensions.k8s.io/v1")
+        crd.setdefault("kind", "CustomResourceDefinition")
     return sorted(found, key=lambda c: str((c.get("metadata") or {}).get("name")))
 
 

@@ -204,8 +204,6 @@ class _Planner:
                 self.module.uses.add("api_field")
             doc = "\n\n".join(p for p in (_description(prop), " ".join(notes)) if p)
             fields.append(FieldPlan(attr, json_name, annotation, default, doc))
-        if any(f.annotation == "Any" or "Any]" in f.annotation for f in fields):
-            self.module.uses.add("Any")
         return fields
 
     def _type(

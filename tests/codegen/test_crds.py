@@ -272,3 +272,19 @@ def test_an_informer_caches_generated_models(generated):
             factory.stop()
     assert isinstance(cached, monitor)
     assert cached.spec.endpoints[0].metric_relabelings[0].action == "drop"
+
+
+def test_manifests_load_into_generated_models_once_imported(generated):
+    import rawkube
+
+    module = generated(CRDS / "application.yaml")["argoproj_io_v1alpha1"]
+    case = next(c for c in CASES if c.kind == "Application")
+    manifest = rawkube.to_yaml(
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **case.body}
+    )
+    (loaded,) = rawkube.load_all_yaml(manifest)
+    assert isinstance(loaded, module.Application)
+    assert loaded.spec.source.helm.values_object == {
+        "replicaCount": 2,
+        "image": {"tag": "v1", "pull": None},
+    }

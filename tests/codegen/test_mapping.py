@@ -226,3 +226,18 @@ def test_writing_never_replaces_a_file_rawkube_did_not_generate(tmp_path):
     written = write_models(sources, tmp_path)
     assert sorted(p.name for p in written) == ["__init__.py", "example_com_v1.py"]
     assert write_models(sources, tmp_path) == [tmp_path / "example_com_v1.py"]  # again: replaced
+
+
+def test_a_version_without_properties_is_a_kind_that_keeps_what_it_is_sent(generated, tmp_path):
+    import json
+
+    bare = crd({})
+    bare["spec"]["versions"][0]["schema"] = {
+        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    }
+    path = tmp_path / "bare.json"
+    path.write_text(json.dumps(bare))
+    widget = generated(path)["example_com_v1"].Widget
+    assert set(widget.model_fields) == {"api_version", "kind", "metadata"}
+    read = widget.model_validate({"metadata": {"name": "w"}, "spec": {"size": 1}})
+    assert read.to_dict()["spec"] == {"size": 1}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 from rawkube.codegen import generate_models, read_crds
 from rawkube.testing import FakeCluster
 from tests.codegen.conftest import CRDS
+from tests.codegen.test_layout import ROOT
 
 
 @dataclass
@@ -214,6 +218,24 @@ def test_a_generated_model_goes_through_the_fake_cluster(case, generated):
 def test_generating_twice_gives_the_same_bytes():
     crds = read_crds([CRDS])
     assert generate_models(crds, command="x") == generate_models(read_crds([CRDS]), command="x")
+
+
+def test_the_same_bytes_whatever_the_hash_seed():
+    # Sets and dicts must never order the output: two interpreters with other string hashes.
+    script = (
+        "import hashlib, sys; from rawkube.codegen import generate_models, read_crds; "
+        "out = generate_models(read_crds([sys.argv[1]]), command='x'); "
+        "print(hashlib.sha256(repr(sorted(out.items())).encode()).hexdigest())"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(CRDS)],
+            capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        digests.add(done.stdout)
+    assert len(digests) == 1
 
 
 def test_every_served_version_has_models_and_the_storage_one_is_marked(generated):

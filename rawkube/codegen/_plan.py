@@ -74,6 +74,7 @@ class ClassPlan:
 class Alias:
     name: str
     values: list[Any]
+    doc: str = ""
 
 
 @dataclass
@@ -216,7 +217,9 @@ class _Planner:
         kind = schema.get("type")
         enum = schema.get("enum")
         if kind in _SCALARS and isinstance(enum, list) and enum:
-            return self._enum(name, kind, enum), None
+            where = f"``{path}`` in a {version.kind} ({version.api_version})."
+            doc = _description(schema)
+            return self._enum(name, kind, enum, f"{doc}\n\n{where}" if doc else where), None
         if kind in _SCALARS:
             return _SCALARS[kind], None
         if kind == "array":
@@ -239,13 +242,13 @@ class _Planner:
         self.module.uses.add("Any")
         return "Any", None  # no type: any JSON value (x-kubernetes-preserve-unknown-fields)
 
-    def _enum(self, name: str, kind: str, values: list[Any]) -> str:
+    def _enum(self, name: str, kind: str, values: list[Any], doc: str) -> str:
         wanted = _SCALAR_TYPES[_SCALARS[kind]]
         kept = [v for v in values if isinstance(v, wanted) and not _bool_as_number(v, kind)]
         if not kept or len(kept) != len(values):
             return _SCALARS[kind]  # a null or mistyped value: typed as the plain scalar
         unique = list(dict.fromkeys(json.dumps(v) for v in kept))
-        alias = Alias(self._take(name), [json.loads(v) for v in unique])
+        alias = Alias(self._take(name), [json.loads(v) for v in unique], doc)
         self.aliases.append(alias)
         self.module.uses.update({"Annotated", "Literal", "OpenEnum"})
         return alias.name

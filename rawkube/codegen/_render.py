@@ -55,7 +55,8 @@ def _alias(alias: Alias) -> list[str]:
     else:
         values = [f"        {literal(v)}," for v in alias.values]
         literal_lines = ["    Literal[", *values, "    ],"]
-    return [f"{alias.name} = Annotated[", *literal_lines, "    OpenEnum,", "]"]
+    lines = [f"{alias.name} = Annotated[", *literal_lines, "    OpenEnum,", "]"]
+    return lines + docstring(alias.doc, "") if alias.doc else lines
 
 
 def _class(cls: ClassPlan) -> list[str]:

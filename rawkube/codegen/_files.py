@@ -24,9 +24,10 @@ def read_crds(sources: Iterable[str | Path]) -> list[dict[str, Any]]:
     read through (by :func:`rawkube.load_all_yaml`). Other kinds of objects are skipped, so a
     chart's whole output can be given.
 
-    Raises ``OSError`` for a file that cannot be read and ``ValueError`` for one that is not
-    YAML or JSON (the message names the file).
+    Raises ``OSError`` for a file that cannot be read and :class:`CodegenError` for one that
+    is not YAML or JSON or holds an object that does not decode (the message names the file).
     """
+    from rawkube.core._exceptions import DecodeError
     from rawkube.models._base import K8sModel
     from rawkube.models._yaml import load_all_yaml
 
@@ -45,8 +46,8 @@ def read_crds(sources: Iterable[str | Path]) -> list[dict[str, Any]]:
         for name, text in texts:
             try:
                 documents = load_all_yaml(text)
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
+            except (DecodeError, ValueError) as exc:
+                raise CodegenError(f"{name}: {exc}") from None
             for document in documents:
                 data = document.to_dict() if isinstance(document, K8sModel) else document
                 if _is_crd(data):

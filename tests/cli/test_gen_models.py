@@ -65,6 +65,15 @@ def test_from_stdin_with_a_group_filter(tmp_path, capsys, monkeypatch):
     assert modules(out) == ["argoproj_io_v1alpha1.py"]
 
 
+def test_a_file_that_is_not_yaml_is_named_in_the_error(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [\n")
+    status, _, err = run(capsys, "gen-models", str(bad), "-o", str(tmp_path / "out"))
+    assert status == 1
+    assert err.startswith(f"error: {bad}: document 0: not valid YAML")
+    assert not (tmp_path / "out").exists()
+
+
 def test_what_holds_no_crd_is_one_error_line(tmp_path, capsys):
     manifest = tmp_path / "cm.yaml"
     manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")

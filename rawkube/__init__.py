@@ -45,7 +45,13 @@ from rawkube.core._api_errors import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from rawkube.core._calls import ALL
+from rawkube.core._calls import (
+    ALL,
+    FieldValidation,
+    PatchType,
+    PropagationPolicy,
+    ResourceVersionMatch,
+)
 from rawkube.core._clock import Clock
 from rawkube.core._decode import set_collector_pause
 from rawkube.core._exceptions import (
@@ -82,7 +88,8 @@ if TYPE_CHECKING:
     from rawkube.core._label_selector import selector_matches
     from rawkube.core._restmapper import AmbiguousResourceError, ResourceNotFoundError, RESTMapper
     from rawkube.core._selector import selector
-    from rawkube.models._yaml import load_all_yaml
+    from rawkube.core._table import format_table
+    from rawkube.models._yaml import load_all_yaml, to_yaml
     from rawkube.models.meta_v1 import Status, StatusCause, StatusDetails
 
 # Each name here loads its module on first use, so a program pays only for what it touches:
@@ -108,9 +115,11 @@ _LAZY = {
     "Status": "rawkube.models.meta_v1",
     "StatusCause": "rawkube.models.meta_v1",
     "StatusDetails": "rawkube.models.meta_v1",
+    "format_table": "rawkube.core._table",
     "load_all_yaml": "rawkube.models._yaml",
     "selector": "rawkube.core._selector",
     "selector_matches": "rawkube.core._label_selector",
+    "to_yaml": "rawkube.models._yaml",
 }
 
 
@@ -184,6 +193,7 @@ __all__ = [
     "DynamicApi",
     "ExecProcess",
     "ExecResult",
+    "FieldValidation",
     "ForbiddenError",
     "GatewayTimeoutError",
     "GoneError",
@@ -197,9 +207,11 @@ __all__ = [
     "MethodNotAllowedError",
     "NotFoundError",
     "Output",
+    "PatchType",
     "PortForward",
     "PortForwardError",
     "PortForwardStream",
+    "PropagationPolicy",
     "RESTClient",
     "RESTMapper",
     "RawkubeError",
@@ -207,6 +219,7 @@ __all__ = [
     "RequestTimeoutError",
     "ResourceInfo",
     "ResourceNotFoundError",
+    "ResourceVersionMatch",
     "Result",
     "RetryWatcher",
     "ServerTimeoutError",
@@ -228,6 +241,7 @@ __all__ = [
     "WebSocketHandshakeError",
     "__version__",
     "aretry_on_conflict",
+    "format_table",
     "incluster_config",
     "load_all_yaml",
     "load_config",
@@ -235,14 +249,7 @@ __all__ = [
     "selector",
     "selector_matches",
     "set_collector_pause",
+    "to_yaml",
 ]
-
-# The CLI's printers, public (issue 21): kubectl's Table layout and YAML that reads back.
-if TYPE_CHECKING:
-    from rawkube.core._table import format_table
-    from rawkube.models._yaml import to_yaml
-_LAZY.update(format_table="rawkube.core._table", to_yaml="rawkube.models._yaml")
-__all__ += ["format_table", "to_yaml"]
-__all__.sort()
 
 publish(__name__, globals(), __all__)

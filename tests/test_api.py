@@ -481,8 +481,8 @@ def test_async_api_has_the_same_methods_and_signatures():
         }
         assert inspect.iscoroutinefunction(vars(_AsyncVerbs)[name]) or name in exempt, name
     assert inspect.isasyncgenfunction(AsyncApi.iter)
-    # The dynamic client's own verbs only retype answers as dicts: the same parameters as the
-    # shared verbs they override, in both flavours.
+    # The dynamic client's own methods are the same in both flavours, and any it overrides
+    # keeps the shared verb's parameters.
     dynamic, async_dynamic = public(DynamicApi), public(AsyncDynamicApi)
     assert dynamic.keys() == async_dynamic.keys()
     for name, signature in dynamic.items():

@@ -19,9 +19,13 @@ from rawkube.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from rawkube import Client, DynamicApi, ResourceInfo
+    from rawkube import Client, DynamicApi, PropagationPolicy, ResourceInfo
 
-POLICIES = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
+POLICIES: dict[str, PropagationPolicy] = {
+    "background": "Background",
+    "foreground": "Foreground",
+    "orphan": "Orphan",
+}
 
 
 def add_parser(commands: Any, parent: argparse.ArgumentParser) -> None:

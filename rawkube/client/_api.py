@@ -8,7 +8,6 @@ every decision; a test keeps their signatures the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rawkube.client._async_verbs import _AsyncVerbs
@@ -18,7 +17,6 @@ from rawkube.core._calls import (
     AllNamespaces,
     Call,
     ObjectList,
-    PatchType,
     ResourceCore,
 )
 from rawkube.core._request import Result
@@ -29,6 +27,10 @@ if TYPE_CHECKING:
     from rawkube.client._sync_client import Client
     from rawkube.models import Resource
 
+    # Named in the typed APIs' bases as strings: importing them here would load the models.
+    from rawkube.models.autoscaling_v1 import Scale  # noqa: F401
+    from rawkube.models.meta_v1 import Status  # noqa: F401
+
 __all__ = ["ALL", "Api", "AsyncApi", "AsyncDynamic", "AsyncDynamicApi", "Dynamic", "DynamicApi"]
 
 T = TypeVar("T")
@@ -37,7 +39,7 @@ L = TypeVar("L")
 R = TypeVar("R", bound="Resource")
 
 
-class Api(_Verbs[R, ObjectList[R]]):
+class Api(_Verbs[R, ObjectList[R], "Status", "Scale"]):
     """Every verb of one resource on a :class:`~rawkube.Client`, typed by its model.
 
     Made by ``client.api(Pod, namespace="web")`` or a generated accessor
@@ -50,7 +52,7 @@ class Api(_Verbs[R, ObjectList[R]]):
         super().__init__(client, ResourceCore.typed(model, namespace, client.config.namespace))
 
 
-class AsyncApi(_AsyncVerbs[R, ObjectList[R]]):
+class AsyncApi(_AsyncVerbs[R, ObjectList[R], "Status", "Scale"]):
     """The asyncio twin of :class:`Api`: the same methods, awaited (``iter`` is async)."""
 
     def __init__(
@@ -59,7 +61,7 @@ class AsyncApi(_AsyncVerbs[R, ObjectList[R]]):
         super().__init__(client, ResourceCore.typed(model, namespace, client.config.namespace))
 
 
-class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
+class DynamicApi(_Verbs[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]):
     """Every verb of any resource, by GroupVersionResource, with the server's dicts as answers.
 
     ``client.dynamic.resource(gvr)`` addresses it cluster-wide (a cluster-scoped resource, or a
@@ -87,74 +89,6 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
         super().__init__(client, ResourceCore.dynamic(gvr, namespace))
         self._gvr = gvr
 
-    # The shared verbs type these answers as the typed API's models; the dynamic client's
-    # ResourceCore reads each as the server's dict, which these signatures say.
-    def delete(
-        self,
-        name: str,
-        *,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        preconditions: Mapping[str, str] | None = None,
-        dry_run: bool = False,
-    ) -> dict[str, Any]:
-        """Delete ``name``: the object (still finalising) or the server's Status, as a dict."""
-        return _dict(
-            super().delete(
-                name,
-                propagation_policy=propagation_policy,
-                grace_period_seconds=grace_period_seconds,
-                preconditions=preconditions,
-                dry_run=dry_run,
-            )
-        )
-
-    def delete_collection(
-        self,
-        *,
-        label_selector: str | Mapping[str, str] | None = None,
-        field_selector: str | Mapping[str, str] | None = None,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        dry_run: bool = False,
-    ) -> dict[str, Any]:
-        """Delete every object selected: the list deleted or the server's Status, as a dict."""
-        return _dict(
-            super().delete_collection(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                propagation_policy=propagation_policy,
-                grace_period_seconds=grace_period_seconds,
-                dry_run=dry_run,
-            )
-        )
-
-    def get_scale(self, name: str) -> dict[str, Any]:  # type: ignore[override]  # see above
-        """The ``scale`` subresource of ``name``, as the server's dict."""
-        return _dict(super().get_scale(name))
-
-    def update_scale(  # type: ignore[override]  # a dict answer, see above
-        self, name: str, scale: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Replace the ``scale`` subresource of ``name``; the server's answer as a dict."""
-        return _dict(super().update_scale(name, scale))
-
-    def patch_scale(  # type: ignore[override]  # a dict answer, see above
-        self, name: str, patch: Any, *, patch_type: PatchType = "merge"
-    ) -> dict[str, Any]:
-        """Patch the ``scale`` subresource of ``name``; the server's answer as a dict."""
-        return _dict(super().patch_scale(name, patch, patch_type=patch_type))
-
-    def evict(  # type: ignore[override]  # a dict answer, see above
-        self, name: str, *, delete_options: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Evict the pod ``name``; the server's Status as a dict (429 when a budget forbids)."""
-        return _dict(super().evict(name, delete_options=delete_options))
-
-    def bind(self, name: str, node: str) -> dict[str, Any]:  # type: ignore[override]  # see above
-        """Bind the pod ``name`` to ``node``; the server's Status as a dict."""
-        return _dict(super().bind(name, node))
-
     def namespace(self, namespace: str) -> DynamicApi:
         """The same resource in ``namespace``."""
         return DynamicApi(self._client, self._gvr, namespace)
@@ -175,7 +109,7 @@ class DynamicApi(_Verbs[dict[str, Any], dict[str, Any]]):
         return self.namespace(namespace)._send(call)
 
 
-class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
+class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]):
     """The asyncio twin of :class:`DynamicApi`, which says how a write finds its namespace
     and what each verb answers (the server's dicts)."""
 
@@ -184,73 +118,6 @@ class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
     ):
         super().__init__(client, ResourceCore.dynamic(gvr, namespace))
         self._gvr = gvr
-
-    # As DynamicApi's: the server's dicts, which the shared verbs type as models.
-    async def delete(
-        self,
-        name: str,
-        *,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        preconditions: Mapping[str, str] | None = None,
-        dry_run: bool = False,
-    ) -> dict[str, Any]:
-        """As :meth:`DynamicApi.delete`."""
-        return _dict(
-            await super().delete(
-                name,
-                propagation_policy=propagation_policy,
-                grace_period_seconds=grace_period_seconds,
-                preconditions=preconditions,
-                dry_run=dry_run,
-            )
-        )
-
-    async def delete_collection(
-        self,
-        *,
-        label_selector: str | Mapping[str, str] | None = None,
-        field_selector: str | Mapping[str, str] | None = None,
-        propagation_policy: str | None = None,
-        grace_period_seconds: int | None = None,
-        dry_run: bool = False,
-    ) -> dict[str, Any]:
-        """As :meth:`DynamicApi.delete_collection`."""
-        return _dict(
-            await super().delete_collection(
-                label_selector=label_selector,
-                field_selector=field_selector,
-                propagation_policy=propagation_policy,
-                grace_period_seconds=grace_period_seconds,
-                dry_run=dry_run,
-            )
-        )
-
-    async def get_scale(self, name: str) -> dict[str, Any]:  # type: ignore[override]  # a dict
-        """As :meth:`DynamicApi.get_scale`."""
-        return _dict(await super().get_scale(name))
-
-    async def update_scale(  # type: ignore[override]  # a dict answer, as DynamicApi's
-        self, name: str, scale: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """As :meth:`DynamicApi.update_scale`."""
-        return _dict(await super().update_scale(name, scale))
-
-    async def patch_scale(  # type: ignore[override]  # a dict answer, as DynamicApi's
-        self, name: str, patch: Any, *, patch_type: PatchType = "merge"
-    ) -> dict[str, Any]:
-        """As :meth:`DynamicApi.patch_scale`."""
-        return _dict(await super().patch_scale(name, patch, patch_type=patch_type))
-
-    async def evict(  # type: ignore[override]  # a dict answer, as DynamicApi's
-        self, name: str, *, delete_options: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """As :meth:`DynamicApi.evict`."""
-        return _dict(await super().evict(name, delete_options=delete_options))
-
-    async def bind(self, name: str, node: str) -> dict[str, Any]:  # type: ignore[override]
-        """As :meth:`DynamicApi.bind` (a dict answer, which the shared verbs type as Status)."""
-        return _dict(await super().bind(name, node))
 
     def namespace(self, namespace: str) -> AsyncDynamicApi:
         """The same resource in ``namespace``."""
@@ -270,13 +137,6 @@ class AsyncDynamicApi(_AsyncVerbs[dict[str, Any], dict[str, Any]]):
         if namespace is None:
             return await super()._send(call)
         return await self.namespace(namespace)._send(call)
-
-
-def _dict(answer: object) -> dict[str, Any]:
-    """The dynamic ResourceCore's answer, a dict (its reads never build a model)."""
-    if not isinstance(answer, dict):
-        raise TypeError(f"expected the server's dict, not {type(answer).__name__}")
-    return answer
 
 
 _WANTED = (

@@ -27,7 +27,7 @@ STDERR_SHOWN = 2000  # characters of tar's stderr an error quotes
 
 
 async def copy_to(
-    verbs: _AsyncVerbs[Any, Any],
+    verbs: _AsyncVerbs[Any, Any, Any, Any],
     name: str,
     local: str | os.PathLike[str],
     remote: str,
@@ -59,7 +59,7 @@ async def copy_to(
 
 
 async def copy_from(
-    verbs: _AsyncVerbs[Any, Any],
+    verbs: _AsyncVerbs[Any, Any, Any, Any],
     name: str,
     remote: str,
     local: str | os.PathLike[str],
@@ -87,7 +87,7 @@ async def copy_from(
 
 
 async def _is_dir(
-    verbs: _AsyncVerbs[Any, Any], name: str, path: str, container: str | None
+    verbs: _AsyncVerbs[Any, Any, Any, Any], name: str, path: str, container: str | None
 ) -> bool:
     """Whether ``path`` is a folder in the container, asked as kubectl asks (``test -d``)."""
     try:

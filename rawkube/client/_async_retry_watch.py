@@ -53,7 +53,7 @@ class AsyncRetryWatcher(Generic[T]):
 
     def __init__(
         self,
-        api: _AsyncVerbs[T, Any],
+        api: _AsyncVerbs[T, Any, Any, Any],
         *,
         resource_version: str,
         metadata_only: bool = False,
@@ -158,7 +158,7 @@ class AsyncListThenWatch(Generic[T]):
 
     def __init__(
         self,
-        api: _AsyncVerbs[T, Any],
+        api: _AsyncVerbs[T, Any, Any, Any],
         *,
         label_selector: Any = None,
         field_selector: Any = None,
@@ -252,6 +252,8 @@ class AsyncListThenWatch(Generic[T]):
 
 if False:  # BLOCKING
 
-    def list_then_watch(api: _AsyncVerbs[T, Any], **options: Any) -> AsyncListThenWatch[T]:
+    def list_then_watch(
+        api: _AsyncVerbs[T, Any, Any, Any], **options: Any
+    ) -> AsyncListThenWatch[T]:
         """Every object of ``api``, then every change: a :class:`AsyncListThenWatch`."""
         return AsyncListThenWatch(api, **options)

@@ -62,22 +62,22 @@ if TYPE_CHECKING:
     from rawkube.client._forward_asyncio import AsyncPortForward
     from rawkube.config import Config
     from rawkube.core._request import ApiRequest
-    from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (
         PartialObjectMetadata,
         PartialObjectMetadataList,
-        Status,
         Table,
     )
 
 T = TypeVar("T")
 L = TypeVar("L")
+S = TypeVar("S")
+C = TypeVar("C")
 
 MAX_LOG_LINE_BYTES = 1 << 20
 """The longest line of a followed log held before it is refused (``max_line_bytes``)."""
 
 
-class _AsyncVerbs(Generic[T, L]):
+class _AsyncVerbs(Generic[T, L, S, C]):
     """Every verb of one resource on a client (:class:`~rawkube.AsyncClient`): objects ``T``,
     lists ``L``.
 
@@ -85,7 +85,7 @@ class _AsyncVerbs(Generic[T, L]):
     :class:`~rawkube.ApiError` subclasses for error answers.
     """
 
-    def __init__(self, client: AsyncClient, core: ResourceCore[T, L]) -> None:
+    def __init__(self, client: AsyncClient, core: ResourceCore[T, L, S, C]) -> None:
         self._client = client
         self._core = core
 
@@ -370,7 +370,7 @@ class _AsyncVerbs(Generic[T, L]):
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, str] | None = None,
         dry_run: bool = False,
-    ) -> T | Status:
+    ) -> T | S:
         """Delete the object: the object while finalizers hold it, else the server's Status."""
         call = self._core.delete(
             name,
@@ -389,7 +389,7 @@ class _AsyncVerbs(Generic[T, L]):
         propagation_policy: PropagationPolicy | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> L | Status:
+    ) -> L | S:
         """Delete every object the selectors match: the List of what went, or a Status."""
         selection = self._core.list(
             label_selector=label_selector,
@@ -410,31 +410,31 @@ class _AsyncVerbs(Generic[T, L]):
         )
         return self._core.read_list_or_status(await self._send(call))
 
-    async def get_scale(self, name: str) -> Scale:
+    async def get_scale(self, name: str) -> C:
         """The ``scale`` subresource (Deployments, StatefulSets, ReplicaSets, ...)."""
         call = Call("GET", self._core.subresource(name, "scale"), "scale")
         return self._core.read_scale(await self._send(call))
 
-    async def update_scale(self, name: str, scale: Scale | Mapping[str, Any]) -> Scale:
+    async def update_scale(self, name: str, scale: C | Mapping[str, Any]) -> C:
         """Replace the ``scale`` subresource (its ``spec.replicas``)."""
         call = Call("PUT", self._core.subresource(name, "scale"), "scale", body=scale)
         return self._core.read_scale(await self._send(call))
 
-    async def patch_scale(self, name: str, patch: Any, *, patch_type: PatchType = "merge") -> Scale:
+    async def patch_scale(self, name: str, patch: Any, *, patch_type: PatchType = "merge") -> C:
         """Patch the ``scale`` subresource (``{"spec": {"replicas": 3}}``)."""
         call = self._core.patch(
             self._core.subresource(name, "scale"), patch, patch_type, (), "scale"
         )
         return self._core.read_scale(await self._send(call))
 
-    async def evict(self, name: str, *, delete_options: Mapping[str, Any] | None = None) -> Status:
+    async def evict(self, name: str, *, delete_options: Mapping[str, Any] | None = None) -> S:
         """Evict a pod (the Eviction API, which honours PodDisruptionBudgets).
 
         A budget that forbids it answers 429 (:class:`~rawkube.TooManyRequestsError`).
         """
         return self._core.read_status(await self._send(self._core.evict(name, delete_options)))
 
-    async def bind(self, name: str, node: str) -> Status:
+    async def bind(self, name: str, node: str) -> S:
         """Bind a pod to ``node``, as a scheduler does."""
         return self._core.read_status(await self._send(self._core.bind(name, node)))
 

@@ -21,7 +21,7 @@ STDERR_SHOWN = 2000  # characters of tar's stderr an error quotes
 
 
 def copy_to(
-    verbs: _Verbs[Any, Any],
+    verbs: _Verbs[Any, Any, Any, Any],
     name: str,
     local: str | os.PathLike[str],
     remote: str,
@@ -53,7 +53,7 @@ def copy_to(
 
 
 def copy_from(
-    verbs: _Verbs[Any, Any],
+    verbs: _Verbs[Any, Any, Any, Any],
     name: str,
     remote: str,
     local: str | os.PathLike[str],
@@ -80,7 +80,7 @@ def copy_from(
         archive.close()
 
 
-def _is_dir(verbs: _Verbs[Any, Any], name: str, path: str, container: str | None) -> bool:
+def _is_dir(verbs: _Verbs[Any, Any, Any, Any], name: str, path: str, container: str | None) -> bool:
     """Whether ``path`` is a folder in the container, asked as kubectl asks (``test -d``)."""
     try:
         result = verbs.exec(name, ["test", "-d", path], container=container)

@@ -48,7 +48,7 @@ class RetryWatcher(Generic[T]):
 
     def __init__(
         self,
-        api: _Verbs[T, Any],
+        api: _Verbs[T, Any, Any, Any],
         *,
         resource_version: str,
         metadata_only: bool = False,
@@ -147,7 +147,7 @@ class ListThenWatch(Generic[T]):
 
     def __init__(
         self,
-        api: _Verbs[T, Any],
+        api: _Verbs[T, Any, Any, Any],
         *,
         label_selector: Any = None,
         field_selector: Any = None,
@@ -235,6 +235,6 @@ class ListThenWatch(Generic[T]):
         self.close()
 
 
-def list_then_watch(api: _Verbs[T, Any], **options: Any) -> ListThenWatch[T]:
+def list_then_watch(api: _Verbs[T, Any, Any, Any], **options: Any) -> ListThenWatch[T]:
     """Every object of ``api``, then every change: a :class:`ListThenWatch`."""
     return ListThenWatch(api, **options)

@@ -57,22 +57,22 @@ if TYPE_CHECKING:
     from rawkube.client._sync_retry_watch import RetryWatcher
     from rawkube.config import Config
     from rawkube.core._request import ApiRequest
-    from rawkube.models.autoscaling_v1 import Scale
     from rawkube.models.meta_v1 import (
         PartialObjectMetadata,
         PartialObjectMetadataList,
-        Status,
         Table,
     )
 
 T = TypeVar("T")
 L = TypeVar("L")
+S = TypeVar("S")
+C = TypeVar("C")
 
 MAX_LOG_LINE_BYTES = 1 << 20
 """The longest line of a followed log held before it is refused (``max_line_bytes``)."""
 
 
-class _Verbs(Generic[T, L]):
+class _Verbs(Generic[T, L, S, C]):
     """Every verb of one resource on a client (:class:`~rawkube.Client`): objects ``T``,
     lists ``L``.
 
@@ -80,7 +80,7 @@ class _Verbs(Generic[T, L]):
     :class:`~rawkube.ApiError` subclasses for error answers.
     """
 
-    def __init__(self, client: Client, core: ResourceCore[T, L]) -> None:
+    def __init__(self, client: Client, core: ResourceCore[T, L, S, C]) -> None:
         self._client = client
         self._core = core
 
@@ -364,7 +364,7 @@ class _Verbs(Generic[T, L]):
         grace_period_seconds: int | None = None,
         preconditions: Mapping[str, str] | None = None,
         dry_run: bool = False,
-    ) -> T | Status:
+    ) -> T | S:
         """Delete the object: the object while finalizers hold it, else the server's Status."""
         call = self._core.delete(
             name,
@@ -383,7 +383,7 @@ class _Verbs(Generic[T, L]):
         propagation_policy: PropagationPolicy | None = None,
         grace_period_seconds: int | None = None,
         dry_run: bool = False,
-    ) -> L | Status:
+    ) -> L | S:
         """Delete every object the selectors match: the List of what went, or a Status."""
         selection = self._core.list(
             label_selector=label_selector,
@@ -404,31 +404,31 @@ class _Verbs(Generic[T, L]):
         )
         return self._core.read_list_or_status(self._send(call))
 
-    def get_scale(self, name: str) -> Scale:
+    def get_scale(self, name: str) -> C:
         """The ``scale`` subresource (Deployments, StatefulSets, ReplicaSets, ...)."""
         call = Call("GET", self._core.subresource(name, "scale"), "scale")
         return self._core.read_scale(self._send(call))
 
-    def update_scale(self, name: str, scale: Scale | Mapping[str, Any]) -> Scale:
+    def update_scale(self, name: str, scale: C | Mapping[str, Any]) -> C:
         """Replace the ``scale`` subresource (its ``spec.replicas``)."""
         call = Call("PUT", self._core.subresource(name, "scale"), "scale", body=scale)
         return self._core.read_scale(self._send(call))
 
-    def patch_scale(self, name: str, patch: Any, *, patch_type: PatchType = "merge") -> Scale:
+    def patch_scale(self, name: str, patch: Any, *, patch_type: PatchType = "merge") -> C:
         """Patch the ``scale`` subresource (``{"spec": {"replicas": 3}}``)."""
         call = self._core.patch(
             self._core.subresource(name, "scale"), patch, patch_type, (), "scale"
         )
         return self._core.read_scale(self._send(call))
 
-    def evict(self, name: str, *, delete_options: Mapping[str, Any] | None = None) -> Status:
+    def evict(self, name: str, *, delete_options: Mapping[str, Any] | None = None) -> S:
         """Evict a pod (the Eviction API, which honours PodDisruptionBudgets).
 
         A budget that forbids it answers 429 (:class:`~rawkube.TooManyRequestsError`).
         """
         return self._core.read_status(self._send(self._core.evict(name, delete_options)))
 
-    def bind(self, name: str, node: str) -> Status:
+    def bind(self, name: str, node: str) -> S:
         """Bind a pod to ``node``, as a scheduler does."""
         return self._core.read_status(self._send(self._core.bind(name, node)))
 

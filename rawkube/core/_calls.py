@@ -23,8 +23,7 @@ from rawkube.core._resource import (
 from rawkube.core._watch_decoder import WatchDecoder
 
 if TYPE_CHECKING:
-    from rawkube.models.autoscaling_v1 import Scale
-    from rawkube.models.meta_v1 import ListMeta, PartialObjectMetadataList, Status, Table
+    from rawkube.models.meta_v1 import ListMeta, PartialObjectMetadataList, Table
 
 __all__ = [
     "ALL",
@@ -44,6 +43,8 @@ __all__ = [
 
 T = TypeVar("T")  # an object: the resource's model, or a dict for the dynamic client
 L = TypeVar("L")  # a list answer: the resource's List model, or a dict
+S = TypeVar("S")  # a Status answer (delete, evict, bind): the Status model, or a dict
+C = TypeVar("C")  # a scale answer: the Scale model, or a dict
 T_co = TypeVar("T_co", covariant=True)
 
 PatchType = Literal["merge", "json", "strategic", "apply"]
@@ -134,7 +135,7 @@ def _dry_run(dry_run: bool) -> str | None:
     return "All" if dry_run else None
 
 
-class ResourceCore(Generic[T, L]):
+class ResourceCore(Generic[T, L, S, C]):
     """Plans every call of one resource (in one namespace) and reads the answers.
 
     Typed (:meth:`typed`), answers become the resource's model and its List model; dynamic
@@ -171,7 +172,7 @@ class ResourceCore(Generic[T, L]):
     @classmethod
     def typed(
         cls, model: type[Any], namespace: str | AllNamespaces | None, default_namespace: str
-    ) -> ResourceCore[Any, Any]:
+    ) -> ResourceCore[Any, Any, Any, Any]:
         """The calls of ``model``'s resource; ``None`` is the config's namespace."""
         info: ResourceInfo | None = getattr(model, "__resource__", None)
         if info is None:
@@ -186,7 +187,9 @@ class ResourceCore(Generic[T, L]):
         return cls(info, model, check_namespace(name), False, explicit=namespace is not None)
 
     @classmethod
-    def dynamic(cls, gvr: GroupVersionResource, namespace: str | None) -> ResourceCore[Any, Any]:
+    def dynamic(
+        cls, gvr: GroupVersionResource, namespace: str | None
+    ) -> ResourceCore[Any, Any, Any, Any]:
         """The calls of any resource, in ``namespace`` or (None) cluster-wide/all namespaces."""
         plural = check_segment("resource", gvr.resource)
         info = ResourceInfo(gvr.group, gvr.version, "", plural, namespace is not None)
@@ -474,21 +477,23 @@ class ResourceCore(Generic[T, L]):
     # --- answers -------------------------------------------------------------------------------
 
     # The dynamic client (no model) answers every verb with the server's dict: the reads
-    # below build a model only for the typed API. (Its class types them as dicts.)
+    # below build a model only for the typed API. The type parameters say which: the typed
+    # APIs are ResourceCore[Model, ModelList, Status, Scale], the dynamic ones all dicts, and
+    # mypy cannot follow ``self.model`` from one to the other, hence the ignores.
 
-    def read_scale(self, result: Result) -> Scale:
+    def read_scale(self, result: Result) -> C:
         if self.model is None:
             return result.json()  # type: ignore[no-any-return]
         from rawkube.models.autoscaling_v1 import Scale
 
-        return result.into(Scale)
+        return result.into(Scale)  # type: ignore[return-value]
 
-    def read_status(self, result: Result) -> Status:
+    def read_status(self, result: Result) -> S:
         if self.model is None:
             return result.json()  # type: ignore[no-any-return]
         from rawkube.models.meta_v1 import Status
 
-        return result.into(Status)
+        return result.into(Status)  # type: ignore[return-value]
 
     def read(self, result: Result) -> T:
         if self.model is None:
@@ -505,22 +510,22 @@ class ResourceCore(Generic[T, L]):
             raise TypeError(f"no list model for {self.info.kind}")
         return result.into(list_model)  # type: ignore[return-value]
 
-    def read_object_or_status(self, result: Result) -> T | Status:
+    def read_object_or_status(self, result: Result) -> T | S:
         """A delete answers with the object (still finalising) or a Status (gone)."""
         from rawkube.models.meta_v1 import Status
 
         data = result.json()
         if self.model is not None and isinstance(data, dict) and data.get("kind") == "Status":
-            return result.into(Status)
+            return result.into(Status)  # type: ignore[return-value]
         return self.read(result)
 
-    def read_list_or_status(self, result: Result) -> L | Status:
+    def read_list_or_status(self, result: Result) -> L | S:
         """A collection delete answers with the list of what it deleted, or a Status."""
         from rawkube.models.meta_v1 import Status
 
         data = result.json()
         if self.model is not None and isinstance(data, dict) and data.get("kind") == "Status":
-            return result.into(Status)
+            return result.into(Status)  # type: ignore[return-value]
         return self.read_list(result)
 
     def read_table(self, result: Result) -> Table:

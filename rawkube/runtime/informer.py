@@ -382,7 +382,7 @@ class _InformerBase(Generic[T, A]):
         return EventHandler(on_add, on_update, on_delete, period)
 
 
-class SharedInformer(_InformerBase[T, _Verbs[T, Any]]):
+class SharedInformer(_InformerBase[T, _Verbs[T, Any, Any, Any]]):
     """A cached, watched resource on a thread; see the module docstring.
 
     ``SharedInformer(client.core_v1.pods("web"))``: ``label_selector``/``field_selector``
@@ -552,7 +552,7 @@ class _AsyncListener:
                     logger.exception("informer handler failed on %s", note.kind)
 
 
-class AsyncSharedInformer(_InformerBase[T, _AsyncVerbs[T, Any]]):
+class AsyncSharedInformer(_InformerBase[T, _AsyncVerbs[T, Any, Any, Any]]):
     """The asyncio twin of :class:`SharedInformer`: the same options, tasks instead of threads.
 
     Handlers, and the watch error handler, may be plain functions or coroutine functions

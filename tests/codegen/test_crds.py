@@ -310,3 +310,16 @@ def test_manifests_load_into_generated_models_once_imported(generated):
         "replicaCount": 2,
         "image": {"tag": "v1", "pull": None},
     }
+
+
+@pytest.mark.anyio
+async def test_the_async_client_takes_generated_models(generated, fake_cluster, async_fake_client):
+    route = generated(CRDS / "httproute.yaml")["gateway_v1beta1"].HTTPRoute
+    case = next(c for c in CASES if c.kind == "HTTPRoute")
+    for crd in read_crds([CRDS / "httproute.yaml"]):
+        fake_cluster.create(crd)
+    routes = async_fake_client.api(route, namespace="default")
+    await routes.create(route.model_validate(case.body))
+    got = await routes.get("web")
+    assert isinstance(got, route)
+    assert got.spec.rules[0].backend_refs[0].weight == 3

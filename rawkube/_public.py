@@ -9,6 +9,7 @@ from typing import Any
 PUBLIC_PACKAGES = frozenset(
     {
         "rawkube",
+        "rawkube.codegen",
         "rawkube.config",
         "rawkube.errors",
         "rawkube.models",

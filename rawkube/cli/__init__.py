@@ -1,4 +1,5 @@
-"""The rawkube command: kubectl's everyday verbs on the library, a demo, a fake API server."""
+"""The rawkube command: kubectl's everyday verbs on the library, a demo, a fake API server,
+models generated from CRDs."""
 
 from __future__ import annotations
 
@@ -108,7 +109,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
-    from rawkube.cli import _apply, _delete, _get, _logs, _pod, _resources, _wait
+    from rawkube.cli import (
+        _apply,
+        _delete,
+        _gen_models,
+        _get,
+        _logs,
+        _pod,
+        _resources,
+        _wait,
+    )
 
     parser = argparse.ArgumentParser(prog="rawkube", description=__doc__)
     add_global_options(parser, top=True)
@@ -123,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     _resources.add_parser(commands, after)
     _pod.add_parsers(commands, after)
     _wait.add_parser(commands, after)
+    _gen_models.add_parser(commands, after)
     version = commands.add_parser("version", help="print rawkube's and the server's version")
     version.set_defaults(run=_version)
     demo = commands.add_parser(

@@ -6,13 +6,17 @@ offers the shared pieces: the model bases, the registry, and helpers for the API
 (``Time``, ``Quantity``, ``IntOrString``, base64 data), which stay plain strings and ints in the
 models so that decoding costs nothing extra; ``CustomResource``, the base of the models you
 write for a CRD's objects; and ``Lazy``, the mark of a nested-model field that an object
-decoded by ``Result.into()`` builds when it is first read.
+decoded by ``Result.into()`` builds when it is first read; ``OpenEnum``, the mark of a CRD's
+enum that still decodes a value a newer server sends; and ``api_field``, a field under its
+JSON name, as models generated from CRDs (``rawkube gen-models``) declare them.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from rawkube._public import publish
 from rawkube.models._base import K8sModel, Resource, TypedObject, model_for
+from rawkube.models._enum import OpenEnum
+from rawkube.models._fields import api_field
 from rawkube.models._lazy import Lazy
 from rawkube.models._types import (
     Base64,
@@ -50,11 +54,13 @@ __all__ = [
     "K8sModel",
     "Lazy",
     "MicroTime",
+    "OpenEnum",
     "Quantity",
     "RawExtension",
     "Resource",
     "Time",
     "TypedObject",
+    "api_field",
     "decode_base64",
     "encode_base64",
     "format_micro_time",

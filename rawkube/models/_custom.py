@@ -29,8 +29,12 @@ class CustomResource(Resource):
 
             spec: Annotated[WidgetSpec | None, Lazy] = None
 
-    Each subclass gets its ``__resource__`` and a List model (``Widget.List``, registered
-    beside it, so lists and ``model_for("example.com/v1", "WidgetList")`` are typed too).
+    The CRD's other names are optional: ``__singular__``, ``__short_names__`` and
+    ``__categories__`` go into ``__resource__`` as discovery would give them, and
+    ``__storage_version__`` says whether this version is the one the server stores (models that
+    ``rawkube gen-models`` writes set them all). Each subclass gets its ``__resource__`` and a
+    List model (``Widget.List``, registered beside it, so lists and
+    ``model_for("example.com/v1", "WidgetList")`` are typed too).
     Raises ``TypeError`` at class creation when the group, version, kind or plural is missing.
     """
 
@@ -38,6 +42,10 @@ class CustomResource(Resource):
     __version__: ClassVar[str] = ""
     __plural__: ClassVar[str] = ""
     __namespaced__: ClassVar[bool] = True
+    __singular__: ClassVar[str] = ""
+    __short_names__: ClassVar[tuple[str, ...]] = ()
+    __categories__: ClassVar[tuple[str, ...]] = ()
+    __storage_version__: ClassVar[bool] = False
     List: ClassVar[type[TypedObject]]
 
     api_version: str | None = Field(
@@ -62,6 +70,9 @@ class CustomResource(Resource):
             kind=cls.__kind__,
             plural=cls.__plural__,
             namespaced=cls.__namespaced__,
+            singular=cls.__singular__,
+            short_names=tuple(cls.__short_names__),
+            categories=tuple(cls.__categories__),
         )
         super().__pydantic_init_subclass__(**kwargs)  # registers (apiVersion, kind)
         list_model = create_model(

@@ -72,7 +72,6 @@ def containers_of(deployment: Deployment) -> list[Container]:
 def summary(deployment: Deployment) -> DeploymentOut:
     """The service's view of a Deployment read from the API server."""
     meta = deployment.metadata
-    assert meta is not None  # the models' metadata is Optional; the server always sends it
     containers = containers_of(deployment)
     spec, status = deployment.spec, deployment.status
     return DeploymentOut(
@@ -120,7 +119,7 @@ def create_app(client: rawkube.Client) -> FastAPI:
 
     @app.get(path)
     def list_(namespace: str) -> list[DeploymentOut]:
-        return [summary(d) for d in client.apps_v1.deployments(namespace).list().items or []]
+        return [summary(d) for d in client.apps_v1.deployments(namespace).list().items]
 
     @app.get(path + "/{name}")
     def get(namespace: str, name: str) -> DeploymentOut:
@@ -132,7 +131,7 @@ def create_app(client: rawkube.Client) -> FastAPI:
         # so a change made meanwhile makes the server answer 409 instead of being lost.
         deployments = client.apps_v1.deployments(namespace)
         deployment = deployments.get(name)
-        if body.resource_version is not None and deployment.metadata is not None:
+        if body.resource_version is not None:
             deployment.metadata.resource_version = body.resource_version
         if body.replicas is not None and deployment.spec is not None:
             deployment.spec.replicas = body.replicas

@@ -43,7 +43,7 @@ def create_async_app(
     @app.get(path)
     async def list_(namespace: str) -> list[DeploymentOut]:
         found = await client.apps_v1.deployments(namespace).list()
-        return [summary(d) for d in found.items or []]
+        return [summary(d) for d in found.items]
 
     @app.get(path + "/{name}")
     async def get(namespace: str, name: str) -> DeploymentOut:
@@ -53,7 +53,7 @@ def create_async_app(
     async def update(namespace: str, name: str, body: DeploymentChange) -> DeploymentOut:
         deployments = client.apps_v1.deployments(namespace)
         deployment = await deployments.get(name)
-        if body.resource_version is not None and deployment.metadata is not None:
+        if body.resource_version is not None:
             deployment.metadata.resource_version = body.resource_version
         if body.replicas is not None and deployment.spec is not None:
             deployment.spec.replicas = body.replicas

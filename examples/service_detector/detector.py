@@ -96,11 +96,11 @@ class ServiceDetector:
             with self._lock:
                 self._found.pop(key, None)
             return
-        labels = pod.metadata.labels or {} if pod.metadata else {}
+        labels = pod.metadata.labels or {}
         names = {
             service.metadata.name or ""
             for service in self._services.lister.list(namespace=namespace)
-            if service.metadata and service.spec and _selects(service.spec.selector, labels)
+            if service.spec and _selects(service.spec.selector, labels)
         }
         with self._lock:
             self._found[key] = names

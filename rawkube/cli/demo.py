@@ -153,7 +153,7 @@ def _make_pods(client: Client, namespace: str, deployment: Deployment) -> None:
         api_version="apps/v1",
         kind="Deployment",
         name="web",
-        uid=deployment.metadata.uid if deployment.metadata else None,
+        uid=deployment.metadata.uid,
         controller=True,
     )
     for _ in range(REPLICAS):
@@ -176,15 +176,15 @@ def _watch_pods(client: Client, namespace: str, seen: set[str], seconds: int) ->
     """Add the pods that appear within ``seconds`` to ``seen``; True once there are enough."""
     pods = client.core_v1.pods(namespace)
     listed = pods.list(label_selector="app=web")
-    seen.update(p.metadata.name for p in listed.items or () if p.metadata and p.metadata.name)
+    seen.update(p.metadata.name for p in listed.items if p.metadata.name)
     if len(seen) >= REPLICAS:
         return True
-    version = listed.metadata.resource_version if listed.metadata else None
+    version = listed.metadata.resource_version
     with pods.watch(
         label_selector="app=web", resource_version=version, timeout_seconds=max(1, seconds)
     ) as events:
         for event in events:
-            if event.type == "ADDED" and event.object.metadata and event.object.metadata.name:
+            if event.type == "ADDED" and event.object.metadata.name:
                 seen.add(event.object.metadata.name)
             if len(seen) >= REPLICAS:
                 return True

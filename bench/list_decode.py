@@ -149,11 +149,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--podlist", type=Path, default=BENCH_HOME / "data" / "podlist-10000.json")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only the contenders whose name holds NAME (repeatable; the baseline always runs)",
+    )
     args = parser.parse_args()
+    contenders = [
+        name
+        for name in CONTENDERS
+        if name == CONTENDERS[0] or not args.only or any(part in name for part in args.only)
+    ]
     if not args.podlist.exists():
         raise SystemExit(f"{args.podlist} is missing: run the shared suite's gen_fixtures.py first")
 
-    results = run_rounds(WORKER, CONTENDERS, args.rounds, args.podlist)
+    results = run_rounds(WORKER, contenders, args.rounds, args.podlist)
 
     base = statistics.median(r["seconds"] for r in results[CONTENDERS[0]])
     base_rss = statistics.median(r["rss_mb"] for r in results[CONTENDERS[0]])
@@ -161,7 +172,7 @@ def main() -> None:
     print(f"{size:.0f} MB PodList, {args.rounds} fresh-process runs each, medians (min-max)\n")
     print("| contender | time | x baseline | peak RSS | x baseline |")
     print("|---|---|---|---|---|")
-    for name in CONTENDERS:
+    for name in contenders:
         times = [r["seconds"] for r in results[name]]
         rss = statistics.median(r["rss_mb"] for r in results[name])
         median = statistics.median(times)

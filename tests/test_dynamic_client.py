@@ -8,36 +8,10 @@ import pytest
 
 import rawkube
 from rawkube.models.core_v1 import Pod
+from tests.crds import widget_crd
 
 DEPLOYMENTS = rawkube.GroupVersionResource("apps", "v1", "deployments")
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.org"},
-    "spec": {
-        "group": "example.org",
-        "scope": "Namespaced",
-        "names": {
-            "plural": "widgets",
-            "singular": "widget",
-            "kind": "Widget",
-            "shortNames": ["wd"],
-        },
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "x-kubernetes-preserve-unknown-fields": True,
-                    }
-                },
-            }
-        ],
-    },
-}
+CRD = widget_crd()
 
 
 def deployment(name: str = "web", replicas: int = 1) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 
 import rawkube
 from tests.cli.conftest import KUBECTL
+from tests.crds import widget_crd
 
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed here")
 
@@ -101,34 +102,7 @@ def test_options_go_before_or_after_the_command(served, capsys):
 
 
 def test_a_crd_resolves_through_discovery(served, capsys):
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "scope": "Namespaced",
-            "names": {
-                "plural": "widgets",
-                "singular": "widget",
-                "kind": "Widget",
-                "shortNames": ["wd"],
-            },
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = widget_crd("example.com")
     served.cluster.create(crd)
     served.cluster.create(
         {

@@ -9,6 +9,7 @@ from rawkube.models.apps_v1 import Deployment
 from rawkube.models.core_v1 import ConfigMap, Pod, PodTemplate
 from rawkube.testing import Action, FakeClock, FakeCluster
 from rawkube.testing._http import ActionLog, FakeRequest
+from tests.crds import widget_crd
 
 
 @pytest.fixture
@@ -184,35 +185,7 @@ WIDGETS = rawkube.GroupVersionResource("example.org", "v1", "widgets")
 
 
 def install_widgets(client) -> None:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.org"},
-        "spec": {
-            "group": "example.org",
-            "scope": "Namespaced",
-            "names": {
-                "plural": "widgets",
-                "singular": "widget",
-                "kind": "Widget",
-                "shortNames": ["wd"],
-            },
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                    "subresources": {"status": {}},
-                }
-            ],
-        },
-    }
+    crd = widget_crd(status_subresource=True)
     client.apiextensions_v1.custom_resource_definitions().create(crd)
 
 

@@ -53,7 +53,7 @@ def admit(
     """
     if resource.definition is None:
         if isinstance(resource.schema, Mapping):
-            _admit_custom(resource, obj, name, creating=creating)
+            admit_custom(resource, obj, name, creating=creating)
         return obj
     if _has_null(obj):
         drop_nulls(obj, compiled(resource.definition))
@@ -77,7 +77,7 @@ def admit(
     if live is not None and not creating:
         found = _finalizer_causes(obj, live) + found
     if found:
-        raise _invalid(resource, obj, found, name, creating=creating)
+        raise invalid_error(resource, obj, found, name, creating=creating)
     return obj
 
 
@@ -130,11 +130,11 @@ def validate(resource: ResourceType, obj: Obj, old: Obj | None) -> list[Cause]:
 def _finalizer_causes(obj: Obj, live: Obj) -> list[Cause]:
     """An object being deleted takes no new finalizer (the server says so twice: its generic
     and its kind's update checks both run the metadata rule)."""
-    before = _dict(live.get("metadata"))
+    before = as_dict(live.get("metadata"))
     if not before.get("deletionTimestamp"):
         return []
-    kept = set(_list(before.get("finalizers")))
-    new = [f for f in _list(_dict(obj.get("metadata")).get("finalizers")) if f not in kept]
+    kept = set(as_list(before.get("finalizers")))
+    new = [f for f in as_list(as_dict(obj.get("metadata")).get("finalizers")) if f not in kept]
     if not new:
         return []
     listed = ", ".join(go_quote(str(f)) for f in new)
@@ -146,7 +146,7 @@ def _finalizer_causes(obj: Obj, live: Obj) -> list[Cause]:
     return [cause, dict(cause)]
 
 
-def _invalid(
+def invalid_error(
     resource: ResourceType, obj: Obj, found: list[Cause], name: str, *, creating: bool
 ) -> FakeApiError:
     metadata = obj.get("metadata")
@@ -224,22 +224,22 @@ def forbidden(field: str, detail: str) -> Cause:
     return {"reason": "FieldValueForbidden", "message": f"Forbidden: {detail}", "field": field}
 
 
-def _dict(value: Any) -> Obj:
+def as_dict(value: Any) -> Obj:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # --- shared rules -----------------------------------------------------------------------------
 
-_NON_NEGATIVE = "must be greater than or equal to 0"
-_PORT_RANGE = "must be between 1 and 65535, inclusive"
+NON_NEGATIVE = "must be greater than or equal to 0"
+PORT_RANGE = "must be between 1 and 65535, inclusive"
 _IMMUTABLE = "field is immutable"
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _LABEL_VALUE_TEXT = (
@@ -266,14 +266,14 @@ _DATA_LIMIT = 1024 * 1024  # a ConfigMap's or Secret's data, all keys together
 
 def non_negative(value: Any, field: str, found: list[Cause]) -> None:
     """A count that may not be below zero."""
-    number = _int(value)
+    number = as_int(value)
     if number is not None and number < 0:
-        found.append(invalid(field, number, _NON_NEGATIVE))
+        found.append(invalid(field, number, NON_NEGATIVE))
 
 
 def label_causes(labels: Any, field: str, found: list[Cause]) -> None:
     """Label keys (qualified names) and values, as ``ValidateLabels`` checks them."""
-    for key, value in _dict(labels).items():
+    for key, value in as_dict(labels).items():
         found += [invalid(field, key, p) for p in _meta.qualified_name_problems(key)]
         if not isinstance(value, str):
             continue
@@ -306,9 +306,9 @@ def port_name_problems(value: str) -> list[str]:
 
 def port_number(value: Any, field: str, found: list[Cause]) -> None:
     """A port that must be between 1 and 65535."""
-    number = _int(value)
+    number = as_int(value)
     if number is not None and not 1 <= number <= 65535:
-        found.append(invalid(field, number, _PORT_RANGE))
+        found.append(invalid(field, number, PORT_RANGE))
 
 
 def int_or_percent(value: Any, field: str, found: list[Cause], *, at_most_100: bool) -> None:
@@ -328,7 +328,7 @@ def _is_zero(value: Any) -> bool:
 
 def config_key_causes(data: Any, field: str, found: list[Cause]) -> None:
     """The keys of a ConfigMap's or Secret's data (``data[my key]``)."""
-    for key in _dict(data):
+    for key in as_dict(data):
         where = f"{field}[{key}]"
         if len(key) > 253:
             found.append(invalid(where, key, "must be no more than 253 characters"))
@@ -357,10 +357,10 @@ def _selector_empty(selector: Obj) -> bool:
 
 def selector_causes(selector: Any, field: str, found: list[Cause]) -> None:
     """A LabelSelector's labels and expressions, as ``ValidateLabelSelector`` checks them."""
-    selector = _dict(selector)
+    selector = as_dict(selector)
     label_causes(selector.get("matchLabels"), f"{field}.matchLabels", found)
-    for index, expression in enumerate(_list(selector.get("matchExpressions"))):
-        expression = _dict(expression)
+    for index, expression in enumerate(as_list(selector.get("matchExpressions"))):
+        expression = as_dict(expression)
         where = f"{field}.matchExpressions[{index}]"
         operator = expression.get("operator")
         values = expression.get("values")
@@ -386,7 +386,7 @@ def selector_causes(selector: Any, field: str, found: list[Cause]) -> None:
             found += [invalid(f"{where}.key", key, p) for p in _meta.qualified_name_problems(key)]
 
 
-def _quantity(value: Any) -> Decimal | None:
+def quantity(value: Any) -> Decimal | None:
     from rawkube.models._types import parse_quantity
 
     try:
@@ -400,7 +400,7 @@ def _quantity(value: Any) -> Decimal | None:
 _RESTART_ANY = ("Always", "Never", "OnFailure")
 _RESTART_JOB = ("OnFailure", "Never")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
-_PROTOCOLS = ("SCTP", "TCP", "UDP")
+PROTOCOLS = ("SCTP", "TCP", "UDP")
 _DNS_POLICIES = ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
 _MESSAGE_POLICIES = ("File", "FallbackToLogsOnError")
 _TOLERATION_OPERATORS = ("Equal", "Exists")
@@ -409,15 +409,15 @@ _TAINT_EFFECTS = ("NoExecute", "NoSchedule", "PreferNoSchedule")
 
 def pod_spec_causes(spec: Any, field: str, found: list[Cause], *, restart: str) -> None:
     """A PodSpec, as ``ValidatePodSpec`` checks it (``restart``: pod, workload or job)."""
-    spec = _dict(spec)
+    spec = as_dict(spec)
     volumes = _volume_causes(spec.get("volumes"), f"{field}.volumes", found)
-    containers = _list(spec.get("containers"))
+    containers = as_list(spec.get("containers"))
     if not containers:
         found.append(required(f"{field}.containers"))
     names: set[str] = set()
     for kind in ("containers", "initContainers"):
-        for index, container in enumerate(_list(spec.get(kind))):
-            _container_causes(_dict(container), f"{field}.{kind}[{index}]", names, volumes, found)
+        for index, container in enumerate(as_list(spec.get(kind))):
+            _container_causes(as_dict(container), f"{field}.{kind}[{index}]", names, volumes, found)
     policy = spec.get("restartPolicy")
     where = f"{field}.restartPolicy"
     if restart == "job":
@@ -434,20 +434,20 @@ def pod_spec_causes(spec: Any, field: str, found: list[Cause], *, restart: str) 
     if dns is not None and dns not in _DNS_POLICIES:
         found.append(unsupported(f"{field}.dnsPolicy", dns, _DNS_POLICIES))
     label_causes(spec.get("nodeSelector"), f"{field}.nodeSelector", found)
-    for index, toleration in enumerate(_list(spec.get("tolerations"))):
-        _toleration_causes(_dict(toleration), f"{field}.tolerations[{index}]", found)
+    for index, toleration in enumerate(as_list(spec.get("tolerations"))):
+        _toleration_causes(as_dict(toleration), f"{field}.tolerations[{index}]", found)
     non_negative(
         spec.get("terminationGracePeriodSeconds"), f"{field}.terminationGracePeriodSeconds", found
     )
-    deadline = _int(spec.get("activeDeadlineSeconds"))
+    deadline = as_int(spec.get("activeDeadlineSeconds"))
     if deadline is not None and deadline <= 0:
         found.append(invalid(f"{field}.activeDeadlineSeconds", deadline, "must be greater than 0"))
 
 
 def _volume_causes(volumes: Any, field: str, found: list[Cause]) -> set[str]:
     names: set[str] = set()
-    for index, volume in enumerate(_list(volumes)):
-        name = _dict(volume).get("name")
+    for index, volume in enumerate(as_list(volumes)):
+        name = as_dict(volume).get("name")
         where = f"{field}[{index}].name"
         if not isinstance(name, str) or not name:
             continue  # the facts' required check says so
@@ -479,10 +479,10 @@ def _container_causes(
             invalid(f"{field}.image", image, "must not have leading or trailing whitespace")
         )
     port_names: set[str] = set()
-    for index, port in enumerate(_list(container.get("ports"))):
-        _container_port_causes(_dict(port), f"{field}.ports[{index}]", port_names, found)
-    for index, env in enumerate(_list(container.get("env"))):
-        env_name = _dict(env).get("name")
+    for index, port in enumerate(as_list(container.get("ports"))):
+        _container_port_causes(as_dict(port), f"{field}.ports[{index}]", port_names, found)
+    for index, env in enumerate(as_list(container.get("env"))):
+        env_name = as_dict(env).get("name")
         if isinstance(env_name, str) and "=" in env_name:
             found.append(
                 invalid(
@@ -493,8 +493,8 @@ def _container_causes(
                 )
             )
     paths: set[str] = set()
-    for index, mount in enumerate(_list(container.get("volumeMounts"))):
-        mount = _dict(mount)
+    for index, mount in enumerate(as_list(container.get("volumeMounts"))):
+        mount = as_dict(mount)
         where = f"{field}.volumeMounts[{index}]"
         mount_name = mount.get("name")
         if isinstance(mount_name, str) and mount_name and mount_name not in volumes:
@@ -504,7 +504,7 @@ def _container_causes(
             if path in paths:
                 found.append(invalid(f"{where}.mountPath", path, "must be unique"))
             paths.add(path)
-    _resources_causes(_dict(container.get("resources")), f"{field}.resources", found)
+    _resources_causes(as_dict(container.get("resources")), f"{field}.resources", found)
     policy = container.get("terminationMessagePolicy")
     if policy is not None and policy not in _MESSAGE_POLICIES:
         found.append(unsupported(f"{field}.terminationMessagePolicy", policy, _MESSAGE_POLICIES))
@@ -524,26 +524,26 @@ def _container_port_causes(port: Obj, field: str, names: set[str], found: list[C
         found.append(required(f"{field}.containerPort"))  # 0 is the port not given
     else:
         port_number(port.get("containerPort"), f"{field}.containerPort", found)
-    host = _int(port.get("hostPort"))
+    host = as_int(port.get("hostPort"))
     if host:
         port_number(host, f"{field}.hostPort", found)
     protocol = port.get("protocol")
-    if protocol is not None and protocol not in _PROTOCOLS:
-        found.append(unsupported(f"{field}.protocol", protocol, _PROTOCOLS))
+    if protocol is not None and protocol not in PROTOCOLS:
+        found.append(unsupported(f"{field}.protocol", protocol, PROTOCOLS))
 
 
 def _resources_causes(resources: Obj, field: str, found: list[Cause]) -> None:
-    limits = _dict(resources.get("limits"))
+    limits = as_dict(resources.get("limits"))
     for which in ("limits", "requests"):
-        for key, value in _dict(resources.get(which)).items():
-            amount = _quantity(value)
+        for key, value in as_dict(resources.get(which)).items():
+            amount = quantity(value)
             if amount is not None and amount < 0:
-                found.append(invalid(f"{field}.{which}[{key}]", str(value), _NON_NEGATIVE))
-    for key, value in _dict(resources.get("requests")).items():
+                found.append(invalid(f"{field}.{which}[{key}]", str(value), NON_NEGATIVE))
+    for key, value in as_dict(resources.get("requests")).items():
         limit = limits.get(key)
         if limit is None:
             continue
-        asked, allowed = _quantity(value), _quantity(limit)
+        asked, allowed = quantity(value), quantity(limit)
         if asked is not None and allowed is not None and asked > allowed:
             found.append(
                 invalid(
@@ -589,11 +589,11 @@ def template_causes(
     check_selector: bool = True,
 ) -> None:
     """A pod template of a workload: its labels, the selector matching them, its PodSpec."""
-    template = _dict(template)
-    labels = _dict(_dict(template.get("metadata")).get("labels"))
+    template = as_dict(template)
+    labels = as_dict(as_dict(template.get("metadata")).get("labels"))
     label_causes(labels, f"{field}.metadata.labels", found)
     if check_selector:
-        chosen = _dict(selector)
+        chosen = as_dict(selector)
         if selector is None or not _selector_matches(chosen, labels):
             found.append(
                 invalid(
@@ -608,7 +608,7 @@ def template_causes(
 def _pod(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
     pod_spec_causes(obj.get("spec"), "spec", found, restart="pod")
     if old is not None:
-        _pod_update_causes(_dict(obj.get("spec")), _dict(old.get("spec")), found)
+        _pod_update_causes(as_dict(obj.get("spec")), as_dict(old.get("spec")), found)
 
 
 # The fields of a running pod's spec an update may change (everything else is fixed).
@@ -625,7 +625,8 @@ def _pod_update_causes(spec: Obj, old: Obj, found: list[Cause]) -> None:
         copied = dict(value)
         for kind in ("containers", "initContainers"):
             copied[kind] = [
-                {k: v for k, v in _dict(c).items() if k != "image"} for c in _list(value.get(kind))
+                {k: v for k, v in as_dict(c).items() if k != "image"}
+                for c in as_list(value.get(kind))
             ]
         for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
             copied.pop(key, None)
@@ -638,8 +639,8 @@ def _pod_update_causes(spec: Obj, old: Obj, found: list[Cause]) -> None:
 
 
 def _pod_template(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    template = _dict(obj.get("template"))
-    label_causes(_dict(template.get("metadata")).get("labels"), "template.metadata.labels", found)
+    template = as_dict(obj.get("template"))
+    label_causes(as_dict(template.get("metadata")).get("labels"), "template.metadata.labels", found)
     pod_spec_causes(template.get("spec"), "template.spec", found, restart="pod")
 
 
@@ -651,7 +652,7 @@ def _workload_selector(spec: Obj, field: str, kind: str, found: list[Cause]) -> 
     if selector is None:
         found.append(required(f"{field}.selector"))
         return
-    selector = _dict(selector)
+    selector = as_dict(selector)
     if _selector_empty(selector):
         found.append(
             invalid(f"{field}.selector", selector, f"empty selector is invalid for {kind}")
@@ -659,13 +660,13 @@ def _workload_selector(spec: Obj, field: str, kind: str, found: list[Cause]) -> 
     selector_causes(selector, f"{field}.selector", found)
 
 
-def _immutable(new: Any, old: Any, field: str, found: list[Cause]) -> None:
+def immutable(new: Any, old: Any, field: str, found: list[Cause]) -> None:
     if new != old:
         found.append(invalid(field, new, _IMMUTABLE))
 
 
 def _deployment(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     _workload_selector(spec, "spec", "deployment", found)
     template_causes(
         spec.get("template"), spec.get("selector"), "spec.template", found, restart="workload"
@@ -673,17 +674,17 @@ def _deployment(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
     non_negative(spec.get("replicas"), "spec.replicas", found)
     non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", found)
     non_negative(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit", found)
-    deadline = _int(spec.get("progressDeadlineSeconds"))
+    deadline = as_int(spec.get("progressDeadlineSeconds"))
     if deadline is not None:
         non_negative(deadline, "spec.progressDeadlineSeconds", found)
-        ready = _int(spec.get("minReadySeconds")) or 0
+        ready = as_int(spec.get("minReadySeconds")) or 0
         if deadline >= 0 and deadline <= ready:
             found.append(
                 invalid(
                     "spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"
                 )
             )
-    strategy = _dict(spec.get("strategy"))
+    strategy = as_dict(spec.get("strategy"))
     kind = strategy.get("type")
     if kind not in ("Recreate", "RollingUpdate"):
         found.append(unsupported("spec.strategy.type", kind or "", ("Recreate", "RollingUpdate")))
@@ -695,7 +696,7 @@ def _deployment(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
             )
         )
     elif kind == "RollingUpdate":
-        rolling = _dict(strategy.get("rollingUpdate"))
+        rolling = as_dict(strategy.get("rollingUpdate"))
         where = "spec.strategy.rollingUpdate"
         surge, unavailable = rolling.get("maxSurge"), rolling.get("maxUnavailable")
         int_or_percent(surge, f"{where}.maxSurge", found, at_most_100=False)
@@ -707,12 +708,12 @@ def _deployment(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
                 )
             )
     if old is not None:
-        old_spec = _dict(old.get("spec"))
-        _immutable(spec.get("selector"), old_spec.get("selector"), "spec.selector", found)
+        old_spec = as_dict(old.get("spec"))
+        immutable(spec.get("selector"), old_spec.get("selector"), "spec.selector", found)
 
 
 def _replica_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     # The server's own wording: a ReplicaSet's empty selector is refused "for deployment".
     _workload_selector(spec, "spec", "deployment", found)
     if spec.get("template") is not None:
@@ -722,14 +723,14 @@ def _replica_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
     non_negative(spec.get("replicas"), "spec.replicas", found)
     non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", found)
     if old is not None:
-        _immutable(
-            spec.get("selector"), _dict(old.get("spec")).get("selector"), "spec.selector", found
+        immutable(
+            spec.get("selector"), as_dict(old.get("spec")).get("selector"), "spec.selector", found
         )
 
 
 def _replication_controller(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
-    selector = _dict(spec.get("selector"))
+    spec = as_dict(obj.get("spec"))
+    selector = as_dict(spec.get("selector"))
     if not selector:
         found.append(required("spec.selector"))
     label_causes(selector, "spec.selector", found)
@@ -737,7 +738,7 @@ def _replication_controller(obj: Obj, old: Obj | None, found: list[Cause]) -> No
     if template is None:
         found.append(required("spec.template"))
     else:
-        labels = _dict(_dict(_dict(template).get("metadata")).get("labels"))
+        labels = as_dict(as_dict(as_dict(template).get("metadata")).get("labels"))
         if selector and any(labels.get(k) != v for k, v in selector.items()):
             found.append(
                 invalid(
@@ -748,7 +749,7 @@ def _replication_controller(obj: Obj, old: Obj | None, found: list[Cause]) -> No
             )
         label_causes(labels, "spec.template.metadata.labels", found)
         pod_spec_causes(
-            _dict(template).get("spec"), "spec.template.spec", found, restart="workload"
+            as_dict(template).get("spec"), "spec.template.spec", found, restart="workload"
         )
     non_negative(spec.get("replicas"), "spec.replicas", found)
 
@@ -761,7 +762,7 @@ _STS_MUTABLE = (
 
 
 def _stateful_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     _workload_selector(spec, "spec", "statefulset", found)
     template_causes(
         spec.get("template"), spec.get("selector"), "spec.template", found, restart="workload"
@@ -774,7 +775,7 @@ def _stateful_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
         found.append(
             unsupported("spec.podManagementPolicy", policy or "", ("OrderedReady", "Parallel"))
         )
-    strategy = _dict(spec.get("updateStrategy"))
+    strategy = as_dict(spec.get("updateStrategy"))
     kind = strategy.get("type")
     if kind not in ("OnDelete", "RollingUpdate"):
         found.append(
@@ -789,9 +790,9 @@ def _stateful_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
             )
         )
     else:
-        rolling = _dict(strategy.get("rollingUpdate"))
+        rolling = as_dict(strategy.get("rollingUpdate"))
         non_negative(rolling.get("partition"), "spec.updateStrategy.rollingUpdate.partition", found)
-    retention = _dict(spec.get("persistentVolumeClaimRetentionPolicy"))
+    retention = as_dict(spec.get("persistentVolumeClaimRetentionPolicy"))
     for key in ("whenDeleted", "whenScaled"):
         value = retention.get(key)
         if value is not None and value not in ("Retain", "Delete"):
@@ -810,7 +811,7 @@ def _stateful_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
             "persistentVolumeClaimRetentionPolicy",
             "minReadySeconds",
         )
-        old_spec = _dict(old.get("spec"))
+        old_spec = as_dict(old.get("spec"))
         # An unset serviceName is Go's empty one.
         rest = {"serviceName": "", **{k: v for k, v in spec.items() if k not in mutable}}
         old_rest = {"serviceName": "", **{k: v for k, v in old_spec.items() if k not in mutable}}
@@ -819,29 +820,29 @@ def _stateful_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
 
 
 def _daemon_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     _workload_selector(spec, "spec", "daemonset", found)
     template_causes(
         spec.get("template"), spec.get("selector"), "spec.template", found, restart="workload"
     )
     non_negative(spec.get("minReadySeconds"), "spec.minReadySeconds", found)
     non_negative(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit", found)
-    strategy = _dict(spec.get("updateStrategy"))
+    strategy = as_dict(spec.get("updateStrategy"))
     kind = strategy.get("type")
     if kind not in ("OnDelete", "RollingUpdate"):
         found.append(
             unsupported("spec.updateStrategy.type", kind or "", ("OnDelete", "RollingUpdate"))
         )
     elif kind == "RollingUpdate":
-        rolling = _dict(strategy.get("rollingUpdate"))
+        rolling = as_dict(strategy.get("rollingUpdate"))
         where = "spec.updateStrategy.rollingUpdate"
         int_or_percent(
             rolling.get("maxUnavailable"), f"{where}.maxUnavailable", found, at_most_100=True
         )
         int_or_percent(rolling.get("maxSurge"), f"{where}.maxSurge", found, at_most_100=True)
     if old is not None:
-        _immutable(
-            spec.get("selector"), _dict(old.get("spec")).get("selector"), "spec.selector", found
+        immutable(
+            spec.get("selector"), as_dict(old.get("spec")).get("selector"), "spec.selector", found
         )
 
 
@@ -850,7 +851,7 @@ def _daemon_set(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
 
 def job_spec_causes(spec: Any, field: str, found: list[Cause], *, generated: bool) -> None:
     """A JobSpec (``generated``: its selector is the server's own, checked when made)."""
-    spec = _dict(spec)
+    spec = as_dict(spec)
     for key in (
         "parallelism",
         "completions",
@@ -881,15 +882,15 @@ def job_spec_causes(spec: Any, field: str, found: list[Cause], *, generated: boo
 
 
 def _job(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     # On create the selector is made after this check (it needs the uid): see _defaults.
     job_spec_causes(spec, "spec", found, generated=old is not None)
     if old is not None:
-        old_spec = _dict(old.get("spec"))
-        _immutable(spec.get("selector"), old_spec.get("selector"), "spec.selector", found)
+        old_spec = as_dict(old.get("spec"))
+        immutable(spec.get("selector"), old_spec.get("selector"), "spec.selector", found)
         if not old_spec.get("suspend"):
-            _immutable(spec.get("template"), old_spec.get("template"), "spec.template", found)
-        _immutable(
+            immutable(spec.get("template"), old_spec.get("template"), "spec.template", found)
+        immutable(
             spec.get("completionMode"), old_spec.get("completionMode"), "spec.completionMode", found
         )
 
@@ -898,7 +899,7 @@ _CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midni
 
 
 def _cron_job(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     schedule = spec.get("schedule")
     if isinstance(schedule, str) and schedule:
         text = schedule
@@ -927,7 +928,7 @@ def _cron_job(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
         )
     for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
         non_negative(spec.get(key), f"spec.{key}", found)
-    template = _dict(spec.get("jobTemplate"))
+    template = as_dict(spec.get("jobTemplate"))
     job_spec_causes(template.get("spec"), "spec.jobTemplate.spec", found, generated=False)
 
 
@@ -939,12 +940,12 @@ _FAMILY_POLICIES = ("PreferDualStack", "RequireDualStack", "SingleStack")
 
 
 def _service(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     kind = spec.get("type")
     if kind not in _SERVICE_TYPES:
         found.append(unsupported("spec.type", kind or "", _SERVICE_TYPES))
     headless = spec.get("clusterIP") == "None"
-    ports = _list(spec.get("ports"))
+    ports = as_list(spec.get("ports"))
     if kind == "ExternalName":
         external = spec.get("externalName")
         if not external:
@@ -957,7 +958,7 @@ def _service(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
         found.append(required("spec.ports"))
     names: set[str] = set()
     for index, port in enumerate(ports):
-        _service_port_causes(_dict(port), index, len(ports), kind, names, found)
+        _service_port_causes(as_dict(port), index, len(ports), kind, names, found)
     affinity = spec.get("sessionAffinity")
     if affinity is not None and affinity not in ("ClientIP", "None"):
         found.append(unsupported("spec.sessionAffinity", affinity, ("ClientIP", "None")))
@@ -987,7 +988,7 @@ def _service(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
             )
         )
     if old is not None:
-        old_spec = _dict(old.get("spec"))
+        old_spec = as_dict(old.get("spec"))
         before = old_spec.get("clusterIP")
         external = "ExternalName" in (kind, old_spec.get("type"))
         if before and not external and spec.get("clusterIP") != before:
@@ -1015,18 +1016,18 @@ def _service_port_causes(
         if name in names:
             found.append(duplicate(f"{field}.name", name))
         names.add(name)
-    number = _int(port.get("port"))
+    number = as_int(port.get("port"))
     if number is None or not 1 <= number <= 65535:
-        found.append(invalid(f"{field}.port", number or 0, _PORT_RANGE))
+        found.append(invalid(f"{field}.port", number or 0, PORT_RANGE))
     protocol = port.get("protocol")
-    if protocol is not None and protocol not in _PROTOCOLS:
-        found.append(unsupported(f"{field}.protocol", protocol, _PROTOCOLS))
+    if protocol is not None and protocol not in PROTOCOLS:
+        found.append(unsupported(f"{field}.protocol", protocol, PROTOCOLS))
     target = port.get("targetPort")
     if isinstance(target, str):
         found += [invalid(f"{field}.targetPort", target, p) for p in port_name_problems(target)]
     elif target is not None:
         port_number(target, f"{field}.targetPort", found)
-    node_port = _int(port.get("nodePort"))
+    node_port = as_int(port.get("nodePort"))
     if node_port and kind == "ClusterIP":
         found.append(forbidden(f"{field}.nodePort", "may not be used when `type` is 'ClusterIP'"))
     elif node_port:
@@ -1047,7 +1048,7 @@ def _is_ip(text: str) -> bool:
 
 
 def _data_size(*maps: Any) -> int:
-    return sum(len(k) + len(str(v)) for data in maps for k, v in _dict(data).items())
+    return sum(len(k) + len(str(v)) for data in maps for k, v in as_dict(data).items())
 
 
 def _immutable_data(obj: Obj, old: Obj | None, keys: tuple[str, ...], found: list[Cause]) -> None:
@@ -1062,7 +1063,7 @@ def _immutable_data(obj: Obj, old: Obj | None, keys: tuple[str, ...], found: lis
 
 
 def _config_map(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    data, binary = _dict(obj.get("data")), _dict(obj.get("binaryData"))
+    data, binary = as_dict(obj.get("data")), as_dict(obj.get("binaryData"))
     config_key_causes(data, "data", found)
     config_key_causes(binary, "binaryData", found)
     for key in data:
@@ -1089,14 +1090,14 @@ _SECRET_KEYS = {
 
 
 def _secret(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    data = _dict(obj.get("data"))
+    data = as_dict(obj.get("data"))
     config_key_causes(data, "data", found)
     kind = obj.get("type")
     for key in _SECRET_KEYS.get(str(kind), ()):
         if key not in data:
             found.append(required(f"data[{key}]"))
     if kind == "kubernetes.io/service-account-token":
-        annotations = _dict(_dict(obj.get("metadata")).get("annotations"))
+        annotations = as_dict(as_dict(obj.get("metadata")).get("annotations"))
         if not annotations.get("kubernetes.io/service-account.name"):
             found.append(required("metadata.annotations[kubernetes.io/service-account.name]"))
     if _data_size(data) > _DATA_LIMIT:
@@ -1108,7 +1109,7 @@ def _secret(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
             }
         )
     if old is not None:
-        _immutable(kind, old.get("type"), "type", found)
+        immutable(kind, old.get("type"), "type", found)
     _immutable_data(obj, old, ("data",), found)
 
 
@@ -1117,18 +1118,18 @@ _ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOnc
 
 def claim_spec_causes(spec: Any, field: str, found: list[Cause]) -> None:
     """A PersistentVolumeClaimSpec: access modes, the storage asked for, the volume mode."""
-    spec = _dict(spec)
-    modes = _list(spec.get("accessModes"))
+    spec = as_dict(spec)
+    modes = as_list(spec.get("accessModes"))
     if not modes:
         found.append(required(f"{field}.accessModes", "at least 1 access mode is required"))
     for mode in modes:
         if mode not in _ACCESS_MODES:
             found.append(unsupported(f"{field}.accessModes", mode, _ACCESS_MODES))
-    storage = _dict(_dict(spec.get("resources")).get("requests")).get("storage")
+    storage = as_dict(as_dict(spec.get("resources")).get("requests")).get("storage")
     if storage is None:
         found.append(required(f"{field}.resources[storage]"))
     else:
-        amount = _quantity(storage)
+        amount = quantity(storage)
         if amount is not None and amount <= 0:
             found.append(
                 invalid(f"{field}.resources[storage]", str(storage), "must be greater than zero")
@@ -1144,12 +1145,12 @@ def _claim(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
 
 # --- RBAC, ingresses, budgets ---------------------------------------------------------------
 
-_RBAC = "rbac.authorization.k8s.io"
+RBAC = "rbac.authorization.k8s.io"
 
 
 def _rules_causes(rules: Any, found: list[Cause], *, namespaced: bool) -> None:
-    for index, rule in enumerate(_list(rules)):
-        rule = _dict(rule)
+    for index, rule in enumerate(as_list(rules)):
+        rule = as_dict(rule)
         field = f"rules[{index}]"
         if not rule.get("verbs"):
             found.append(required(f"{field}.verbs", "verbs must contain at least one value"))
@@ -1191,16 +1192,16 @@ def _cluster_role(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
 
 
 def _binding_causes(obj: Obj, old: Obj | None, found: list[Cause], *, cluster: bool) -> None:
-    ref = _dict(obj.get("roleRef"))
-    if ref.get("apiGroup") != _RBAC:
-        found.append(unsupported("roleRef.apiGroup", ref.get("apiGroup") or "", (_RBAC,)))
+    ref = as_dict(obj.get("roleRef"))
+    if ref.get("apiGroup") != RBAC:
+        found.append(unsupported("roleRef.apiGroup", ref.get("apiGroup") or "", (RBAC,)))
     kinds = ("ClusterRole",) if cluster else ("Role", "ClusterRole")
     if ref.get("kind") not in kinds:
         found.append(unsupported("roleRef.kind", ref.get("kind") or "", kinds))
     if not ref.get("name"):
         found.append(required("roleRef.name"))
-    for index, subject in enumerate(_list(obj.get("subjects"))):
-        subject = _dict(subject)
+    for index, subject in enumerate(as_list(obj.get("subjects"))):
+        subject = as_dict(subject)
         field = f"subjects[{index}]"
         kind = subject.get("kind")
         if not subject.get("name"):
@@ -1211,15 +1212,15 @@ def _binding_causes(obj: Obj, old: Obj | None, found: list[Cause], *, cluster: b
             if cluster and not subject.get("namespace"):
                 found.append(required(f"{field}.namespace"))
         elif kind in ("User", "Group"):
-            if subject.get("apiGroup") != _RBAC:
+            if subject.get("apiGroup") != RBAC:
                 found.append(
-                    unsupported(f"{field}.apiGroup", subject.get("apiGroup") or "", (_RBAC,))
+                    unsupported(f"{field}.apiGroup", subject.get("apiGroup") or "", (RBAC,))
                 )
         else:
             found.append(
                 unsupported(f"{field}.kind", kind or "", ("ServiceAccount", "User", "Group"))
             )
-    if old is not None and ref != _dict(old.get("roleRef")):
+    if old is not None and ref != as_dict(old.get("roleRef")):
         found.append(invalid("roleRef", ref, "cannot change roleRef"))
 
 
@@ -1235,11 +1236,11 @@ _PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")
 
 
 def _ingress(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
-    for index, rule in enumerate(_list(spec.get("rules"))):
-        http = _dict(_dict(rule).get("http"))
-        for number, path in enumerate(_list(http.get("paths"))):
-            path = _dict(path)
+    spec = as_dict(obj.get("spec"))
+    for index, rule in enumerate(as_list(spec.get("rules"))):
+        http = as_dict(as_dict(rule).get("http"))
+        for number, path in enumerate(as_list(http.get("paths"))):
+            path = as_dict(path)
             field = f"spec.rules[{index}].http.paths[{number}]"
             kind = path.get("pathType")
             if not kind:
@@ -1252,7 +1253,7 @@ def _ingress(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
 
 
 def _budget(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     if spec.get("minAvailable") is not None and spec.get("maxUnavailable") is not None:
         found.append(invalid("spec", spec, "minAvailable and maxUnavailable cannot be both set"))
     for key in ("minAvailable", "maxUnavailable"):
@@ -1266,9 +1267,9 @@ _CRD_GROUP = "apiextensions.k8s.io"
 
 def _crd(obj: Obj, old: Obj | None, found: list[Cause]) -> None:
     # Part of the server's name check for a CRD: the store checks it too, on its own.
-    spec = _dict(obj.get("spec"))
-    names = _dict(spec.get("names"))
-    name = _dict(obj.get("metadata")).get("name")
+    spec = as_dict(obj.get("spec"))
+    names = as_dict(spec.get("names"))
+    name = as_dict(obj.get("metadata")).get("name")
     wanted = f"{names.get('plural', '')}.{spec.get('group', '')}"
     if name and name != wanted:
         found.append(invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'))
@@ -1290,10 +1291,10 @@ _RULES: dict[tuple[str, str], Rule] = {
     ("apps", "DaemonSet"): _daemon_set,
     ("batch", "Job"): _job,
     ("batch", "CronJob"): _cron_job,
-    (_RBAC, "Role"): _role,
-    (_RBAC, "ClusterRole"): _cluster_role,
-    (_RBAC, "RoleBinding"): _role_binding,
-    (_RBAC, "ClusterRoleBinding"): _cluster_role_binding,
+    (RBAC, "Role"): _role,
+    (RBAC, "ClusterRole"): _cluster_role,
+    (RBAC, "RoleBinding"): _role_binding,
+    (RBAC, "ClusterRoleBinding"): _cluster_role_binding,
     ("networking.k8s.io", "Ingress"): _ingress,
     ("policy", "PodDisruptionBudget"): _budget,
     (_CRD_GROUP, "CustomResourceDefinition"): _crd,
@@ -1310,8 +1311,8 @@ _UPDATE_RULES = {
     ("apps", "StatefulSet"),
     ("apps", "DaemonSet"),
     ("batch", "Job"),
-    (_RBAC, "RoleBinding"),
-    (_RBAC, "ClusterRoleBinding"),
+    (RBAC, "RoleBinding"),
+    (RBAC, "ClusterRoleBinding"),
 }
 
 
@@ -1401,7 +1402,7 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _admit_custom(resource: ResourceType, obj: Obj, name: str, *, creating: bool) -> None:
+def admit_custom(resource: ResourceType, obj: Obj, name: str, *, creating: bool) -> None:
     """A custom resource as its CRD's schema has it: nulls pruned, defaults, then validation.
 
     As the apiextensions server does: a null is dropped where the schema does not say
@@ -1431,7 +1432,7 @@ def _admit_custom(resource: ResourceType, obj: Obj, name: str, *, creating: bool
         if key not in ("apiVersion", "kind", "metadata") and key not in obj:
             found.append(required(key))
     if found:
-        raise _invalid(resource, obj, found, name, creating=creating)
+        raise invalid_error(resource, obj, found, name, creating=creating)
 
 
 def _custom_defaults(value: Any, schema: Mapping[str, Any]) -> Any:

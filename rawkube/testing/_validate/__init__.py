@@ -8,6 +8,10 @@ config maps, secrets, claims, RBAC, ingresses), on create and on update (immutab
 Each rule yields the server's cause (``spec.replicas: Invalid value: -1: must be greater than
 or equal to 0``); metadata is checked by ``_meta`` as the store does, and joined to the same
 422 so that one answer names every field.
+
+Each kind's rule is in the module of its area (``_pods``, ``_workloads``, ``_jobs``,
+``_services``, ``_config``, ``_claims``, ``_rbac``, ``_custom``), listed in its ``RULES``;
+``_causes`` words the field errors, ``_common`` holds the rules several kinds share.
 """
 
 from __future__ import annotations

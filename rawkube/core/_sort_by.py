@@ -1,20 +1,20 @@
 """Objects in the order ``kubectl get --sort-by=JSONPATH`` prints them, no I/O.
 
-Strings compare as kubectl compares them, "naturally" (a run of digits as a number: ``web-9``
-before ``web-10``), numbers by value, ``false`` before ``true``. Objects without the field
-come first, the later ones before the earlier ones, as kubectl's sort leaves them in a list of
-up to 12; the others keep their order where their values are equal.
+Strings compare by their characters (``web-10`` before ``web-9``: kubectl compares the fields
+of objects read from JSON so), numbers by value, ``false`` before ``true`` (where kubectl
+stops: it cannot sort booleans). Objects without the field come first, the later ones before
+the earlier ones, as kubectl's sort leaves them in a list of up to 12; the others keep their
+order where their values are equal.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from rawkube.core._jsonpath import path_steps, walk
 
-__all__ = ["natural_less", "sort_by", "sort_path"]
+__all__ = ["sort_by", "sort_path"]
 
 T = TypeVar("T")
 
@@ -63,46 +63,8 @@ def sort_by(
         raise ValueError(f"the field {shown} holds a map or a list: it does not sort")
     if len(kinds) > 1:
         raise ValueError(f"the field {shown} holds values of different types: they do not sort")
-    key = functools.cmp_to_key(_compare)
-    ordered = sorted(present, key=lambda pair: key(pair[0]))
+    ordered = sorted(present, key=lambda pair: pair[0])
     return [*reversed(missing), *(item for _, item in ordered)]
-
-
-def natural_less(left: str, right: str) -> bool:
-    """Whether ``left`` sorts before ``right``, runs of digits compared as numbers (fewer
-    leading zeros first among equal numbers) and digits before other characters, as kubectl
-    orders strings."""
-    i = j = 0
-    while i < len(left) and j < len(right):
-        a, b = left[i], right[j]
-        a_digit, b_digit = _digit(a), _digit(b)
-        if a_digit != b_digit:
-            return a_digit
-        if not a_digit:
-            if a != b:
-                return a < b
-            i, j = i + 1, j + 1
-            continue
-        while i < len(left) and left[i] == "0":
-            i += 1
-        while j < len(right) and right[j] == "0":
-            j += 1
-        start_i, start_j = i, j
-        while i < len(left) and _digit(left[i]):
-            i += 1
-        while j < len(right) and _digit(right[j]):
-            j += 1
-        if i - start_i != j - start_j:
-            return i - start_i < j - start_j
-        if left[start_i:i] != right[start_j:j]:
-            return left[start_i:i] < right[start_j:j]
-        if start_i != start_j:
-            return start_i < start_j
-    return len(left) < len(right)
-
-
-def _digit(char: str) -> bool:
-    return "0" <= char <= "9"
 
 
 def _kind(value: object) -> str | None:
@@ -113,11 +75,3 @@ def _kind(value: object) -> str | None:
     if isinstance(value, str):
         return "string"
     return None
-
-
-def _compare(left: Any, right: Any) -> int:
-    if isinstance(left, str):
-        less, more = natural_less(left, right), natural_less(right, left)
-    else:
-        less, more = left < right, right < left
-    return -1 if less else 1 if more else 0

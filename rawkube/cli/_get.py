@@ -47,10 +47,29 @@ def add_parser(commands: Any, parent: argparse.ArgumentParser) -> None:
     get.add_argument(
         "-w", "--watch", action="store_true", help="then print the changes as they come"
     )
+    get.add_argument("--show-labels", action="store_true", help="a LABELS column last: k=v,k2=v2")
+    get.add_argument(
+        "-L",
+        "--label-columns",
+        action="append",
+        default=[],
+        metavar="KEY[,KEY]",
+        help="a column per label key, its value (repeatable)",
+    )
+    get.add_argument(
+        "--sort-by",
+        metavar="JSONPATH",
+        help="sort by this field of each object ({.metadata.name}, .status.phase)",
+    )
     get.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sort_by:
+        from rawkube.core._sort_by import sort_path
+
+        sort_path(args.sort_by)  # a path it cannot read is said before any request
+    args.label_keys = [key for keys in args.label_columns for key in keys.split(",") if key]
     with make_client(args) as client:
         found = targets(client, args.resources)
         namespace = namespace_of(args, client)
@@ -132,7 +151,7 @@ def _tables(
     info = target.info
     if target.names:
         for name in target.names:
-            request = _request(client, info, namespace).name(name)
+            request = _with_objects(_request(client, info, namespace).name(name), args)
             try:
                 yield request.header("Accept", TABLE_ACCEPT).do().json()
             except NotFoundError as exc:
@@ -142,6 +161,7 @@ def _tables(
     token = ""
     while True:
         request = _selected(_request(client, info, namespace), args).param("limit", PAGE)
+        request = _with_objects(request, args)
         if token:
             request = request.param("continue", token)
         with progress(f"listing {info.plural}"):
@@ -150,6 +170,35 @@ def _tables(
         token = (page.get("metadata") or {}).get("continue") or ""
         if not token:
             return
+
+
+def _with_objects(request: Request, args: argparse.Namespace) -> Request:
+    """The whole object in each row when rows are sorted by one of its fields (by default
+    the server sends only their metadata)."""
+    return request.param("includeObject", "Object") if args.sort_by else request
+
+
+def _sorted_tables(
+    tables: Iterator[dict[str, Any]], args: argparse.Namespace
+) -> Iterator[dict[str, Any]]:
+    """The tables as they come; sorted, their rows in one table in ``--sort-by``'s order."""
+    if not args.sort_by:
+        yield from tables
+        return
+    from rawkube.core._sort_by import sort_by
+
+    merged: dict[str, Any] | None = None
+    for table in tables:
+        if table.get("failed") or table.get("kind") != "Table":
+            yield table
+        elif merged is None:
+            merged = {**table, "rows": list(table.get("rows") or ())}
+        else:
+            merged["rows"].extend(table.get("rows") or ())
+            merged["metadata"] = table.get("metadata") or merged.get("metadata")
+    if merged is not None:
+        merged["rows"] = sort_by(merged["rows"], args.sort_by, lambda row: row.get("object"))
+        yield merged
 
 
 def _print_table(
@@ -166,7 +215,7 @@ def _print_table(
 
     failed, version, header_done, count = 0, "", False, 0
     wide = args.output == "wide"
-    for table in _tables(client, target, namespace, args):
+    for table in _sorted_tables(_tables(client, target, namespace, args), args):
         if table.get("failed"):
             failed = 1
             continue
@@ -174,7 +223,12 @@ def _print_table(
             raise CliError(f"the server sent no Table for {target.info.plural}")
         version = (table.get("metadata") or {}).get("resourceVersion") or version
         header, rows = table_rows(
-            table, wide=wide, show_namespace=args.all_namespaces, name_prefix=prefix
+            table,
+            wide=wide,
+            show_namespace=args.all_namespaces,
+            name_prefix=prefix,
+            label_columns=args.label_keys,
+            show_labels=args.show_labels,
         )
         if not rows:
             continue
@@ -199,21 +253,28 @@ def _collect(
     api = client.dynamic.resource(info.gvr)
     if namespace is not None:
         api = api.namespace(namespace)
-    failed = 0
+    failed, found = 0, []
     if target.names:
         for name in target.names:
             try:
-                into.append(_typed(api.get(name), info))
+                found.append(_typed(api.get(name), info))
             except NotFoundError as exc:
                 report(exc)
                 failed = 1
+        into.extend(_in_order(found, args))
         return failed, ""
     with progress(f"listing {info.plural}"):
         listed = api.list(
             label_selector=args.selector, field_selector=args.field_selector, page_size=PAGE
         )
-    into.extend(_typed(item, info) for item in listed.get("items") or ())
+    into.extend(_in_order([_typed(item, info) for item in listed.get("items") or ()], args))
     return 0, (listed.get("metadata") or {}).get("resourceVersion") or ""
+
+
+def _in_order(objects: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
+    from rawkube.core._sort_by import sort_by
+
+    return sort_by(objects, args.sort_by) if args.sort_by else objects
 
 
 def _typed(obj: dict[str, Any], info: ResourceInfo) -> dict[str, Any]:
@@ -292,7 +353,11 @@ def _watch(
                         continue
                     if table:
                         _, rows = table_rows(
-                            obj, wide=args.output == "wide", show_namespace=args.all_namespaces
+                            obj,
+                            wide=args.output == "wide",
+                            show_namespace=args.all_namespaces,
+                            label_columns=args.label_keys,
+                            show_labels=args.show_labels,
                         )
                         for line in layout.lines(rows):
                             print(line, flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["TableLayout", "format_table", "table_rows"]
+__all__ = ["TableLayout", "format_table", "label_header", "labels_cell", "table_rows"]
 
 # kubectl's tab writer: a column is at least 6 wide and cells are padded by 3 spaces.
 _MIN_WIDTH = 6
@@ -42,15 +42,43 @@ def _namespace_of(row: Mapping[str, Any]) -> str:
     return namespace if isinstance(namespace, str) else ""
 
 
+def _labels_of(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    obj = row.get("object")
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    return labels if isinstance(labels, Mapping) else {}
+
+
+def label_header(key: str) -> str:
+    """A ``-L`` column's header as kubectl writes it: the key's last ``/`` part, upper-cased
+    (``app.kubernetes.io/name``: ``NAME``)."""
+    return key.rpartition("/")[2].upper()
+
+
+def labels_cell(labels: Mapping[str, Any]) -> str:
+    """``--show-labels``'s cell: the ``k=v`` pairs sorted as text (so ``a.b=1`` before
+    ``a=2``, as kubectl sorts them), joined by commas; ``<none>`` without labels."""
+    return ",".join(sorted(f"{key}={value}" for key, value in labels.items())) or "<none>"
+
+
 def table_rows(
-    table: Any, *, wide: bool = False, show_namespace: bool = False, name_prefix: str = ""
+    table: Any,
+    *,
+    wide: bool = False,
+    show_namespace: bool = False,
+    name_prefix: str = "",
+    label_columns: Sequence[str] = (),
+    show_labels: bool = False,
 ) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of ``table`` as text cells, with the columns kubectl shows.
 
     The columns of priority 0 (all of them with ``wide``), headers upper-cased; with
     ``show_namespace``, a NAMESPACE column first, read from each row's object metadata (the
     server includes it unless asked not to). ``name_prefix`` starts the cells of the name
-    column (kubectl's ``deployment.apps/`` when several types are printed).
+    column (kubectl's ``deployment.apps/`` when several types are printed). Then, as
+    kubectl's ``-L`` and ``--show-labels`` add them from the same metadata: a column per key
+    of ``label_columns`` (the label's value, empty without it) and with ``show_labels`` a
+    LABELS column last.
     """
     data = _as_dict(table)
     columns = [c for c in data.get("columnDefinitions") or () if isinstance(c, Mapping)]
@@ -65,7 +93,15 @@ def table_rows(
                 name_prefix + cell if columns[i].get("format") == "name" else cell
                 for i, cell in zip(shown, text, strict=True)
             ]
+        if label_columns or show_labels:
+            labels = _labels_of(row)
+            text += [str(labels.get(key, "")) for key in label_columns]
+            if show_labels:
+                text.append(labels_cell(labels))
         rows.append([_namespace_of(row), *text] if show_namespace else text)
+    header += [label_header(key) for key in label_columns]
+    if show_labels:
+        header.append("LABELS")
     if show_namespace:
         header = ["NAMESPACE", *header]
     return header, rows

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from rawkube.core._exceptions import WaitTimeoutError
+from rawkube.core._jsonpath import path_steps, walk
 
 __all__ = [
     "Condition",
@@ -51,7 +52,7 @@ _STATUSES = {"true": "True", "false": "False", "unknown": "Unknown"}
 _SHOWN_CHARS = 60  # a jsonpath value longer than this is cut in the timeout's message
 _NAME_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:"
-)  # what condition types and the names of a jsonpath are made of
+)  # what condition types are made of
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class JsonPath:
 
     def met(self, data: Mapping[str, Any]) -> bool:
         """Whether the field of ``data`` is there (and, with a value, holds it)."""
-        found, value = _walk(data, self.steps)
+        found, value = walk(data, self.steps)
         if not found or value is None:
             return False
         return self.value is None or _text(value) == self.value
@@ -185,65 +186,10 @@ def _parse_jsonpath(for_: str, text: str) -> JsonPath:
             f"for_={for_!r}: expected 'jsonpath={{.path}}' or 'jsonpath={{.path}}=value'"
         )
     try:
-        steps = _steps(path.strip())
+        steps = path_steps(path.strip())
     except ValueError as exc:
         raise ValueError(f"for_={for_!r}: {exc}") from None
     return JsonPath("{" + path.strip() + "}", steps, rest[1:] if rest else None)
-
-
-def _steps(path: str) -> tuple[str | int, ...]:
-    """The names and indexes of a path such as ``.status.conditions[0].type``."""
-    if not path:
-        raise ValueError("the jsonpath is empty")
-    steps: list[str | int] = []
-    at = 1 if path.startswith(".") else 0
-    expect_name = True
-    while at < len(path):
-        char = path[at]
-        if char == "[":
-            end = path.find("]", at)
-            if end < 0:
-                raise ValueError(f"the jsonpath {path!r} has an unclosed '['")
-            steps.append(_bracket(path, path[at + 1 : end]))
-            at, expect_name = end + 1, False
-        elif char == "." and not expect_name:
-            at, expect_name = at + 1, True
-        elif expect_name:
-            name, at = _name(path, at)
-            steps.append(name)
-            expect_name = False
-        else:
-            raise ValueError(f"the jsonpath {path!r} has {char!r} where '.' or '[' belongs")
-    if expect_name:
-        raise ValueError(f"the jsonpath {path!r} ends without a name")
-    return tuple(steps)
-
-
-def _name(path: str, at: int) -> tuple[str, int]:
-    """A dotted name from ``at``, ``\\.`` taken as a dot of the name; and where it ends."""
-    chars: list[str] = []
-    while at < len(path) and path[at] not in ".[":
-        if path[at] == "\\" and path[at + 1 : at + 2] == ".":
-            chars.append(".")
-            at += 2
-            continue
-        if path[at] not in _NAME_CHARS:
-            raise ValueError(
-                f"the jsonpath {path!r} has {path[at]!r}: only names, '.' and [n] are taken"
-            )
-        chars.append(path[at])
-        at += 1
-    if not chars:
-        raise ValueError(f"the jsonpath {path!r} has an empty name")
-    return "".join(chars), at
-
-
-def _bracket(path: str, inside: str) -> str | int:
-    if inside.isdecimal():
-        return int(inside)
-    if len(inside) >= 3 and inside[0] == inside[-1] and inside[0] in ("'", '"'):
-        return inside[1:-1]
-    raise ValueError(f"the jsonpath {path!r} has [{inside}]: only [n] and ['name'] are taken")
 
 
 def wait_timeout(timeout: object) -> float | None:
@@ -442,7 +388,7 @@ def _existing(data: Mapping[str, Any]) -> str:
 
 
 def _field_state(target: JsonPath, data: Mapping[str, Any]) -> str:
-    found, value = _walk(data, target.steps)
+    found, value = walk(data, target.steps)
     if not found or value is None:
         return f"{target.expression} not found"
     if data.get("kind") == "Secret":
@@ -453,20 +399,6 @@ def _field_state(target: JsonPath, data: Mapping[str, Any]) -> str:
     if len(text) > _SHOWN_CHARS:
         text = text[:_SHOWN_CHARS] + "..."
     return f"{target.expression} is {text!r}"
-
-
-def _walk(data: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
-    """(whether the path leads somewhere, the value there)."""
-    for step in steps:
-        if isinstance(step, int):
-            if not isinstance(data, list) or step >= len(data):
-                return False, None
-            data = data[step]
-        elif isinstance(data, Mapping) and step in data:
-            data = data[step]
-        else:
-            return False, None
-    return True, data
 
 
 def _text(value: object) -> str | None:

@@ -57,6 +57,11 @@ def add_parser(commands: Any, parent: argparse.ArgumentParser) -> None:
         help="a column per label key, its value (repeatable)",
     )
     get.add_argument(
+        "--show-managed-fields",
+        action="store_true",
+        help="keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)",
+    )
+    get.add_argument(
         "--sort-by",
         metavar="JSONPATH",
         help="sort by this field of each object ({.metadata.name}, .status.phase)",
@@ -93,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
                 shown = len(objects)
             status = status or failed
         if not table:
+            if not args.show_managed_fields:
+                objects = [_without_managed_fields(obj) for obj in objects]
             _print_objects(objects, args.output, single=_single(found))
         if not shown and table:  # JSON, YAML and names say it by an empty List, or nothing
             _no_resources(args, found, namespace)
@@ -302,6 +309,14 @@ def _print_objects(objects: list[dict[str, Any]], output: str, *, single: bool) 
     _print_document(document, output)
 
 
+def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object without ``metadata.managedFields``: bookkeeping kubectl leaves out too."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict) or "managedFields" not in metadata:
+        return obj
+    return {**obj, "metadata": {k: v for k, v in metadata.items() if k != "managedFields"}}
+
+
 def _print_document(document: dict[str, Any], output: str) -> None:
     """JSON (indented by 4) or YAML, keys sorted at every level as kubectl prints them."""
     if output == "json":
@@ -364,7 +379,8 @@ def _watch(
                     elif args.output == "name":
                         print(kind_name(_typed(obj, info)), flush=True)
                     else:
-                        _print_document(_typed(obj, info), args.output)
+                        shown = obj if args.show_managed_fields else _without_managed_fields(obj)
+                        _print_document(_typed(shown, info), args.output)
         except GoneError:
             version = ""  # too old to resume: start again from now
         else:

@@ -288,3 +288,23 @@ def test_watch_prints_rows_as_changes_come(served, capsys, monkeypatch):
     assert lines[2].startswith("web-1 ")
     assert lines[2].index("0s") == lines[0].index("AGE")  # aligned under the header
     assert err == ""
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    "argv",
+    [
+        "get cm applied -o yaml",
+        "get cm -o json",
+        "get cm applied -o yaml --show-managed-fields",
+        "get cm -o json --show-managed-fields",
+    ],
+)
+def test_managed_fields_are_left_out_unless_asked_for_as_kubectl_does(served, capsys, argv):
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied}\ndata: {a: b}\n"
+    applied = served.rawkube("apply", "-f", "-", input=manifest)
+    assert applied.returncode == 0, applied.stderr
+    status, out, err = served.run(capsys, *argv.split())
+    kubectl = served.kubectl(*argv.split())
+    assert (status, out, err) == (kubectl.returncode, kubectl.stdout, kubectl.stderr)
+    assert ("managedFields" in out) == ("--show-managed-fields" in argv)

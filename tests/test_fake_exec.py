@@ -375,6 +375,27 @@ def test_a_terminal_resize_is_recorded(cluster, carrier):
     assert peer.channel(1) == b"$ "
 
 
+def test_an_input_handler_answers_stdin_as_it_comes_and_may_end_the_command(cluster, carrier):
+    def shell(call: ExecCall, typed: bytes) -> bytes | ExecReply:
+        if typed == b"exit\n":
+            return ExecReply(stdout="bye\n", exit_code=4)
+        return b"> " + typed + f"{list(call.resizes)}".encode()
+
+    cluster.on_exec_input(shell)
+    cluster.on_exec(lambda call: pytest.fail("stdin never closed: the input handler ended it"))
+    peer = session(carrier(f"{EXEC}?command=sh&stdin=true&stdout=true&tty=true"))
+    peer.send(b'\x04{"Width":80,"Height":24}')
+    peer.send(b"\x00ls\n")
+    while b"ls" not in peer.channel(1):  # answered while stdin is still open
+        assert peer.pump()
+    assert peer.channel(1) == b"> ls\n[(80, 24)]"
+    peer.send(b"\x00exit\n")
+    peer.run()
+    assert peer.channel(1).endswith(b"bye\n")
+    assert exit_code(peer.messages[-1][1:]) == 4
+    assert cluster.exec_calls[-1].stdin == b"ls\nexit\n"
+
+
 def test_a_terminal_has_one_output(cluster, carrier):
     cluster.on_exec(lambda call: ("out ", "err", 0))
     peer = session(carrier(f"{EXEC}?command=sh&stdout=true&stderr=true&tty=true")).run()

@@ -91,6 +91,16 @@ def test_each_object_goes_to_its_resource_and_namespace(client):
     assert applied[2]["kind"] == "Gizmo"
 
 
+def test_a_dry_run_sends_dry_run_all_and_the_server_keeps_nothing(fake_client):
+    applied = fake_client.apply_manifests(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tried}\ndata: {a: b}\n",
+        field_manager="deployer",
+        dry_run=True,
+    )
+    assert [obj.data for obj in applied] == [{"a": "b"}]  # what the server would keep
+    assert "tried" not in [c.metadata.name for c in fake_client.core_v1.config_maps().list().items]
+
+
 @respx.mock
 def test_it_stops_at_the_first_error_naming_the_document(client):
     respx.patch(f"{SERVER}/api/v1/namespaces/team/configmaps/settings").mock(side_effect=echo)

@@ -6,17 +6,22 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rawkube.cli._common import (
+    DRY_RUN_SUFFIX,
     FIELD_MANAGER,
     REPORTED,
     CliError,
+    add_dry_run,
     kind_name,
     make_client,
     message_of,
     progress,
 )
+
+if TYPE_CHECKING:
+    from rawkube import Client, ResourceInfo
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 
@@ -33,6 +38,7 @@ def add_parser(commands: Any, parent: argparse.ArgumentParser) -> None:
         action="store_true",
         help="take the fields other managers own instead of failing on the conflict",
     )
+    add_dry_run(apply, "applied")
     apply.set_defaults(run=run)
 
 
@@ -84,16 +90,22 @@ def objects(files: list[str], recursive: bool) -> Iterator[tuple[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     status = 0
+    suffix = DRY_RUN_SUFFIX[args.dry_run]
     with make_client(args) as client:
         for label, obj in objects(args.filename, args.recursive):
             with progress(f"applying {kind_name(obj)}"):
                 try:
-                    [applied] = client.apply_manifests(
-                        [obj],
-                        field_manager=FIELD_MANAGER,
-                        force=args.force_conflicts,
-                        namespace=args.namespace,
-                    )
+                    if args.dry_run == "client":  # nothing sent: the type is checked alone
+                        resource_of(client, obj)
+                        applied = obj
+                    else:
+                        [applied] = client.apply_manifests(
+                            [obj],
+                            field_manager=FIELD_MANAGER,
+                            force=args.force_conflicts,
+                            namespace=args.namespace,
+                            dry_run=args.dry_run == "server",
+                        )
                 except REPORTED as exc:
                     # The library's message starts with the object's place in the one-object
                     # list given: say the file and the object instead.
@@ -105,5 +117,17 @@ def run(args: argparse.Namespace) -> int:
                     )
                     status = 1
                     continue
-            print(f"{kind_name(applied)} serverside-applied", flush=True)
+            print(f"{kind_name(applied)} serverside-applied{suffix}", flush=True)
     return status
+
+
+def resource_of(client: Client, obj: Any) -> ResourceInfo:
+    """The resource type an object from a manifest goes to (its model's, else discovery's)."""
+    from rawkube import GroupVersion, GroupVersionKind
+
+    if not isinstance(obj, dict):
+        info: ResourceInfo = type(obj).__resource__
+        return info
+    gv = GroupVersion.parse(str(obj.get("apiVersion") or ""))
+    kind = str(obj.get("kind") or "")
+    return client.discovery.resource_for(GroupVersionKind(gv.group, gv.version, kind))

@@ -40,6 +40,21 @@ def add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+"""What kubectl adds to a line for each ``--dry-run`` value."""
+
+
+def add_dry_run(parser: argparse.ArgumentParser, what: str) -> None:
+    """kubectl's ``--dry-run``: ``client`` sends nothing, ``server`` sends with dryRun=All."""
+    parser.add_argument(
+        "--dry-run",
+        choices=tuple(DRY_RUN_SUFFIX),
+        default="none",
+        help=f"client: print what would be {what} without sending it; server: have the "
+        "server check it and keep nothing",
+    )
+
+
 def make_client(args: argparse.Namespace) -> Client:
     """A client from the global options; the config's errors are the caller's to report."""
     from rawkube import Client, load_config

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from rawkube.cli._apply import add_file_options, objects
 from rawkube.cli._common import (
+    DRY_RUN_SUFFIX,
     CliError,
     Target,
+    add_dry_run,
     make_client,
     namespace_of,
     progress,
@@ -49,6 +51,7 @@ def add_parser(commands: Any, parent: argparse.ArgumentParser) -> None:
     delete.add_argument(
         "--ignore-not-found", action="store_true", help="an object already gone is no error"
     )
+    add_dry_run(delete, "deleted")
     delete.set_defaults(run=run)
 
 
@@ -112,14 +115,17 @@ def _delete(api: DynamicApi, info: ResourceInfo, name: str, args: argparse.Names
     from rawkube import NotFoundError
 
     try:
-        api.delete(name, propagation_policy=POLICIES[args.cascade])
+        if args.dry_run != "client":  # client: nothing sent, named objects unread, as kubectl
+            api.delete(
+                name, propagation_policy=POLICIES[args.cascade], dry_run=args.dry_run == "server"
+            )
     except NotFoundError as exc:
         if args.ignore_not_found:
             return 0
         report(exc)
         return 1
-    print(f'{type_name(info)} "{name}" deleted', flush=True)
-    if args.wait:
+    print(f'{type_name(info)} "{name}" deleted{DRY_RUN_SUFFIX[args.dry_run]}', flush=True)
+    if args.wait and args.dry_run == "none":
         with progress(f'waiting for {type_name(info)} "{name}" to go'):
             api.wait(name, for_="delete", timeout=None)
     return 0

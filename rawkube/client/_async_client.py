@@ -232,6 +232,7 @@ class AsyncClient(VerbStarters[AsyncRequest]):
         field_manager: str,
         force: bool = False,
         namespace: str | None = None,
+        dry_run: bool = False,
     ) -> list[Any]:
         """Server-side apply every object of YAML text (a file, a path) or of objects, in order.
 
@@ -241,7 +242,8 @@ class AsyncClient(VerbStarters[AsyncRequest]):
         rawkube has no model). Stops at the first error, raised as it came (an
         :class:`~rawkube.ApiError` subclass, :class:`~rawkube.ResourceNotFoundError`,
         :class:`~rawkube.DecodeError`, ``ValueError``) with a message that starts with the
-        document's index, kind and name.
+        document's index, kind and name. ``dry_run=True`` sends each with ``dryRun=All``: the
+        server checks and answers with what it would keep, and keeps nothing.
         """
         from rawkube.client._manifests import located, manifests_of, namespace_for  # on first use
 
@@ -259,7 +261,9 @@ class AsyncClient(VerbStarters[AsyncRequest]):
                     else AsyncDynamicApi(self, info.gvr, where)
                 )
                 obj = manifest.obj
-                applied.append(await api.apply(obj, field_manager=field_manager, force=force))
+                applied.append(
+                    await api.apply(obj, field_manager=field_manager, force=force, dry_run=dry_run)
+                )
             except (RawkubeError, ValueError) as exc:
                 raise located(exc, manifest) from exc
         return applied

@@ -229,6 +229,7 @@ class Client(VerbStarters[Request]):
         field_manager: str,
         force: bool = False,
         namespace: str | None = None,
+        dry_run: bool = False,
     ) -> list[Any]:
         """Server-side apply every object of YAML text (a file, a path) or of objects, in order.
 
@@ -238,7 +239,8 @@ class Client(VerbStarters[Request]):
         rawkube has no model). Stops at the first error, raised as it came (an
         :class:`~rawkube.ApiError` subclass, :class:`~rawkube.ResourceNotFoundError`,
         :class:`~rawkube.DecodeError`, ``ValueError``) with a message that starts with the
-        document's index, kind and name.
+        document's index, kind and name. ``dry_run=True`` sends each with ``dryRun=All``: the
+        server checks and answers with what it would keep, and keeps nothing.
         """
         from rawkube.client._manifests import located, manifests_of, namespace_for  # on first use
 
@@ -256,7 +258,9 @@ class Client(VerbStarters[Request]):
                     else DynamicApi(self, info.gvr, where)
                 )
                 obj = manifest.obj
-                applied.append(api.apply(obj, field_manager=field_manager, force=force))
+                applied.append(
+                    api.apply(obj, field_manager=field_manager, force=force, dry_run=dry_run)
+                )
             except (RawkubeError, ValueError) as exc:
                 raise located(exc, manifest) from exc
         return applied

@@ -13,7 +13,14 @@ from rawkube.core._clock import SYSTEM_CLOCK, Clock
 from rawkube.testing import _defaults
 from rawkube.testing._catalog import Catalog, ResourceType
 from rawkube.testing._errors import FakeApiError
-from rawkube.testing._exec import ExecCall, ExecHandler, PodRuntime, PortHandler, echo
+from rawkube.testing._exec import (
+    ExecCall,
+    ExecHandler,
+    ExecInputHandler,
+    PodRuntime,
+    PortHandler,
+    echo,
+)
 from rawkube.testing._http import ACTIONS_KEPT, Action, Router
 from rawkube.testing._logs import LogLine, PodLogs, split_lines
 from rawkube.testing._store import Store
@@ -376,6 +383,27 @@ class FakeCluster:
         loopback, a worker thread of the server): keep them quick.
         """
         self.pod_runtime.on_exec(handler, namespace, pod, container)
+
+    def on_exec_input(
+        self,
+        handler: ExecInputHandler,
+        *,
+        namespace: str | None = None,
+        pod: str | None = None,
+        container: str | None = None,
+    ) -> None:
+        """Say what a command in the matching containers answers while it reads its stdin,
+        to test an interactive client (``exec -it``, a stream of lines).
+
+        ``handler(call, data)`` is called with each piece of stdin as it arrives (``call``
+        holds the stdin and terminal resizes seen so far) and returns what to send back at
+        once (text or bytes: on stdout, or the terminal), or an
+        :class:`~rawkube.testing.ExecReply` to end the command there with its stdin still open,
+        as a shell ends on ``exit``. A command that has not ended so runs its :meth:`on_exec`
+        handler once stdin closes. Matching works as in :meth:`on_exec`; handlers run in the
+        thread serving the connection.
+        """
+        self.pod_runtime.on_exec_input(handler, namespace, pod, container)
 
     def on_port(
         self,

@@ -23,6 +23,7 @@ from rawkube.core._clock import Clock
 __all__ = [
     "ExecCall",
     "ExecHandler",
+    "ExecInputHandler",
     "ExecReply",
     "HangUp",
     "Outcome",
@@ -86,6 +87,11 @@ class HangUp(Exception):
 ExecHandler = Callable[[ExecCall], ExecReply | tuple[bytes | str, bytes | str, int] | None]
 """A command's behaviour: an :class:`ExecReply`, a ``(stdout, stderr, exit_code)`` tuple, or
 None to leave the command to the built-ins (``tar``, ``test``, ``cat``, ``echo``...)."""
+
+ExecInputHandler = Callable[[ExecCall, bytes], "bytes | str | ExecReply"]
+"""What a command answers to a piece of its stdin as it comes: output to send back at once,
+or an :class:`ExecReply` to end the command there (a shell's ``exit``). The call holds the
+stdin and resizes seen so far."""
 
 PortHandler = Callable[[bytes], bytes]
 """A port's behaviour: called with each piece of data a client sends, its return sent back."""
@@ -166,6 +172,7 @@ class PodRuntime:
         self._lock = threading.Lock()
         self._execs: list[_Registration[ExecHandler]] = []
         self._ports: dict[int, list[_Registration[PortHandler]]] = {}
+        self._inputs: list[_Registration[ExecInputHandler]] = []
         self._files: dict[tuple[str, str, str | None], dict[str, bytes]] = {}
         self._calls = _CallLog()
         self._order = 0
@@ -190,6 +197,25 @@ class PodRuntime:
             ]
             self._execs.append(_Registration(namespace, pod, container, handler, self._next()))
 
+    def on_exec_input(
+        self,
+        handler: ExecInputHandler,
+        namespace: str | None,
+        pod: str | None,
+        container: str | None,
+    ) -> None:
+        """Register what a command answers to its stdin as it comes; one with the same
+        namespace, pod and container is replaced."""
+        if not callable(handler):
+            raise TypeError(f"an exec input handler must be callable, not {handler!r}")
+        with self._lock:
+            self._inputs = [
+                r
+                for r in self._inputs
+                if (r.namespace, r.pod, r.container) != (namespace, pod, container)
+            ]
+            self._inputs.append(_Registration(namespace, pod, container, handler, self._next()))
+
     def on_port(
         self, port: int, handler: PortHandler, namespace: str | None, pod: str | None
     ) -> None:
@@ -213,6 +239,14 @@ class PodRuntime:
         """The most specific handler registered for a container, the latest among equals."""
         with self._lock:
             found = [r for r in self._execs if r.matches(namespace, pod, container)]
+        if not found:
+            return None
+        return max(found, key=_Registration.rank).handler
+
+    def input_handler(self, namespace: str, pod: str, container: str) -> ExecInputHandler | None:
+        """The most specific input handler registered for a container, the latest among equals."""
+        with self._lock:
+            found = [r for r in self._inputs if r.matches(namespace, pod, container)]
         if not found:
             return None
         return max(found, key=_Registration.rank).handler
@@ -252,10 +286,14 @@ class PodRuntime:
 
     # --- running ------------------------------------------------------------------------------
 
-    def run(self, call: ExecCall) -> Outcome:
-        """Run a command (or an attach) to its end: the handler's, else a built-in's, outcome."""
+    def record(self, call: ExecCall) -> None:
+        """Keep a call in the record :attr:`FakeCluster.exec_calls` reads."""
         with self._lock:
             self._calls.append(call)
+
+    def run(self, call: ExecCall) -> Outcome:
+        """Run a command (or an attach) to its end: the handler's, else a built-in's, outcome."""
+        self.record(call)
         handler = self.exec_handler(call.namespace, call.pod, call.container)
         if handler is not None:
             try:
@@ -268,7 +306,7 @@ class PodRuntime:
                     failure=f"Internal error occurred: the fake's exec handler raised {exc!r}"
                 )
             if reply is not None:
-                return _outcome(reply)
+                return outcome_of(reply)
         if call.attach:
             return Outcome()  # a container nobody scripted prints nothing more and ends
         from rawkube.testing._commands import run_builtin
@@ -278,7 +316,7 @@ class PodRuntime:
         return builtin if builtin is not None else Outcome(failure=not_found(call.command))
 
 
-def _outcome(reply: object) -> Outcome:
+def outcome_of(reply: object) -> Outcome:
     if isinstance(reply, ExecReply):
         return Outcome(as_bytes(reply.stdout), as_bytes(reply.stderr), int(reply.exit_code))
     if isinstance(reply, tuple) and len(reply) == 3:

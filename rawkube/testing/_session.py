@@ -47,7 +47,17 @@ from rawkube.core._channel import (
 )
 from rawkube.core._exceptions import DecodeError
 from rawkube.testing._errors import bad_request
-from rawkube.testing._exec import ExecCall, HangUp, Outcome, PodRuntime, chunks
+from rawkube.testing._exec import (
+    ExecCall,
+    ExecInputHandler,
+    ExecReply,
+    HangUp,
+    Outcome,
+    PodRuntime,
+    as_bytes,
+    chunks,
+    outcome_of,
+)
 
 if TYPE_CHECKING:
     from wsproto.connection import Connection
@@ -394,6 +404,7 @@ class ExecSession(Session):
         self._input = bytearray()
         self._resizes: list[tuple[int, int]] = []
         self._ran = False
+        self._typed = runtime.input_handler(call.namespace, call.pod, call.container)
 
     def waiting_for(self) -> str:
         if self._ran or not self._stdin:
@@ -429,6 +440,8 @@ class ExecSession(Session):
                 self.close()
                 return
             self._input += data
+            if self._typed is not None:
+                self._answer(self._typed, data)
         elif channel == RESIZE and self._call.tty:
             try:
                 self._resizes.append(read_resize(data))
@@ -437,6 +450,22 @@ class ExecSession(Session):
         elif channel == CLOSE and self._v5 and data[:1] == bytes([STDIN]) and self._stdin:
             self._run()
         # Anything else goes to a channel nobody reads, as on the kubelet.
+
+    def _answer(self, handler: ExecInputHandler, data: bytes) -> None:
+        """What the command says back to a piece of stdin: output, or its end."""
+        try:
+            reply = handler(self._called(), data)
+        except Exception as exc:
+            _LOG.exception(
+                "the exec input handler for %s/%s failed", self._call.namespace, self._call.pod
+            )
+            reply = ExecReply(stderr=f"the fake's exec input handler raised {exc!r}", exit_code=1)
+        if isinstance(reply, ExecReply):  # the command ends with its stdin still open
+            self._ran = True
+            self._runtime.record(self._called())
+            self._finish(outcome_of(reply))
+            return
+        self._output(Outcome(stdout=as_bytes(reply)))
 
     def ended(self) -> None:
         if not self._ran and self._stdin:
@@ -458,7 +487,9 @@ class ExecSession(Session):
 
     def _run(self) -> None:
         self._ran = True
-        outcome = self._runtime.run(self._called())
+        self._finish(self._runtime.run(self._called()))
+
+    def _finish(self, outcome: Outcome) -> None:
         self._output(outcome)
         if outcome.hang_up:
             self.hang_up()

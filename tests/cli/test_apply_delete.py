@@ -6,6 +6,10 @@ import io
 
 import pytest
 
+from tests.cli.conftest import KUBECTL
+
+needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed here")
+
 DEPLOYMENT = """
 apiVersion: apps/v1
 kind: Deployment
@@ -181,3 +185,61 @@ def test_delete_wait_returns_once_the_object_is_gone(served, capsys):
     status, out, _ = served.run(capsys, "delete", "deploy", "web", "--cascade=foreground", "--wait")
     assert (status, out) == (0, 'deployment.apps "web" deleted\n')
     assert served.cluster.objects("Deployment") == []
+
+
+def _names(served, kind):
+    return sorted(o["metadata"]["name"] for o in served.cluster.objects(kind))
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    "argv",
+    [
+        "apply -f {path} --dry-run=server",
+        "apply -f {path} --dry-run=none",
+        "delete -f {path} --dry-run=server",
+        "delete -f {path} --dry-run=client",
+        "delete cm settings --dry-run=server",
+        "delete deploy/web cm/settings --dry-run=client",
+    ],
+)
+def test_dry_runs_print_what_kubectl_prints_and_change_nothing(served, capsys, tmp_path, argv):
+    path = tmp_path / "api.yaml"
+    path.write_text(DEPLOYMENT)
+    served.cluster.load_yaml(DEPLOYMENT)  # so that deletes from the file find their objects
+    words = argv.format(path=path).split()
+    before = (_names(served, "Deployment"), _names(served, "ConfigMap"))
+    status, out, err = served.run(capsys, *words)
+    if words[-1] != "--dry-run=none":
+        assert (_names(served, "Deployment"), _names(served, "ConfigMap")) == before
+    # rawkube applies server-side, as field manager rawkube
+    server_side = ["--server-side", "--field-manager=rawkube"] if words[0] == "apply" else []
+    kubectl = served.kubectl(*words, *server_side)
+    assert (status, out, err) == (kubectl.returncode, kubectl.stdout, kubectl.stderr)
+
+
+def test_apply_dry_run_client_sends_nothing_but_checks_the_types(served, capsys, tmp_path):
+    path = tmp_path / "api.yaml"
+    path.write_text(DEPLOYMENT)
+    assert served.run(capsys, "apply", "-f", str(path), "--dry-run=client") == (
+        0,
+        "deployment.apps/api serverside-applied (dry run)\n"
+        "configmap/api-settings serverside-applied (dry run)\n",
+        "",
+    )
+    assert "api" not in _names(served, "Deployment")
+    assert "api-settings" not in _names(served, "ConfigMap")
+    path.write_text("apiVersion: example.org/v1\nkind: Nothing\nmetadata: {name: x}\n")
+    status, out, err = served.run(capsys, "apply", "-f", str(path), "--dry-run=client")
+    assert (status, out) == (1, "")
+    assert err.startswith(f"error: {path}: nothing.example.org/x: ")
+
+
+def test_delete_dry_run_server_checks_the_object_is_there(served, capsys):
+    status, out, err = served.run(capsys, "delete", "cm", "nope", "--dry-run=server")
+    assert (status, out, err) == (1, "", 'error: configmaps "nope" not found\n')
+    assert served.run(capsys, "delete", "deploy", "web", "--dry-run=server", "--wait")[:2] == (
+        0,
+        'deployment.apps "web" deleted (server dry run)\n',
+    )
+    assert "web" in _names(served, "Deployment")

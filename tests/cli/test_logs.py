@@ -77,7 +77,6 @@ def pods(served):
         "logs web-2",
         "logs pod/web-0 --prefix",
         "logs -l app=none",
-        "logs -l job=report --prefix",
         "logs -l app=web -f --max-log-requests 2",
     ],
 )
@@ -88,15 +87,23 @@ def test_logs_print_what_kubectl_prints_on_the_same_cluster(pods, capsys, argv):
 
 
 @needs_kubectl
-@pytest.mark.parametrize("argv", ["logs -l app=web --prefix", "logs -l app=web --prefix -f"])
+@pytest.mark.parametrize(
+    "argv",
+    ["logs -l app=web --prefix", "logs -l app=web --prefix -f", "logs -l job=report --prefix"],
+)
 def test_each_selected_pods_log_as_kubectl_prints_them(pods, capsys, argv):
     """kubectl reads the pods in no fixed order: the same lines, each pod's in its order."""
     status, out, err = pods.run(capsys, *argv.split())
     kubectl = pods.kubectl(*argv.split())
     assert (status, err) == (kubectl.returncode, kubectl.stderr)
     assert sorted(out.splitlines()) == sorted(kubectl.stdout.splitlines())
-    web_1 = [line for line in out.splitlines() if line.startswith("[pod/web-1/app] ")]
-    assert web_1 == [f"[pod/web-1/app] web-1 line {i}" for i in range(3, 13)]  # the last 10
+    # Each pod's own lines keep their order: the last 10 of web-1's, both of a report's.
+    if "app=web" in argv:
+        web_1 = [line for line in out.splitlines() if line.startswith("[pod/web-1/app] ")]
+        assert web_1 == [f"[pod/web-1/app] web-1 line {i}" for i in range(3, 13)]
+    else:
+        report_b = [line for line in out.splitlines() if line.startswith("[pod/report-b/")]
+        assert report_b == ["[pod/report-b/main] report-b one", "[pod/report-b/main] report-b two"]
 
 
 def test_the_pod_picked_is_said_when_there_are_several(pods, capsys):
